@@ -1,0 +1,94 @@
+"""The `digest` command line: parses arguments, calls the core, prints.
+
+This package is the only place that imports click and the only one that
+prints. Each command lives in its own module under `digest/cli/` and is a
+few lines that call one core function. Core modules are imported inside the
+command functions so that `digest --help` stays fast.
+
+Errors: core code raises `digest.errors.DigestError`; `DigestGroup.invoke`
+turns it into one line on stderr and its exit code. A traceback appears only
+with `-v`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from digest.cli.common import COMMANDS, DigestGroup, State
+
+
+@click.group(
+    cls=DigestGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(package_name="arxiv-digest", prog_name="digest", message="%(prog)s %(version)s")
+@click.option("-c", "--config", type=click.Path(dir_okay=False), help="Settings file (default: nearest digest.toml, or $DIGEST_CONFIG).")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr; tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> None:
+    """Draft, annotate and render a dated arXiv roundup newsletter.
+
+    \b
+    The week, in commands:
+      digest fetch                          # daily: new arXiv entries -> .digest/store.sqlite
+      digest new --date 2022-10-23          # weekly: issues/2022-10-23.md with ranked candidates
+      (write notes under the papers worth covering)
+      digest render issues/2022-10-23.md    # build/2022-10-23.md and .html
+
+    Run `digest COMMAND --help` for a command's options and an example.
+    """
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    ctx.obj = State(config=config, verbose=verbose, quiet=quiet)
+    _setup_logging(level)
+
+
+class _LineHandler(logging.Handler):
+    """Warnings as `warning: ...` lines on stderr, counted for --strict."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[int, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[record.levelno] = self.counts.get(record.levelno, 0) + 1
+        prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
+        click.echo(f"{prefix}{record.getMessage()}", err=True)
+
+
+def _setup_logging(level: int) -> None:
+    logger = logging.getLogger("digest")
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+    handler = _LineHandler()
+    handler.setLevel(level)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _register() -> None:
+    # Importing each module adds its command(s) to COMMANDS; they import only click.
+    from digest.cli import render  # noqa: F401
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="digest")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""What every command shares: the error translation point, settings loading, output."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from digest.config import Settings
+
+COMMANDS: list[click.Command] = []
+"""Commands in the order `digest --help` lists them."""
+
+
+def command(*args: Any, **kwargs: Any) -> Any:
+    """`click.command` that also registers the command with the `digest` group."""
+
+    def wrap(f: Any) -> click.Command:
+        cmd = click.command(*args, **kwargs)(f)
+        COMMANDS.append(cmd)
+        return cmd
+
+    return wrap
+
+
+def group(*args: Any, **kwargs: Any) -> Any:
+    def wrap(f: Any) -> click.Group:
+        grp = click.group(*args, cls=click.Group, **kwargs)(f)
+        COMMANDS.append(grp)
+        return grp
+
+    return wrap
+
+
+@dataclass
+class State:
+    config: str | None
+    verbose: int
+    quiet: bool
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Load settings; ``overrides`` are dotted keys from flags (None = not given)."""
+        from digest.config import load_settings
+
+        return load_settings(self.config, overrides)
+
+
+class DigestError(click.ClickException):
+    """A core error on its way to the terminal: its own text, its own exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        # Core messages already start with where the problem is (FILE:LINE: ...).
+        click.echo(self.message, err=True)
+
+
+class DigestGroup(click.Group):
+    """Turns every `digest.errors.DigestError` into one line and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [c.name for c in COMMANDS if c.name]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from digest.errors import DigestError as CoreError
+
+        try:
+            return super().invoke(ctx)
+        except CoreError as exc:
+            state = ctx.obj
+            if state is not None and state.verbose:
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
+            raise DigestError(str(exc), int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
+
+
+def pass_state(f: Any) -> Any:
+    return click.pass_obj(f)
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    click.echo(text, err=err)

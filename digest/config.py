@@ -1,0 +1,286 @@
+"""The newsletter's settings: `digest.toml`, then `DIGEST_*` variables, then flags.
+
+Every key has a default, so an empty file works. Each key's environment
+variable is ``DIGEST_`` + the dotted key in capitals with ``_`` for the dot
+(``arxiv.api_url`` -> ``DIGEST_ARXIV_API_URL``). Unknown keys and wrong types
+are all reported at once, each as ``digest.toml: key: problem``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from digest.errors import ConfigError
+
+CONFIG_NAME = "digest.toml"
+CONFIG_ENV = "DIGEST_CONFIG"
+PASSWORD_ENV = "DIGEST_SMTP_PASSWORD"
+
+
+def _key(default: Any, help: str, *, choices: tuple[str, ...] = (), name: str = "") -> Any:
+    meta = {"help": help, "choices": choices, "name": name}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ArxivSettings:
+    categories: list[str] = _key(["cs.LG", "cs.CL"], "arXiv categories to fetch and select from")
+    query: str = _key("", "extra arXiv API query ANDed with the categories, e.g. 'abs:transformer'")
+    api_url: str = _key("https://export.arxiv.org/api/query", "arXiv API endpoint (a mirror or a test server)")
+    rss_url: str = _key("https://rss.arxiv.org/rss/", "arXiv RSS endpoint; categories are appended as cs.LG+cs.CL")
+    delay: float = _key(3.0, "seconds between requests (arXiv's terms ask for at least 3)")
+    page_size: int = _key(2000, "entries per API request (arXiv allows up to 2000)")
+    timeout: float = _key(30.0, "seconds before a request is given up and retried")
+    retries: int = _key(5, "retries per request on 429, 5xx, timeouts and broken pages")
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    sender: str = _key("", "From address, e.g. 'Jane Doe <jane@example.org>'", name="from")
+    to: list[str] = _key([], "default recipients of `digest send`")
+    list_unsubscribe: list[str] = _key([], "List-Unsubscribe targets (https:// and/or mailto:); empty = no header")
+    send_hour: int = _key(8, "hour of the issue date used as the email Date header (in `timezone`)")
+    x_unsent: bool = _key(False, "add X-Unsent: 1 so the .eml opens as a draft in mail clients")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = _key("", "SMTP server for `digest send`")
+    port: int = _key(587, "SMTP port (587 for starttls, 465 for tls)")
+    user: str = _key("", "SMTP login; the password comes only from DIGEST_SMTP_PASSWORD")
+    security: str = _key("starttls", "starttls or tls; anything else needs --insecure", choices=("starttls", "tls"))
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    issues: str = _key("issues", "folder of issue sources, YYYY-MM-DD.md")
+    seeds: str = _key("seeds", "folder of seed-style abstract files")
+    templates: str = _key("templates", "folder whose templates override the packaged ones, file by file")
+    build: str = _key("build", "where rendered output goes")
+    store: str = _key(".digest/store.sqlite", "the local SQLite store")
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = _key("arXiv roundup", "the newsletter's name")
+    author: str = _key("", "the editor's name, shown in the footer")
+    url: str = _key("", "the newsletter's public address, for absolute links")
+    title_format: str = _key("{date} arXiv roundup: {headline}", "issue title; {date}, {headline} and {name} are filled in")
+    sponsor: str = _key("", "sponsor line for new issues (an issue's own `sponsor:` wins)")
+    timezone: str = _key("UTC", "time zone of issue dates, e.g. Europe/Berlin")
+    window_days: int = _key(7, "days a new issue looks back when there is no earlier issue")
+    max_candidates: int = _key(60, "most candidates `digest new` drafts")
+    unannotated: str = _key(
+        "skip", "papers without notes: skip (left out, with a warning) or abstract", choices=("skip", "abstract")
+    )
+    arxiv: ArxivSettings = field(default_factory=ArxivSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
+    """The newsletter folder: where digest.toml is, or the working directory."""
+    source: str = field(default="", metadata={"internal": True})
+    """The settings file that was read, or '' when there was none."""
+
+    def path(self, name: str) -> Path:
+        """A `paths.*` setting resolved against the newsletter folder."""
+        return (self.root / getattr(self.paths, name)).resolve()
+
+
+SECTIONS = {"arxiv": ArxivSettings, "email": EmailSettings, "smtp": SmtpSettings, "paths": PathSettings}
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    key: str  # dotted, as written in digest.toml
+    section: str
+    attr: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[str, ...]
+
+    @property
+    def env(self) -> str:
+        return "DIGEST_" + self.key.replace(".", "_").upper()
+
+
+def _specs() -> list[KeySpec]:
+    import typing
+
+    out = []
+    for section, cls in [("", Settings), *SECTIONS.items()]:
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            if f.name in SECTIONS or f.metadata.get("internal"):
+                continue
+            name = f.metadata.get("name") or f.name
+            default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+            out.append(
+                KeySpec(
+                    key=f"{section}.{name}" if section else name,
+                    section=section,
+                    attr=f.name,
+                    type=hints[f.name],
+                    default=default,
+                    help=f.metadata["help"],
+                    choices=f.metadata["choices"],
+                )
+            )
+    return out
+
+
+KEYS: list[KeySpec] = _specs()
+"""Every setting, in documentation order."""
+_BY_KEY = {k.key: k for k in KEYS}
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """`DIGEST_CONFIG`, else the nearest digest.toml from ``start`` upwards."""
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _type_name(t: Any) -> str:
+    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}.get(t, "a list of strings")
+
+
+def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
+    """``value`` as the key's type, or raise ValueError with the problem."""
+    t = spec.type
+    if from_env:
+        if t is bool:
+            low = value.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(f"expected true or false, got {value!r}")
+        if t is int or t is float:
+            try:
+                value = t(value)
+            except ValueError:
+                raise ValueError(f"expected {_type_name(t)}, got {value!r}") from None
+        elif t is not str:  # list[str]: comma separated
+            value = [v.strip() for v in value.split(",") if v.strip()]
+    if t is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if t in (str, int, float, bool):
+        if not isinstance(value, t) or (t is int and isinstance(value, bool)):
+            raise ValueError(f"expected {_type_name(t)}, got {value!r}")
+    else:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"expected a list of strings, got {value!r}")
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"expected one of {', '.join(spec.choices)}, got {value!r}")
+    if t in (int, float) and value < 0:
+        raise ValueError(f"must not be negative, got {value!r}")
+    return value
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Where each dotted key is written in a TOML file, for error messages."""
+    lines: dict[str, int] = {}
+    section = ""
+    for n, line in enumerate(text.splitlines(), 1):
+        if m := re.match(r"\s*\[([^\]]+)\]\s*(#.*)?$", line):
+            section = m[1].strip()
+            lines.setdefault(section, n)
+        elif m := re.match(r"\s*([A-Za-z0-9_\-]+)\s*=", line):
+            lines.setdefault(f"{section}.{m[1]}" if section else m[1], n)
+    return lines
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out = {}
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and not prefix and k in SECTIONS:
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read settings: defaults < ``path`` (or the one found) < DIGEST_* < ``overrides``.
+
+    ``overrides`` maps dotted keys to values; None values are dropped, so
+    click options can default to None.
+    """
+    config = Path(path) if path else find_config()
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    root = Path.cwd()
+    if config is not None:
+        name = config.name
+        try:
+            text = config.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError([f"{config}: cannot read settings ({exc.strerror})"]) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{config}: {exc} -- fix the TOML syntax"]) from None
+        root = config.resolve().parent
+        where = _key_lines(text)
+        for key, value in _flatten(data).items():
+            at = f" (line {where[key]})" if key in where else ""
+            spec = _BY_KEY.get(key)
+            if key == "smtp.password":
+                problems.append(f"{name}: {key}: passwords are read only from {PASSWORD_ENV}, remove it{at}")
+            elif spec is None:
+                what = "section" if isinstance(value, dict) else "key"
+                problems.append(f"{name}: {key}: unknown {what}; see the settings reference in README.md{at}")
+            else:
+                try:
+                    values[key] = _coerce(spec, value, from_env=False)
+                except ValueError as exc:
+                    problems.append(f"{name}: {key}: {exc}{at}")
+    for spec in KEYS:
+        if spec.env in os.environ:
+            try:
+                values[spec.key] = _coerce(spec, os.environ[spec.env], from_env=True)
+            except ValueError as exc:
+                problems.append(f"{spec.env}: {exc}")
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        spec = _BY_KEY[key]
+        try:
+            values[key] = _coerce(spec, value, from_env=isinstance(value, str) and spec.type is not str)
+        except ValueError as exc:
+            problems.append(f"--{key.split('.')[-1].replace('_', '-')}: {exc}")
+    if problems:
+        raise ConfigError(problems)
+    return _build(values, root, str(config or ""))
+
+
+def _build(values: dict[str, Any], root: Path, source: str) -> Settings:
+    top: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+    for key, value in values.items():
+        spec = _BY_KEY[key]
+        (sections[spec.section] if spec.section else top)[spec.attr] = value
+    built = {s: cls(**sections[s]) for s, cls in SECTIONS.items()}
+    return Settings(**top, **built, root=root, source=source)
+
+
+def with_overrides(settings: Settings, **top: Any) -> Settings:
+    """A copy of ``settings`` with top-level keys replaced (None is ignored)."""
+    return replace(settings, **{k: v for k, v in top.items() if v is not None})

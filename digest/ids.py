@@ -1,0 +1,65 @@
+"""arXiv identifiers: both styles, with or without a version.
+
+New style: ``YYMM.NNNN`` (4 digits after the dot up to 1412) or ``YYMM.NNNNN``
+(5 digits from 1501 on), e.g. ``2210.11399v2``. Old style: ``archive/YYMMNNN``
+or ``archive.SC/YYMMNNN``, e.g. ``hep-th/9901001``, ``math.GT/0309136v1``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NEW_STYLE = r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})"
+OLD_STYLE = r"(?P<archive>[a-z][a-z\-]*(?:\.[A-Z]{2})?)/(?P<oldnum>\d{7})"
+VERSION = r"(?:v(?P<version>[1-9]\d{0,2}))?"
+ID_PATTERN = rf"(?:{NEW_STYLE}|{OLD_STYLE}){VERSION}"
+
+_FULL = re.compile(rf"^(?i:arxiv:)?{ID_PATTERN}$")
+# Something an editor meant as an arXiv id, even when it is malformed.
+LOOKS_LIKE_ID = re.compile(r"^(?:arxiv:\s*\S+|\d{4}\.\d+(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d+(?:v\d+)?)$", re.I)
+
+
+@dataclass(frozen=True, order=True)
+class ArxivId:
+    """A parsed arXiv id: ``base`` never carries the version."""
+
+    base: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.base}v{self.version}" if self.version else self.base
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self}"
+
+
+def _valid_new_style(yymm: str, num: str) -> bool:
+    year, month = int(yymm[:2]), int(yymm[2:])
+    if not 1 <= month <= 12:
+        return False
+    if year < 7 or (year == 7 and month < 4):  # new-style ids began in April 2007
+        return False
+    return len(num) == (4 if int(yymm) <= 1412 else 5)
+
+
+def parse_id(text: str) -> ArxivId | None:
+    """Parse ``text`` as a whole arXiv id (``arXiv:`` prefix allowed), or None."""
+    m = _FULL.match(text.strip())
+    if not m:
+        return None
+    version = int(m["version"]) if m["version"] else None
+    if m["yymm"]:
+        if not _valid_new_style(m["yymm"], m["num"]):
+            return None
+        return ArxivId(f"{m['yymm']}.{m['num']}", version)
+    return ArxivId(f"{m['archive']}/{m['oldnum']}", version)
+
+
+def base_id(text: str) -> str:
+    """The versionless id for ``text``; raises ValueError if it is not an id."""
+    parsed = parse_id(text)
+    if parsed is None:
+        raise ValueError(f"not an arXiv id: {text!r}")
+    return parsed.base

@@ -1,0 +1,138 @@
+"""Paper metadata for an issue: from the issue file, then the store, then the seeds.
+
+Missing metadata never stops a render: a paper heading's title and link
+suffice. Each source fills only the fields the earlier ones left empty.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from digest.issue import Issue, Section
+from digest.paper import Author, Paper
+
+log = logging.getLogger(__name__)
+
+
+def _authors(value: Any) -> tuple[Author, ...]:
+    if isinstance(value, str):
+        value = [a.strip() for a in value.split(",")]
+    out = []
+    for item in value or []:
+        if isinstance(item, dict) and item.get("name"):
+            out.append(Author(str(item["name"]), item.get("affiliation")))
+        elif isinstance(item, str) and item.strip():
+            out.append(Author(item.strip()))
+    return tuple(out)
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    return tuple(str(c) for c in value or ())
+
+
+def _when(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def from_section(section: Section) -> Paper:
+    """What the issue file itself says about a paper section's paper."""
+    assert section.paper_id is not None
+    meta = section.meta
+    from digest.ids import parse_id
+
+    ident = parse_id(str(meta.get("id", ""))) if meta.get("id") else None
+    if ident is None or ident.base != section.paper_id.base:
+        ident = section.paper_id
+    text = {k: (str(meta[k]) if meta.get(k) is not None else None) for k in ("comment", "journal_ref", "doi")}
+    return Paper(
+        id=ident.base,
+        version=ident.version or section.paper_id.version,
+        title=section.title or str(meta.get("title") or ""),
+        authors=_authors(meta.get("authors")),
+        abstract=str(meta.get("abstract") or ""),
+        comment=text["comment"],
+        journal_ref=text["journal_ref"],
+        doi=text["doi"],
+        primary_category=str(meta["primary_category"]) if meta.get("primary_category") else None,
+        categories=_categories(meta.get("categories")),
+        published=_when(meta.get("published")),
+        updated=_when(meta.get("updated")),
+        source="issue",
+    )
+
+
+def fill(paper: Paper, other: Paper | None) -> Paper:
+    """``paper`` with its empty fields taken from ``other``."""
+    if other is None:
+        return paper
+    changes = {}
+    for f in dataclasses.fields(Paper):
+        if f.name in ("id", "source", "extra"):
+            continue
+        mine = getattr(paper, f.name)
+        if mine in (None, "", ()) and getattr(other, f.name) not in (None, "", ()):
+            changes[f.name] = getattr(other, f.name)
+    return dataclasses.replace(paper, **changes) if changes else paper
+
+
+def _seed_papers(folder: Path, wanted: set[str]) -> dict[str, Paper]:
+    if not folder.is_dir() or not wanted:
+        return {}
+    from digest.seedfiles import by_id, read_seed_folder
+
+    try:
+        records = by_id(read_seed_folder(folder))
+    except Exception as exc:  # a broken seed file must not stop a render; `digest seeds` reports it
+        log.warning("%s", exc)
+        return {}
+    out = {}
+    for pid in wanted & records.keys():
+        rec = records[pid]
+        out[pid] = Paper(
+            id=pid,
+            version=rec.version,
+            title=rec.title or "",
+            abstract=rec.abstract,
+            comment=rec.comment,
+            source=f"seed:{Path(rec.sources[0][0]).name}",
+        )
+    return out
+
+
+def _store_papers(path: Path, wanted: set[str]) -> dict[str, Paper]:
+    if not wanted or not path.exists():
+        return {}
+    from digest.store import Store
+
+    store = Store.open_existing(path)
+    if store is None:
+        return {}
+    with store:
+        return store.get_many(sorted(wanted))
+
+
+def issue_papers(issue: Issue, store_path: Path | None, seeds_dir: Path | None) -> dict[str, Paper]:
+    """Every paper of ``issue`` keyed by base id, as complete as the sources allow."""
+    papers = {s.paper_id.base: from_section(s) for s in issue.papers if s.paper_id}
+
+    def incomplete() -> set[str]:
+        return {pid for pid, p in papers.items() if not (p.title and p.authors and p.abstract and p.categories)}
+
+    if store_path is not None:
+        for pid, found in _store_papers(store_path, incomplete()).items():
+            papers[pid] = fill(papers[pid], found)
+    if seeds_dir is not None:
+        for pid, found in _seed_papers(seeds_dir, {p for p in incomplete() if not papers[p].abstract}).items():
+            papers[pid] = fill(papers[pid], found)
+    return papers

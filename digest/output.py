@@ -1,0 +1,61 @@
+"""From an issue file to files on disk: parse, render every format, then write each atomically."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest.config import Settings
+from digest.errors import UsageError
+
+
+@dataclass
+class RenderResult:
+    written: list[Path] = field(default_factory=list)
+    stdout: str = ""
+
+
+def output_path(out_dir: Path, stem: str, fmt: str) -> Path:
+    from digest.render import FORMATS
+
+    return out_dir / f"{stem}{FORMATS[fmt].suffix}"
+
+
+def render_to(
+    file: Path,
+    settings: Settings,
+    formats: tuple[str, ...] | None = None,
+    out_dir: Path | None = None,
+    to_stdout: bool = False,
+) -> RenderResult:
+    """Render ``file``; write ``<out_dir>/<stem>.<ext>`` per format, or return one format's text."""
+    from digest.files import write_atomic
+    from digest.issue import load_issue
+    from digest.render import DEFAULT_FORMATS, FORMATS, render_issue
+
+    chosen = formats or (("md",) if to_stdout else DEFAULT_FORMATS)
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"--format: unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    issue = load_issue(file)
+    rendered = render_issue(issue, settings, chosen)
+    if to_stdout:
+        return RenderResult(stdout=rendered[chosen[0]])
+    target = out_dir if out_dir is not None else settings.path("build")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out: {target} is a file, not a folder")
+    result = RenderResult()
+    for fmt, text in rendered.items():
+        path = output_path(target, issue.stem, fmt)
+        write_atomic(path, text)
+        result.written.append(Path(os.path.relpath(path)) if _inside_cwd(path) else path)
+    return result
+
+
+def _inside_cwd(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return False
+    return True

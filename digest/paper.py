@@ -1,0 +1,47 @@
+"""`Paper`: the one normalised record every source yields and everything downstream reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper. Title and abstract keep arXiv's TeX exactly as written."""
+
+    id: str
+    """Base id, no version: ``2210.11399`` or ``hep-th/9901001``."""
+    version: int | None = None
+    title: str = ""
+    authors: tuple[Author, ...] = ()
+    abstract: str = ""
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    primary_category: str | None = None
+    categories: tuple[str, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+    source: str = ""
+    """Where the record came from: ``api``, ``rss``, ``seed:<file>``, ``issue``."""
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    """Source-specific facts, e.g. the RSS ``announce_type``."""
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}" if self.version else self.id
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def author_names(self) -> list[str]:
+        return [a.name for a in self.authors]

@@ -1,0 +1,248 @@
+"""An issue rendered through Jinja2 templates into the formats readers get.
+
+Templates are looked up in the newsletter's own `templates/` folder first,
+then in the ones packaged with digest (`digest/templates/`); an override can
+extend a packaged template as ``{% extends "default:issue.html" %}``.
+Templates are named for their output so autoescape follows the format:
+``issue.html`` is escaped, ``issue.md`` is not.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from digest.config import Settings
+from digest.errors import DigestError, InputError
+from digest.issue import Issue, Section
+from digest.paper import Paper
+
+log = logging.getLogger(__name__)
+
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    template: str
+    suffix: str
+    help: str
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("md", "issue.md", ".md", "Markdown as readers see it (paste into Buttondown, Ghost, GitHub)"),
+        Format("html", "issue.html", ".html", "a standalone HTML page with its CSS inside"),
+    )
+}
+DEFAULT_FORMATS = ("md", "html")
+
+
+@dataclass
+class PaperView:
+    """A paper section as templates see it: plain Unicode text, notes as Markdown and HTML."""
+
+    id: str
+    versioned_id: str
+    url: str
+    title: str
+    authors: list[str]
+    authors_short: str
+    categories: list[str]
+    abstract: list[str]
+    notes: str
+    notes_html: Any
+    show_abstract: bool
+    """True when the abstract stands in for missing notes (`unannotated: abstract`)."""
+    comment: str = ""
+    line: int = 0
+
+
+@dataclass
+class SectionView:
+    kind: str  # "paper" or "editorial"
+    heading: str = ""
+    notes: str = ""
+    notes_html: Any = ""
+    paper: PaperView | None = None
+
+
+@dataclass
+class IssueView:
+    title: str
+    date: str
+    headline: str
+    sponsor: str
+    sponsor_html: Any
+    intro: str
+    intro_html: Any
+    sections: list[SectionView] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def papers(self) -> list[PaperView]:
+        return [s.paper for s in self.sections if s.paper is not None]
+
+
+def format_authors(names: list[str], most: int = 5) -> str:
+    """All names up to ``most``; beyond that the first three and "et al."."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return ", ".join(names[:3]) + " et al."
+
+
+def issue_title(issue: Issue, settings: Settings) -> str:
+    if issue.title:
+        return issue.title
+    values = {"date": issue.date.isoformat(), "headline": issue.headline, "name": settings.name}
+    try:
+        title = settings.title_format.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise DigestError(
+            f"{settings.source or 'settings'}: title_format: {exc!s} is not one of {{date}}, {{headline}}, {{name}}"
+        ) from None
+    return title if issue.headline else title.rstrip(" :-–—")
+
+
+def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> IssueView:
+    """Everything a template needs, in reading order; unannotated papers per the settings."""
+    from digest.notes import to_html, to_inline_html
+    from digest.tex import paragraphs, tex_to_text
+
+    mode = issue.unannotated or settings.unannotated
+    sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
+    view = IssueView(
+        title=issue_title(issue, settings),
+        date=issue.date.isoformat(),
+        headline=issue.headline,
+        sponsor=sponsor,
+        sponsor_html=to_inline_html(sponsor),
+        intro=issue.intro,
+        intro_html=to_html(issue.intro),
+    )
+    for section in issue.sections:
+        if not section.is_paper:
+            view.sections.append(
+                SectionView("editorial", section.heading, section.notes, to_html(section.notes))
+            )
+            continue
+        paper = papers[section.paper_id.base]  # type: ignore[union-attr]
+        pv = _paper_view(section, paper, tex_to_text, paragraphs)
+        if not section.notes:
+            if mode == "abstract" and pv.abstract:
+                pv.show_abstract = True
+            else:
+                why = "no abstract is known for it" if mode == "abstract" else "write notes, or set unannotated: abstract"
+                log.warning("%s:%d: %s has no notes and is left out (%s)", issue.path, section.line, paper.id, why)
+                view.skipped.append(paper.id)
+                continue
+        pv.notes_html = to_html(section.notes)
+        view.sections.append(SectionView("paper", section.heading, section.notes, pv.notes_html, pv))
+    return view
+
+
+def _paper_view(section: Section, paper: Paper, tex_to_text: Any, paragraphs: Any) -> PaperView:
+    ident = section.paper_id
+    assert ident is not None
+    versioned = str(ident) if ident.version else paper.versioned_id
+    names = [tex_to_text(a.name) for a in paper.authors]
+    return PaperView(
+        id=paper.id,
+        versioned_id=versioned,
+        url=f"https://arxiv.org/abs/{ident}",
+        title=tex_to_text(paper.title) or str(ident),
+        authors=names,
+        authors_short=format_authors(names),
+        categories=list(paper.categories),
+        abstract=paragraphs(paper.abstract),
+        notes=section.notes,
+        notes_html="",
+        show_abstract=False,
+        comment=tex_to_text(paper.comment),
+        line=section.line,
+    )
+
+
+def _bytecode_cache_class() -> Any:
+    import jinja2
+
+    class BytecodeCache(jinja2.FileSystemBytecodeCache):
+        """Jinja's per-user cache of compiled templates (a fresh process skips compiling);
+        a cache that cannot be written is simply not used."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return BytecodeCache
+
+
+def _BytecodeCache() -> Any:  # noqa: N802 - reads as the class it builds
+    try:
+        return _bytecode_cache_class()()
+    except (OSError, RuntimeError):  # no usable temporary folder: compile every time
+        return None
+
+
+@lru_cache(maxsize=8)
+def environment(override_dir: Path | None) -> Any:
+    """The Jinja2 environment: the newsletter's templates, then the packaged ones."""
+    import jinja2
+
+    packaged = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
+    loaders: list[Any] = []
+    if override_dir is not None and override_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(override_dir)))
+    loaders += [packaged, jinja2.PrefixLoader({"default": packaged}, delimiter=":")]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_BytecodeCache(),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md_link_text"] = md_link_text
+    return env
+
+
+def md_link_text(text: str) -> str:
+    """Text that stays literal inside a Markdown link: brackets, emphasis and code escaped."""
+    out = []
+    for ch in str(text):
+        out.append("\\" + ch if ch in "\\[]*_`<>" else ch)
+    return "".join(out)
+
+
+def render_view(view: IssueView, settings: Settings, fmt: str, extra: dict[str, Any] | None = None) -> str:
+    """One format of an issue as text."""
+    import jinja2
+
+    spec = FORMATS[fmt]
+    env = environment(settings.path("templates"))
+    context = {"issue": view, "newsletter": settings, "format": fmt, **(extra or {})}
+    try:
+        return env.get_template(spec.template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(exc.filename or exc.name or spec.template, exc.lineno, f"template error: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise DigestError(f"template {exc.name} not found in {settings.path('templates')} or {PACKAGE_TEMPLATES}") from None
+    except jinja2.UndefinedError as exc:
+        raise DigestError(f"{spec.template}: {exc.message}; see README.md, 'Templates' for the variables") from None
+
+
+def render_issue(issue: Issue, settings: Settings, formats: tuple[str, ...] = DEFAULT_FORMATS) -> dict[str, str]:
+    """Every requested format of ``issue``, in memory: nothing is written here."""
+    from digest.metadata import issue_papers
+
+    papers = issue_papers(issue, settings.path("store"), settings.path("seeds"))
+    view = build_view(issue, settings, papers)
+    return {fmt: render_view(view, settings, fmt) for fmt in formats}

@@ -1,0 +1,275 @@
+"""Seed-style abstract data: reading lists of abstracts, read by content, deduplicated.
+
+    records = read_seed_folder("seeds")        # every file, one record per abstract
+    by_id(records)["2206.04615"].abstract      # seeds as paper data
+    [r for r in records if r.arxiv_id is None] # what `digest.resolve` works on
+
+A file's shape is recognised from its content, never its name (the shapes and
+their readers are in `digest.seedformats`). The same abstract in several files
+is one `SeedRecord` carrying every ``(file, line)`` it came from; abstracts are
+compared ignoring case, whitespace and punctuation, which also absorbs the
+missing spaces of text copied out of a dataset viewer (``Transformersthat``).
+
+Stdlib only, and fast: `digest render` reads the seed folder on every run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from digest import seedformats as fmt
+from digest.errors import InputError
+
+if TYPE_CHECKING:
+    from digest.paper import Paper
+
+log = logging.getLogger(__name__)
+
+SKIPPED_NAMES = re.compile(r"^(?:\..*|readme(?:\..*)?|.*~|.*\.(?:bak|orig|swp|tmp))$", re.IGNORECASE)
+"""Files in a seed folder that are not seed data: hidden, README, editor backups."""
+
+
+@dataclass(frozen=True)
+class SeedRecord:
+    """One abstract from the seed files, with every place it was found."""
+
+    sources: tuple[tuple[str, int], ...]
+    """``(file, line)`` for each occurrence, in reading order; line is 1-based."""
+    arxiv_id: str | None
+    """Base id (no version), or None when the seed file gave none."""
+    version: int | None
+    abstract: str
+    """The abstract as written, whitespace collapsed to single spaces."""
+    comment: str | None = None
+    """arXiv's comments field when the seed carried it ("Accepted to UAI 2022")."""
+    label: str | None = None
+    """The curator's label line above the abstract ("Shammie")."""
+    title: str | None = None
+    format: str = ""
+    """The reader of the first source: trailer, labelled, viewer, jsonl or csv."""
+
+    @property
+    def file(self) -> str:
+        return self.sources[0][0]
+
+    @property
+    def line(self) -> int:
+        return self.sources[0][1]
+
+    @property
+    def where(self) -> str:
+        """``FILE:LINE`` of the first occurrence."""
+        return f"{self.file}:{self.line}"
+
+    @property
+    def versioned_id(self) -> str | None:
+        if self.arxiv_id is None:
+            return None
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+    @cached_property
+    def key(self) -> str:
+        """The abstract reduced for comparison (see `text_key`)."""
+        return text_key(self.abstract)
+
+    def snippet(self, words: int = 8) -> str:
+        parts = self.abstract.split(maxsplit=words)
+        return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
+
+    def to_paper(self, arxiv_id: str | None = None) -> Paper:
+        """A `Paper` holding what the seed knows (abstract, comment, title)."""
+        from digest.paper import Paper
+
+        ident = arxiv_id or self.arxiv_id
+        if ident is None:
+            raise ValueError(f"{self.where}: seed abstract has no arXiv id")
+        return Paper(
+            id=ident,
+            version=self.version if ident == self.arxiv_id else None,
+            title=self.title or "",
+            abstract=self.abstract,
+            comment=self.comment,
+            source=f"seed:{Path(self.file).name}",
+        )
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+_ASCII_NON_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def text_key(text: str) -> str:
+    """``text`` casefolded with everything but letters and digits removed.
+
+    Two copies of one abstract give the same key even when one lost the
+    spaces around some words, changed quotes or dashes, or was re-wrapped.
+    """
+    if text.isascii():  # the common case, ~20x faster than the regex
+        return text.encode("ascii").lower().translate(None, _ASCII_NON_ALNUM).decode("ascii")
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def read_seed_file(path: str | Path) -> list[SeedRecord]:
+    """The abstracts in one seed file, its shape recognised from the content.
+
+    Raises `InputError` ("FILE:LINE: what is wrong") for a file that is not
+    text or matches no shape. An empty file gives no records and a warning.
+    Repeats of one abstract inside the file are merged (see `dedup`).
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(name, None, f"cannot read: {exc.strerror or exc}") from None
+    lines = _lines(name, data)
+    if not any(s.strip() for s in lines):
+        log.warning("%s: empty seed file, no abstracts", name)
+        return []
+    form, raws = _read(name, lines)
+    return dedup(_record(name, form, raw) for raw in raws)
+
+
+def read_seed_folder(folder: str | Path, *, strict: bool = True) -> list[SeedRecord]:
+    """Every seed file in ``folder`` (sorted by name, not recursive), deduplicated.
+
+    Hidden files, README* and editor backups are skipped; a missing folder
+    gives no records. With ``strict=False`` a file that cannot be read is
+    logged as a warning and skipped instead of raising `InputError`.
+    """
+    return read_seed_files(seed_paths(folder), strict=strict)
+
+
+def seed_paths(folder: str | Path) -> list[Path]:
+    """The files of ``folder`` that `read_seed_folder` reads, in order."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_file() and not SKIPPED_NAMES.match(p.name))
+
+
+def read_seed_files(paths: Iterable[str | Path], *, strict: bool = True) -> list[SeedRecord]:
+    """The records of several files, in order, deduplicated across files."""
+    records: list[SeedRecord] = []
+    for path in paths:
+        try:
+            records.extend(read_seed_file(path))
+        except InputError as exc:
+            if strict:
+                raise
+            log.warning("%s (skipped)", exc)
+    return dedup(records)
+
+
+def by_id(records: Iterable[SeedRecord]) -> dict[str, SeedRecord]:
+    """Records that have an arXiv id, keyed by base id (the first one wins)."""
+    out: dict[str, SeedRecord] = {}
+    for rec in records:
+        if rec.arxiv_id is not None:
+            out.setdefault(rec.arxiv_id, rec)
+    return out
+
+
+def dedup(records: Iterable[SeedRecord]) -> list[SeedRecord]:
+    """Merge records for one paper: same abstract (by `text_key`) or same id.
+
+    The merged record keeps the first abstract and the union of sources, and
+    fills id, version (the highest), comment, label and title from whichever
+    copy has them. Two copies with the same text but different ids stay apart.
+    """
+    out: list[SeedRecord] = []
+    at_key: dict[str, int] = {}
+    at_id: dict[str, int] = {}
+    for rec in records:
+        i = at_id.get(rec.arxiv_id) if rec.arxiv_id else None
+        if i is None:
+            i = at_key.get(rec.key)
+            if i is not None and rec.arxiv_id and out[i].arxiv_id not in (None, rec.arxiv_id):
+                i = None
+        if i is None:
+            i = len(out)
+            out.append(rec)
+        else:
+            out[i] = _merge(out[i], rec)
+        at_key.setdefault(rec.key, i)
+        at_key.setdefault(out[i].key, i)
+        if out[i].arxiv_id:
+            at_id.setdefault(out[i].arxiv_id, i)
+    return out
+
+
+def _merge(a: SeedRecord, b: SeedRecord) -> SeedRecord:
+    versions = [v for v in (a.version, b.version) if v is not None]
+    return replace(
+        a,
+        sources=a.sources + tuple(s for s in b.sources if s not in a.sources),
+        arxiv_id=a.arxiv_id or b.arxiv_id,
+        version=max(versions) if versions else None,
+        comment=a.comment or b.comment,
+        label=a.label or b.label,
+        title=a.title or b.title,
+    )
+
+
+def _record(name: str, form: str, raw: fmt.RawRecord) -> SeedRecord:
+    return SeedRecord(
+        sources=((name, raw.line),),
+        arxiv_id=raw.arxiv_id,
+        version=raw.version,
+        abstract=" ".join(raw.abstract.split()),
+        comment=raw.comment,
+        label=raw.label,
+        title=raw.title,
+        format=form,
+    )
+
+
+def _lines(name: str, data: bytes) -> list[str]:
+    """Decoded lines: BOM dropped, CRLF/CR as LF; a binary file raises."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16")
+    elif b"\x00" in data[:8192]:
+        raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}") from None
+    sample = text[:8192]
+    if len(_CONTROL.findall(sample)) > len(sample) // 100:
+        raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _read(name: str, lines: list[str]) -> tuple[str, list[fmt.RawRecord]]:
+    """Pick the reader by content and run it."""
+    first = next(s.strip() for s in lines if s.strip())
+    if first.startswith("{"):
+        return "jsonl", fmt.read_jsonl(name, lines)
+    if fmt.looks_like_viewer(lines):
+        return "viewer", fmt.read_viewer(name, lines)
+    delimiter = fmt.csv_dialect(first)
+    if delimiter:
+        return "csv", fmt.read_csv(name, lines, delimiter)
+    starts = [s.lstrip()[:12].lower() for s in lines]
+    if any(s.startswith("abstract") and _ABSTRACT.match(s) for s in starts):
+        return "labelled", fmt.read_labelled(name, lines)
+    if any(s.startswith("arxiv:") for s in starts):
+        return "trailer", fmt.read_trailer(name, lines)
+    raise InputError(name, None, f"not a seed file; {fmt.EXPECTED}")
+
+
+_ABSTRACT = re.compile(r"abstract\s*:")

@@ -1,0 +1,307 @@
+"""The readers for each seed-file shape, and the sniffer that picks one by content.
+
+Every reader takes the file's lines (already decoded, BOM and CR removed) and
+returns `RawRecord`s; `digest.seedfiles` turns them into `SeedRecord`s and
+removes duplicates. Readers raise `InputError(path, line, message)` for a
+file that starts like their format but breaks it further down.
+
+Shapes (see docs/seeds.md):
+
+``trailer``   abstract, optional comment lines, then ``arXiv:ID`` with the next
+              abstract starting on the same line right after the id (seeds/000_*).
+``labelled``  a label line (the curator), then one ``Abstract:`` line per
+              paper, no ids (seeds/001_*, seeds/003_*).
+``viewer``    a dataset-viewer dump: column header lines (name, dtype, stats)
+              then one line per cell, row after row (seeds/002_*).
+``jsonl``     JSON Lines with ``arxiv_id`` (or ``id``) and ``abstract``.
+``csv``       CSV (comma, tab or semicolon) with the same columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import InputError
+from digest.ids import parse_id
+
+EXPECTED = (
+    "expected seed abstracts: abstracts each followed by an arXiv:ID line, "
+    "a label line then 'Abstract:' lines, a dataset-viewer dump (arxiv_id/abstract columns), "
+    "or JSON Lines / CSV with arxiv_id and abstract columns"
+)
+
+
+@dataclass
+class RawRecord:
+    """One abstract as a reader found it, before dedup."""
+
+    line: int
+    abstract: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    comment: str | None = None
+    label: str | None = None
+    title: str | None = None
+
+
+def _split_id(path: str | Path, line: int, text: str) -> tuple[str, int | None]:
+    parsed = parse_id(text)
+    if parsed is None:
+        raise InputError(path, line, f"expected an arXiv id, found {text[:40]!r}")
+    return parsed.base, parsed.version
+
+
+# --- trailer: "abstract\ncomment\narXiv:IDnext abstract" ------------------------------
+
+_TRAILER_START = re.compile(r"arxiv:\s*", re.IGNORECASE)
+_NEW_HEAD = re.compile(r"(\d{2})(\d{2})\.")
+_OLD_ID = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?)/(\d{7})")
+_LONG_LINE = 300
+"""A line after an abstract this long is more of the abstract, not a comment."""
+
+
+def _version_end(text: str, pos: int) -> int:
+    """End of an optional ``vN`` at ``pos``.
+
+    The next abstract follows with no space, so ``v23D ...`` is ambiguous:
+    one digit is taken, a second only when what follows starts a word
+    (``v12The ...``), a space or the end of the line.
+    """
+    if pos + 1 >= len(text) or text[pos] not in "vV" or not "1" <= text[pos + 1] <= "9":
+        return pos
+    end = pos + 2
+    if end < len(text) and text[end].isdigit():
+        after = text[end + 1 : end + 3]
+        if not after or after[0].isspace() or (after[0].isupper() and after[1:2].islower()):
+            end += 1
+    return end
+
+
+def match_trailing_id(text: str) -> int | None:
+    """Length of the arXiv id at the start of ``text`` (after ``arXiv:``), or None.
+
+    New-style ids have exactly 4 digits after the dot up to 1412 and exactly 5
+    from 1501 on, so the id's end is known even when the next abstract starts
+    with a digit. Old-style ids have exactly 7 digits.
+    """
+    m = _NEW_HEAD.match(text)
+    if m:
+        yymm = int(m[1] + m[2])
+        width = 4 if yymm <= 1412 else 5
+        end = m.end() + width
+        digits = text[m.end() : end]
+        if len(digits) != width or not digits.isdigit() or not 1 <= int(m[2]) <= 12:
+            return None
+        return _version_end(text, end)
+    m = _OLD_ID.match(text)
+    if m:
+        return _version_end(text, m.end())
+    return None
+
+
+def read_trailer(path: str | Path, lines: list[str]) -> list[RawRecord]:
+    records: list[RawRecord] = []
+    start = 1  # line where the current abstract began
+    body: list[str] = []  # abstract line(s) then comment lines, stripped
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        m = _TRAILER_START.match(line)
+        if m is None:
+            if line:
+                if not body:
+                    start = number
+                body.append(line)
+            continue
+        rest = line[m.end() :]
+        length = match_trailing_id(rest)
+        if length is None:
+            raise InputError(path, number, f"expected an arXiv id after 'arXiv:', found {rest[:30]!r}")
+        base, version = _split_id(path, number, rest[:length])
+        if not body:
+            raise InputError(path, number, f"arXiv:{rest[:length]} has no abstract before it")
+        records.append(_trailer_record(start, body, base, version))
+        body = []
+        nxt = rest[length:].strip()
+        start = number
+        if nxt:
+            body.append(nxt)
+    if body:
+        # Text after the last id: an abstract whose id line is missing.
+        records.append(_trailer_record(start, body, None, None))
+    return records
+
+
+def _trailer_record(start: int, body: list[str], base: str | None, version: int | None) -> RawRecord:
+    abstract = [body[0]]
+    comments: list[str] = []
+    for extra in body[1:]:
+        if not comments and len(extra) >= _LONG_LINE:
+            abstract.append(extra)  # a wrapped abstract, not a comment
+        else:
+            comments.append(extra)
+    return RawRecord(
+        line=start,
+        abstract=" ".join(abstract),
+        arxiv_id=base,
+        version=version,
+        comment=" ".join(comments) or None,
+    )
+
+
+# --- labelled: "Shammie\nAbstract:...\nAbstract:..." -------------------------------------
+
+_ABSTRACT_LINE = re.compile(r"abstract\s*:\s*", re.IGNORECASE)
+_LABEL_MAX = 120
+
+
+def read_labelled(path: str | Path, lines: list[str]) -> list[RawRecord]:
+    records: list[RawRecord] = []
+    label: str | None = None
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line:
+            continue
+        m = _ABSTRACT_LINE.match(line)
+        if m:
+            text = line[m.end() :].strip()
+            if not text:
+                raise InputError(path, number, "empty 'Abstract:' line")
+            records.append(RawRecord(line=number, abstract=text, label=label))
+        elif len(line) <= _LABEL_MAX:
+            label = line
+        elif records:
+            records[-1].abstract += " " + line  # an abstract wrapped over lines
+        else:
+            raise InputError(path, number, "expected a label line or an 'Abstract:' line")
+    return records
+
+
+# --- viewer: dataset-viewer dump ---------------------------------------------------------
+
+_DTYPE = re.compile(
+    r"^(?:string|large_string|\w*lengths|u?int\d*|float\d*|bool(?:ean)?|classlabel|sequence|list|dict|"
+    r"struct|json|null|date\w*|timestamp.*|\d+\s+(?:classes|values))$",
+    re.IGNORECASE,
+)
+_COLUMN = re.compile(r"^[A-Za-z_][\w .\-]{0,40}$")
+_STAT = re.compile(r"^-?[\d.,]+\s*[kKmMbB]?$")
+_ID_COLUMNS = ("arxiv_id", "id", "arxiv", "paper_id")
+_ABSTRACT_COLUMNS = ("abstract", "summary", "abstracts")
+
+
+def looks_like_viewer(lines: list[str]) -> bool:
+    head = [s.strip() for s in lines[:3] if s.strip()]
+    return len(head) >= 2 and bool(_COLUMN.match(head[0])) and bool(_DTYPE.match(head[1]))
+
+
+def read_viewer(path: str | Path, lines: list[str]) -> list[RawRecord]:
+    cells = [(n, s.strip()) for n, s in enumerate(lines, 1) if s.strip()]
+    columns: list[str] = []
+    i = 0
+    # Header: blocks of (column name, dtype, stats...); a name is a line followed by a dtype.
+    while i + 1 < len(cells) and _COLUMN.match(cells[i][1]) and _DTYPE.match(cells[i + 1][1]):
+        columns.append(cells[i][1].lower())
+        i += 2
+        # The viewer shows at most two statistics per column (min and max length).
+        for _ in range(2):
+            if i < len(cells) and _STAT.match(cells[i][1]) and not (
+                i + 1 < len(cells) and _DTYPE.match(cells[i + 1][1])
+            ):
+                i += 1
+    id_col, abs_col, title_col = _pick_columns(path, columns)
+    data = cells[i:]
+    width = len(columns)
+    if len(data) % width:
+        raise InputError(path, data[-1][0], f"incomplete row: expected {width} lines per row ({', '.join(columns)})")
+    records = []
+    for r in range(0, len(data), width):
+        row = data[r : r + width]
+        rec = RawRecord(line=row[0][0], abstract=row[abs_col][1])
+        if id_col is not None:
+            rec.arxiv_id, rec.version = _split_id(path, row[id_col][0], row[id_col][1])
+        if title_col is not None:
+            rec.title = row[title_col][1]
+        records.append(rec)
+    return records
+
+
+def _pick_columns(path: str | Path, columns: list[str]) -> tuple[int | None, int, int | None]:
+    def find(names: tuple[str, ...]) -> int | None:
+        return next((columns.index(n) for n in names if n in columns), None)
+
+    abs_col = find(_ABSTRACT_COLUMNS)
+    if abs_col is None:
+        raise InputError(path, 1, f"no abstract column among {', '.join(columns) or 'the header'}")
+    return find(_ID_COLUMNS), abs_col, find(("title",))
+
+
+# --- jsonl / csv -------------------------------------------------------------------------
+
+
+def _from_fields(path: str | Path, line: int, row: dict[str, object]) -> RawRecord:
+    fields = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+
+    def get(*names: str) -> str | None:
+        for n in names:
+            v = fields.get(n)
+            if v is not None and str(v).strip():
+                return " ".join(str(v).split())
+        return None
+
+    abstract = get(*_ABSTRACT_COLUMNS)
+    if abstract is None:
+        raise InputError(path, line, "no abstract in this record")
+    rec = RawRecord(line=line, abstract=abstract, title=get("title"), comment=get("comment", "comments"), label=get("label"))
+    ident = get(*_ID_COLUMNS)
+    if ident:
+        rec.arxiv_id, rec.version = _split_id(path, line, ident)
+        version = get("version")
+        if rec.version is None and version and version.lstrip("vV").isdigit():
+            rec.version = int(version.lstrip("vV"))
+    return rec
+
+
+def read_jsonl(path: str | Path, lines: list[str]) -> list[RawRecord]:
+    records = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(path, number, f"not a JSON object: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(path, number, "expected a JSON object per line")
+        records.append(_from_fields(path, number, obj))
+    return records
+
+
+def csv_dialect(header: str) -> str | None:
+    """The delimiter of a CSV header line naming an abstract column, or None."""
+    for delim in (",", "\t", ";"):
+        names = [n.strip().strip('"').lower() for n in header.split(delim)]
+        if len(names) > 1 and any(n in _ABSTRACT_COLUMNS for n in names):
+            return delim
+    return None
+
+
+def read_csv(path: str | Path, lines: list[str], delimiter: str) -> list[RawRecord]:
+    first = next(i for i, s in enumerate(lines) if s.strip())
+    reader = csv.DictReader([s + "\n" for s in lines[first:]], delimiter=delimiter)
+    records = []
+    start = first + 2
+    try:
+        for row in reader:
+            if None in row:
+                raise InputError(path, start, "more fields than the header names")
+            if any(v and v.strip() for v in row.values()):
+                records.append(_from_fields(path, start, row))
+            start = first + reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(path, first + reader.line_num, f"bad CSV: {exc}") from None
+    return records

@@ -1,0 +1,91 @@
+"""Settings: found by walking up, overridden by DIGEST_* and flags, every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import KEYS, load_settings
+from digest.errors import ConfigError, ExitCode
+
+
+def test_an_empty_file_gives_every_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "digest.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.root == tmp_path.resolve()
+    assert s.title_format == "{date} arXiv roundup: {headline}"
+    assert s.arxiv.delay == 3.0
+    assert s.arxiv.api_url == "https://export.arxiv.org/api/query"
+    assert s.path("store") == tmp_path.resolve() / ".digest" / "store.sqlite"
+
+
+def test_found_by_walking_up_and_paths_are_relative_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "digest.toml").write_text('name = "Weekly"\n[paths]\nbuild = "out"\n')
+    deep = tmp_path / "issues" / "drafts"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    s = load_settings()
+    assert s.name == "Weekly"
+    assert s.path("build") == tmp_path.resolve() / "out"
+
+
+def test_precedence_file_then_environment_then_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text('[arxiv]\ndelay = 5\ncategories = ["cs.LG"]\napi_url = "http://file"\n')
+    monkeypatch.setenv("DIGEST_CONFIG", str(cfg))
+    monkeypatch.setenv("DIGEST_ARXIV_DELAY", "0")
+    monkeypatch.setenv("DIGEST_ARXIV_CATEGORIES", "cs.CL, stat.ML")
+    s = load_settings(overrides={"arxiv.api_url": "http://flag", "window_days": None})
+    assert s.arxiv.delay == 0.0
+    assert s.arxiv.categories == ["cs.CL", "stat.ML"]
+    assert s.arxiv.api_url == "http://flag"
+    assert s.window_days == 7
+    assert s.source == str(cfg)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    cfg = tmp_path / "digest.toml"
+    cfg.write_text(
+        'nmae = "typo"\nwindow_days = "seven"\nunannotated = "always"\n'
+        '[arxiv]\ndelay = "slow"\ncategories = "cs.LG"\n[smtp]\npassword = "hunter2"\n[mystery]\nx = 1\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert info.value.exit_code == ExitCode.USAGE
+    assert info.value.problems == [
+        "digest.toml: nmae: unknown key; see the settings reference in README.md (line 1)",
+        "digest.toml: window_days: expected a whole number, got 'seven' (line 2)",
+        "digest.toml: unannotated: expected one of skip, abstract, got 'always' (line 3)",
+        "digest.toml: arxiv.delay: expected a number, got 'slow' (line 5)",
+        "digest.toml: smtp.password: passwords are read only from DIGEST_SMTP_PASSWORD, remove it (line 8)",
+        "digest.toml: mystery: unknown section; see the settings reference in README.md (line 9)",
+    ]
+
+
+def test_bad_environment_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGEST_ARXIV_DELAY", "soon")
+    monkeypatch.setenv("DIGEST_EMAIL_X_UNSENT", "maybe")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.problems == [
+        "DIGEST_ARXIV_DELAY: expected a number, got 'soon'",
+        "DIGEST_EMAIL_X_UNSENT: expected true or false, got 'maybe'",
+    ]
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "digest.toml"
+    cfg.write_text('name = "x"\nwindow_days = \n')
+    with pytest.raises(ConfigError, match=r"digest.toml: .*line 2"):
+        load_settings(cfg)
+
+
+def test_every_key_has_an_environment_variable_and_help() -> None:
+    envs = [k.env for k in KEYS]
+    assert len(envs) == len(set(envs))
+    assert "DIGEST_ARXIV_API_URL" in envs and "DIGEST_ARXIV_RSS_URL" in envs and "DIGEST_ARXIV_DELAY" in envs
+    assert "DIGEST_EMAIL_FROM" in envs
+    assert all(k.help for k in KEYS)
