@@ -55,7 +55,7 @@ class SmtpSettings:
     host: str = _key("", "SMTP server for `digest send`")
     port: int = _key(587, "SMTP port (587 for starttls, 465 for tls)")
     user: str = _key("", "SMTP login; the password comes only from DIGEST_SMTP_PASSWORD")
-    security: str = _key("starttls", "starttls or tls; anything else needs --insecure", choices=("starttls", "tls"))
+    security: str = _key("starttls", "starttls or tls; `digest send --insecure` allows clear text", choices=("starttls", "tls"))
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,8 @@ class KeySpec:
 
 
 def _specs() -> list[KeySpec]:
-    import typing
-
     out = []
     for section, cls in [("", Settings), *SECTIONS.items()]:
-        hints = typing.get_type_hints(cls)
         for f in fields(cls):
             if f.name in SECTIONS or f.metadata.get("internal"):
                 continue
@@ -128,7 +125,7 @@ def _specs() -> list[KeySpec]:
                     key=f"{section}.{name}" if section else name,
                     section=section,
                     attr=f.name,
-                    type=hints[f.name],
+                    type=type(default),  # every default is of its key's type (cheaper than get_type_hints)
                     default=default,
                     help=f.metadata["help"],
                     choices=f.metadata["choices"],
@@ -178,7 +175,7 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
             value = [v.strip() for v in value.split(",") if v.strip()]
     if t is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if t in (str, int, float, bool):
+    if t is not list:
         if not isinstance(value, t) or (t is int and isinstance(value, bool)):
             raise ValueError(f"expected {_type_name(t)}, got {value!r}")
     else:

@@ -1,0 +1,106 @@
+"""The `digest` command as a user runs it: output files, messages, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_render_writes_markdown_and_html_into_build(newsletter: Path) -> None:
+    code, out, err = run("render", "issues/2022-10-23.md")
+    assert code == 0, err
+    assert out.splitlines() == ["build/2022-10-23.md", "build/2022-10-23.html"]
+    assert (newsletter / "build" / "2022-10-23.md").read_text().startswith("# 2022-10-23 arXiv roundup")
+    assert (newsletter / "build" / "2022-10-23.html").read_text().startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in (newsletter / "build").iterdir()) == ["2022-10-23.html", "2022-10-23.md"]
+
+
+def test_render_one_format_to_stdout_or_a_folder(newsletter: Path) -> None:
+    code, out, _ = run("render", "issues/2022-10-23.md", "--format", "md", "--out", "-")
+    assert code == 0 and out.startswith("# 2022-10-23 arXiv roundup")
+    assert not (newsletter / "build").exists()
+    code, out, _ = run("render", "issues/2022-10-23.md", "--format", "html", "--out", "site")
+    assert code == 0 and out.strip() == "site/2022-10-23.html"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["render", "issues/2022-10-23.md", "--format", "pdf"], 2, "--format: unknown format 'pdf'; choose from md, html"),
+        (["render", "issues/2022-10-23.md", "--out", "-", "--format", "md,html"], 2, "with --out - give exactly one format"),
+        (["render", "issues/missing.md"], 1, "issues/missing.md: cannot read the issue"),
+    ],
+)
+def test_bad_requests_exit_with_one_line(newsletter: Path, args: list[str], code: int, message: str) -> None:
+    exit_code, out, err = run(*args)
+    assert exit_code == code
+    assert message in err
+    assert out == ""
+
+
+def test_a_broken_issue_is_one_line_with_file_and_line_and_nothing_is_written(newsletter: Path) -> None:
+    issue = newsletter / "issues" / "2022-10-23.md"
+    issue.write_text(issue.read_text().replace("## [Active Image Indexing](https://arxiv.org/abs/2210.10620)", "## arXiv:2210.1062"))
+    code, out, err = run("render", "issues/2022-10-23.md")
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("issues/2022-10-23.md:")
+    assert "'arXiv:2210.1062' is not an arXiv id" in err
+    assert not (newsletter / "build").exists()
+
+
+def test_verbose_shows_the_traceback(newsletter: Path) -> None:
+    (newsletter / "issues" / "2022-10-30.md").write_text("---\ndate: 2022-10-31\n---\n")
+    code, _, err = run("-v", "render", "issues/2022-10-30.md")
+    assert code == 1
+    assert "Traceback" in err and "disagrees with the file name" in err
+
+
+def test_bad_settings_exit_2_listing_every_problem(newsletter: Path) -> None:
+    (newsletter / "digest.toml").write_text('nmae = "x"\n[arxiv]\ndelay = "slow"\n')
+    code, _, err = run("render", "issues/2022-10-23.md")
+    assert code == 2
+    assert err.splitlines() == [
+        "digest.toml: nmae: unknown key; see the settings reference in README.md (line 1)",
+        "digest.toml: arxiv.delay: expected a number, got 'slow' (line 3)",
+    ]
+
+
+def test_help_and_version() -> None:
+    code, out, _ = run("--help")
+    assert code == 0 and "render" in out and "Draft, annotate and render" in out
+    code, out, _ = run("render", "--help")
+    assert code == 0 and "Examples:" in out and "--format" in out and "--out" in out
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("digest 0.")
+
+
+def test_the_installed_command_and_python_m_work(newsletter: Path) -> None:
+    installed = str(Path(sys.executable).parent / "digest")
+    for argv in ([installed], [sys.executable, "-m", "digest"]):
+        done = subprocess.run([*argv, "render", "issues/2022-10-23.md", "--format", "md"], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "build/2022-10-23.md"
+
+
+def test_render_path_imports_no_network_or_ranking_library(newsletter: Path) -> None:
+    probe = (
+        "import sys\nfrom digest.cli import main\n"
+        "try:\n    main(['render', 'issues/2022-10-23.md'])\nexcept SystemExit:\n    pass\n"
+        "bad = sorted(m for m in ('requests', 'arxiv', 'feedparser', 'sklearn', 'numpy', 'urllib3', 'http.client') if m in sys.modules)\n"
+        "print('imported:' + ','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout
