@@ -1,0 +1,118 @@
+"""The newsletter's past: the issue files in `issues/` and the papers they covered.
+
+`digest new` uses it to leave out papers covered before and to find the
+previous issue's date; `digest where` and the archive use it to say which
+issues covered a paper. An issue file that cannot be read is reported as a
+warning and skipped, so one broken file never hides the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from digest.errors import InputError
+from digest.issue import Issue, load_issue
+
+log = logging.getLogger(__name__)
+
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One paper as one issue covered it."""
+
+    paper_id: str
+    version: int | None
+    issue_date: date
+    issue_path: Path
+    line: int
+    title: str
+    annotated: bool
+    """True when the editor wrote notes (the paper is in the rendered issue)."""
+
+
+def issue_files(folder: Path) -> list[tuple[date, Path]]:
+    """Every ``YYYY-MM-DD.md`` in ``folder`` with a real date, oldest first."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in folder.iterdir():
+        m = _DATED.match(path.name)
+        if not m or not path.is_file():
+            continue
+        try:
+            out.append((date.fromisoformat(m[1]), path))
+        except ValueError:
+            log.warning("%s: the file name is not a real date; it is not treated as an issue", path)
+    return sorted(out)
+
+
+def previous_issue_date(folder: Path, before: date) -> date | None:
+    """The date of the latest issue strictly before ``before``, if any."""
+    earlier = [d for d, _ in issue_files(folder) if d < before]
+    return earlier[-1] if earlier else None
+
+
+def load_issues(folder: Path, before: date | None = None, errors: list[InputError] | None = None) -> list[Issue]:
+    """The parsed issues in ``folder`` (only those dated before ``before`` when given).
+
+    Broken files are logged as warnings (and appended to ``errors``) and skipped.
+    """
+    out = []
+    for when, path in issue_files(folder):
+        if before is not None and when >= before:
+            continue
+        try:
+            out.append(load_issue(path))
+        except InputError as exc:
+            log.warning("%s (skipped)", exc)
+            if errors is not None:
+                errors.append(exc)
+    return out
+
+
+def coverage(issues: list[Issue], unannotated: str = "skip") -> dict[str, list[Coverage]]:
+    """For each base id, every issue that has a section for it, oldest first.
+
+    A paper counts as covered when it has notes, or when the issue renders
+    abstracts for unannotated papers (its own ``unannotated:`` or the
+    ``unannotated`` setting given here); a drafted-but-unannotated candidate
+    is recorded with ``annotated=False``.
+    """
+    out: dict[str, list[Coverage]] = {}
+    for issue in issues:
+        for section in issue.papers:
+            assert section.paper_id is not None
+            meta_id = str(section.meta.get("id") or "")
+            version = section.paper_id.version
+            if version is None and meta_id.startswith(section.paper_id.base + "v"):
+                tail = meta_id[len(section.paper_id.base) + 1 :]
+                version = int(tail) if tail.isdigit() else None
+            out.setdefault(section.paper_id.base, []).append(
+                Coverage(
+                    paper_id=section.paper_id.base,
+                    version=version,
+                    issue_date=issue.date,
+                    issue_path=issue.path,
+                    line=section.line,
+                    title=section.title or str(section.meta.get("title") or ""),
+                    annotated=bool(section.notes) or (issue.unannotated or unannotated) == "abstract",
+                )
+            )
+    return out
+
+
+def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]:
+    """Which issues have a section for ``paper`` (any version), oldest first."""
+    from digest.errors import UsageError
+    from digest.ids import parse_id
+
+    ident = parse_id(paper)
+    if ident is None:
+        raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
+    return coverage(load_issues(folder), unannotated).get(ident.base, [])
