@@ -1,0 +1,37 @@
+"""Benchmark: `digest render` of the sample issue and `digest --help`, as whole processes.
+
+Goals (issue 2): render, both formats, median under 0.3 s; `digest --help`
+under twice `python -c "import click"`, measured in the same run.
+
+    python bench/bench_render.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from common import REPO, digest_argv, time_process, verdict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+
+    python = time_process([sys.executable, "-c", "pass"], runs)
+    click = time_process([sys.executable, "-c", "import click"], runs)
+    helped = time_process(digest_argv("--help"), runs)
+    rendered = time_process(digest_argv("render", "issues/2022-10-23.md", "--out", str(REPO / "build" / "bench")), runs)
+
+    print(f"runs per figure: {runs} (median, after one warm-up run)")
+    print(f"python -c pass                         {python * 1000:7.1f} ms")
+    print(f"python -c 'import click' (baseline)    {click * 1000:7.1f} ms")
+    print(f"digest --help                          {helped * 1000:7.1f} ms  = {helped / click:.2f}x baseline "
+          f"(goal < 2x: {verdict(helped / click, 2)})")
+    print(f"digest render sample (md+html)         {rendered * 1000:7.1f} ms  = {rendered / click:.2f}x baseline "
+          f"(goal < 300 ms: {verdict(rendered, 0.3)})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""`digest fetch` and `digest store stats`: parse, call the core, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+import click
+
+from digest.cli.common import command, group, pass_state
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2022-10-23") from None
+
+
+class _Bar:
+    """Pages, entries and the wait before the next request, on a terminal only."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, event: Any) -> None:
+        if event.kind == "done":
+            if self.bar is not None:
+                self.bar.render_finish()
+            return
+        if event.kind == "wait":
+            if self.bar is not None:
+                self.bar.label = f"waiting {event.wait:.1f} s"
+                self.bar.render_progress()
+            else:
+                click.echo(f"waiting {event.wait:.1f} s before the next request", err=True, nl=False)
+                click.echo("\r", err=True, nl=False)
+            return
+        if self.bar is None and event.total:
+            self.bar = click.progressbar(length=event.total, label="fetching", file=sys.stderr, show_pos=True)
+            self.bar.render_progress()
+        if self.bar is not None:
+            self.bar.label = f"page {event.pages}"
+            self.bar.length = max(event.total or 0, event.entries, 1)
+            self.bar.update(event.entries - self.bar.pos)
+
+
+@command(
+    "fetch",
+    epilog="\b\nExamples:\n  digest fetch                                  # since the last complete fetch, to today\n"
+    "  digest fetch --since 2022-10-17 --until 2022-10-23\n  digest fetch --via rss --json",
+)
+@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: end of the last complete fetch, or window_days ago).")
+@click.option("--until", callback=_day, metavar="DATE", help="Last submission day, inclusive (default: today).")
+@click.option("--via", type=click.Choice(["api", "rss"]), default="api", show_default=True, help="arXiv API query or the RSS feed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as one JSON object.")
+@pass_state
+def fetch_command(state: Any, since: date | None, until: date | None, via: str, as_json: bool) -> None:
+    """Pull new arXiv entries for arxiv.categories into the local store.
+
+    One request at a time, arxiv.delay seconds apart; failures are retried
+    with backoff. A window fetched completely is not fetched again. Exit code 3
+    means arXiv was unavailable: what was fetched is kept, and the next run
+    resumes there.
+    """
+    from digest.errors import DigestError, UnavailableError
+    from digest.fetch import run_fetch
+
+    settings = state.settings()
+    progress = _Bar() if sys.stderr.isatty() and not state.quiet and not as_json else None
+    report = run_fetch(settings, since=since, until=until, via=via, progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.error:
+        raise UnavailableError(report.error)
+    if report.missing:
+        raise DigestError(f"arXiv reported {report.missing} entries that were not fetched; narrow --since/--until")
+
+
+@group("store")
+def store_group() -> None:
+    """Inspect the local store (.digest/store.sqlite, or paths.store)."""
+
+
+@store_group.command("stats", epilog="\b\nExample:\n  digest store stats --json")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@pass_state
+def stats_command(state: Any, as_json: bool) -> None:
+    """Papers, versions, categories, date range and the windows fetched."""
+    from digest.store import Store
+
+    settings = state.settings()
+    path = settings.path("store")
+    store = Store.open_existing(path)
+    if store is None:
+        stats: dict[str, Any] = {"path": str(path), "papers": 0, "versions": 0, "published_from": None,
+                                 "published_to": None, "sources": {}, "categories": {}, "windows": []}  # fmt: skip
+    else:
+        with store:
+            stats = store.stats()
+    if as_json:
+        click.echo(json.dumps(stats, ensure_ascii=False))
+        return
+    click.echo(f"store:      {stats['path']}{'' if store else ' (not created yet: run digest fetch)'}")
+    click.echo(f"papers:     {stats['papers']} ({stats['versions']} versions)")
+    if stats["published_from"]:
+        click.echo(f"published:  {stats['published_from'][:10]} .. {stats['published_to'][:10]}")
+    if stats["sources"]:
+        click.echo("sources:    " + ", ".join(f"{k} {v}" for k, v in stats["sources"].items()))
+    top = list(stats["categories"].items())
+    if top:
+        more = f" (+{len(top) - 12} more)" if len(top) > 12 else ""
+        click.echo("categories: " + ", ".join(f"{k} {v}" for k, v in top[:12]) + more)
+    windows = stats["windows"]
+    done = [w for w in windows if w["complete"]]
+    click.echo(f"windows:    {len(done)} complete, {len(windows) - len(done)} incomplete")
+    for w in windows:
+        span = w["since"] if w["since"] == w["until"] else f"{w['since']}..{w['until']}"
+        state_ = "complete" if w["complete"] else f"incomplete at {w['fetched']} of {w['total']}"
+        click.echo(f"  {w['via']} {span}: {state_}")

@@ -1,0 +1,332 @@
+"""`digest fetch`: new arXiv entries into the store, politely and observably.
+
+Orchestration only: which window to ask for, resuming a window that was cut
+short, storing each page in one transaction together with the window's
+progress, and the run report. The network is `digest.arxiv_client`; this
+module receives `Paper` records from it.
+
+API windows are whole days, inclusive: ``submittedDate:[SINCE0000 TO UNTIL2359]``
+with results sorted by submission date, oldest first, so entries submitted
+during a run append at the end and a stored offset stays valid for resuming.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from queue import Empty, Queue
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from digest.errors import DigestError, ExitCode, UnavailableError
+from digest.store import Store, UpsertCounts, Window
+
+if TYPE_CHECKING:
+    from digest.arxiv_client import ArxivClient
+    from digest.config import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+API_LIMIT = 30000
+"""arXiv serves at most this many results for one query, whatever the page size."""
+
+
+@dataclass
+class Progress:
+    """What the core tells a progress bar: ``kind`` is ``page``, ``wait`` or ``done``."""
+
+    kind: str
+    entries: int = 0
+    total: int | None = None
+    pages: int = 0
+    wait: float = 0.0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass
+class WindowReport:
+    """One window of the run: ``status`` is complete, skipped, incomplete or failed."""
+
+    via: str
+    since: str
+    until: str
+    status: str
+    total: int | None = None
+    fetched: int = 0
+    resumed_at: int = 0
+
+
+@dataclass
+class FetchReport:
+    """The run report; `to_dict` is what ``--json`` prints."""
+
+    via: str
+    requests: int = 0
+    retries: int = 0
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_modified: bool = False
+    windows: list[WindowReport] = field(default_factory=list)
+    missing: int = 0
+    """Entries arXiv reported but did not serve (its total minus what was fetched)."""
+    error: str | None = None
+    store: str = ""
+
+    def count(self, c: UpsertCounts) -> None:
+        self.new += c.new
+        self.updated += c.updated
+        self.unchanged += c.unchanged
+
+    @property
+    def exit_code(self) -> int:
+        if self.error:
+            return int(ExitCode.UNAVAILABLE)
+        return int(ExitCode.ERROR) if self.missing else int(ExitCode.OK)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ok"] = self.exit_code == 0
+        return d
+
+    def lines(self) -> list[str]:
+        """The human report, a few lines."""
+        out = []
+        for w in self.windows:
+            span = w.since if w.since == w.until else f"{w.since}..{w.until}"
+            total = "" if w.total is None else f" of {w.total}"
+            resumed = f", resumed at {w.resumed_at}" if w.resumed_at else ""
+            out.append(f"{w.via} {span}: {w.status}, {w.fetched}{total} entries{resumed}")
+        if self.not_modified:
+            out.append("rss: feed unchanged since the last fetch (HTTP 304)")
+        out.append(
+            f"fetched {self.fetched}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+            f" ({self.requests} requests, {self.retries} retries) -> {self.store}"
+        )
+        if self.missing:
+            out.append(
+                f"incomplete: arXiv reported {self.missing} more entries than it served;"
+                " fetch a shorter window with --since/--until"
+            )
+        return out
+
+
+def query_key(categories: list[str], query: str) -> str:
+    """A short stable key for what is asked, so a changed query starts new windows."""
+    text = "|".join(sorted(categories)) + "||" + query.strip()
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def build_query(categories: list[str], query: str, since: date, until: date) -> str:
+    """The API ``search_query`` for the categories, the extra query and the window."""
+    parts = []
+    if categories:
+        cats = " OR ".join(f"cat:{c}" for c in categories)
+        parts.append(f"({cats})" if len(categories) > 1 else cats)
+    if query.strip():
+        parts.append(f"({query.strip()})")
+    parts.append(f"submittedDate:[{since:%Y%m%d}0000 TO {until:%Y%m%d}2359]")
+    return " AND ".join(parts)
+
+
+def default_window(store: Store, key: str, today: date, window_days: int) -> tuple[date, date]:
+    """``--since``: the end of the last complete API window, else ``window_days`` ago; ``--until``: today."""
+    done = [w for w in store.windows("api", key, complete=True) if w.until <= today]
+    since = max(w.until for w in done) if done else today - timedelta(days=window_days)
+    return min(since, today), today
+
+
+def fetch_api_window(
+    store: Store,
+    client: ArxivClient,
+    since: date,
+    until: date,
+    *,
+    categories: list[str],
+    query: str = "",
+    report: FetchReport | None = None,
+    progress: ProgressFn | None = None,
+) -> FetchReport:
+    """Fetch one API window into ``store`` (skipped if already covered; resumed if cut short).
+
+    Raises `UnavailableError` when retries run out; every page before that
+    is stored and the window's offset saved, so the next call resumes there.
+    """
+    report = report or FetchReport(via="api", store=str(store.path))
+    key = query_key(categories, query)
+    if store.covered("api", key, since, until):
+        report.windows.append(WindowReport("api", since.isoformat(), until.isoformat(), "skipped"))
+        return report
+    prior = store.window("api", key, since, until)
+    start = prior.next_start if prior and not prior.complete else 0
+    fetched = prior.fetched if prior and not prior.complete else 0
+    total = prior.total if prior and not prior.complete else None
+    wr = WindowReport("api", since.isoformat(), until.isoformat(), "incomplete", total, 0, start)
+    report.windows.append(wr)
+    q = build_query(categories, query, since, until)
+    pages = 0
+    try:
+        for page in prefetch(client.search_pages(q, start=start, total=total, limit=API_LIMIT)):
+            pages += 1
+            start += page.received
+            fetched += len(page.papers)
+            total = page.total
+            done = start >= total or not page.received or start >= API_LIMIT
+            with store.transaction():
+                report.count(store.upsert(page.papers, via="api"))
+                stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                complete = done and start >= total
+                store.save_window(Window("api", key, since, until, complete, start, total, fetched,
+                                         stamp if complete else None))  # fmt: skip
+            wr.fetched += len(page.papers)
+            wr.total = total
+            report.fetched += len(page.papers)
+            if progress:
+                progress(Progress("page", entries=start, total=total, pages=pages))
+    except UnavailableError as exc:
+        wr.status = "failed"
+        kept = f"kept {wr.fetched} entries of {since}..{until} (at {start} of {total if total is not None else '?'})"
+        report.error = f"arXiv API unavailable: {exc}; {kept}; run `digest fetch` again to resume"
+        raise UnavailableError(report.error) from None
+    finally:
+        _counters(report, client)
+    if total is None or start >= total:
+        wr.status = "complete"
+    else:
+        wr.status = "incomplete"
+        report.missing += total - start
+    return report
+
+
+def prefetch(pages: Iterator[T]) -> Iterator[T]:
+    """Yield from ``pages`` while the next item is fetched and parsed in a thread.
+
+    Requests stay one at a time and ``arxiv.delay`` apart (the client enforces
+    it); only storing page N overlaps with fetching page N+1. An exception in
+    the thread is raised here, after the pages before it were yielded.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in pages:
+                if stop.is_set():
+                    return
+                queue.put(("item", item))
+            queue.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            queue.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="digest-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get(timeout=0.05)
+            except Empty:
+                pass
+        thread.join()
+
+
+def fetch_rss(store: Store, client: ArxivClient, categories: list[str], report: FetchReport | None = None) -> FetchReport:
+    """Fetch the combined RSS feed into ``store`` with a conditional GET."""
+    report = report or FetchReport(via="rss", store=str(store.path))
+    url = client.rss_url + "+".join(categories)
+    etag = store.get_value(f"rss:etag:{url}")
+    modified = store.get_value(f"rss:last-modified:{url}")
+    try:
+        result = client.rss(categories, etag, modified)
+    except UnavailableError as exc:
+        report.error = f"arXiv RSS unavailable: {exc}; nothing changed in the store; run `digest fetch --via rss` again"
+        raise UnavailableError(report.error) from None
+    finally:
+        _counters(report, client)
+    if result.not_modified:
+        report.not_modified = True
+        return report
+    day = result.announced or date.today().isoformat()
+    with store.transaction():
+        report.count(store.upsert(result.papers, via="rss"))
+        store.set_value(f"rss:etag:{url}", result.etag)
+        store.set_value(f"rss:last-modified:{url}", result.last_modified)
+        d = date.fromisoformat(day)
+        store.save_window(Window("rss", query_key(categories, ""), d, d, True, len(result.papers), len(result.papers),
+                                 len(result.papers), datetime.now(timezone.utc).isoformat(timespec="seconds")))  # fmt: skip
+    report.fetched += len(result.papers)
+    report.windows.append(WindowReport("rss", day, day, "complete", len(result.papers), len(result.papers)))
+    return report
+
+
+def _counters(report: FetchReport, client: ArxivClient) -> None:
+    report.requests = client.counters.requests
+    report.retries = client.counters.retries
+
+
+def run_fetch(
+    settings: Settings,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    via: str = "api",
+    progress: ProgressFn | None = None,
+    client: ArxivClient | None = None,
+    today: date | None = None,
+) -> FetchReport:
+    """What `digest fetch` does: open the store, fetch, return the report.
+
+    The report's ``error`` is set (and `UnavailableError` is not raised) when
+    retries ran out, so the caller can print what was kept before failing.
+    """
+    from digest.arxiv_client import ArxivClient
+
+    if via not in ("api", "rss"):
+        raise DigestError(f"--via: unknown source {via!r}; use api or rss")
+    categories = list(settings.arxiv.categories)
+    if not categories and via == "rss":
+        raise DigestError("arxiv.categories is empty; the RSS feed needs at least one category in digest.toml")
+    today = today or datetime.now(timezone.utc).date()
+    own_client = client is None
+    on_wait = (lambda s: progress(Progress("wait", wait=s))) if progress else None
+    client = client or ArxivClient.from_settings(settings, on_wait=on_wait)
+    path = settings.path("store")
+    store = Store.open(path)
+    report = FetchReport(via=via, store=str(path))
+    try:
+        if via == "rss":
+            if since or until:
+                log.warning("--since/--until are ignored with --via rss: the feed holds the latest announcement only")
+            fetch_rss(store, client, categories, report)
+        else:
+            key = query_key(categories, settings.arxiv.query)
+            d_since, d_until = default_window(store, key, today, settings.window_days)
+            since, until = since or d_since, until or d_until
+            if since > until:
+                raise DigestError(f"--since {since} is after --until {until}; swap them")
+            fetch_api_window(store, client, since, until, categories=categories, query=settings.arxiv.query,
+                             report=report, progress=progress)  # fmt: skip
+    except UnavailableError:
+        pass  # report.error says what failed and what was kept
+    finally:
+        store.close()
+        if own_client:
+            client.close()
+        if progress:
+            progress(Progress("done", entries=report.fetched))
+    return report

@@ -1,0 +1,167 @@
+"""The SQLite store: versions, merging, windows, the FTS index, transactions, migration."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from arxiv_server import entries
+
+from digest.arxiv_convert import paper_from_result
+from digest.paper import Author, Paper
+from digest.store import SCHEMA_VERSION, Store, StoreError, Window, merge
+
+
+def paper(pid: str = "2210.11399", version: int = 1, **kw: object) -> Paper:
+    base = dict(title="UL2: Unifying Language Learning Paradigms", abstract="We unify denoising objectives.",
+                authors=(Author("Yi Tay"),), categories=("cs.CL", "cs.LG"), primary_category="cs.CL",
+                published=datetime(2022, 10, 20, 17, 0, tzinfo=timezone.utc), source="api")  # fmt: skip
+    base.update(kw)
+    return Paper(id=pid, version=version, **base)  # type: ignore[arg-type]
+
+
+def recorded(name: str) -> list[Paper]:
+    from arxiv import _feed
+
+    from arxiv_server import fixture
+
+    return [p for p in (paper_from_result(r) for r in _feed.parse(fixture(name)).results) if p]
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    s = Store.open(tmp_path / ".digest" / "store.sqlite")
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def test_open_creates_and_open_existing_does_not(tmp_path: Path) -> None:
+    assert Store.open_existing(tmp_path / "nope" / "store.sqlite") is None
+    assert not (tmp_path / "nope").exists()
+    with Store.open(tmp_path / "a" / "store.sqlite") as s:
+        assert s.schema_version == SCHEMA_VERSION == 1
+    again = Store.open_existing(tmp_path / "a" / "store.sqlite")
+    assert again is not None and again.count() == 0
+    again.close()
+
+
+def test_newer_schema_and_garbage_are_one_line_errors(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match="schema v99 is newer than this digest"):
+        Store.open(path)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("not a database")
+    with pytest.raises(StoreError, match="not a usable digest store"):
+        Store.open(junk)
+
+
+def test_versions_new_updated_unchanged(store: Store) -> None:
+    assert store.upsert([paper(version=1)]).new == 1
+    assert store.upsert([paper(version=1)]).unchanged == 1
+    counts = store.upsert([paper(version=2, title="UL2 v2")])
+    assert counts.updated == 1
+    assert store.upsert([paper(version=1)]).unchanged == 1  # an older version never replaces a newer one
+    got = store.get("2210.11399v1")
+    assert got is not None and (got.version, got.title) == (2, "UL2 v2")
+    assert store.versions("2210.11399") == [1, 2]
+    assert store.count() == 1
+    assert store.stats()["versions"] == 2
+
+
+def test_duplicates_in_one_batch_are_merged(store: Store) -> None:
+    counts = store.upsert([paper(version=1), paper(version=3), paper(version=2)])
+    assert (counts.new, store.count(), store.get("2210.11399").version) == (1, 1, 3)  # type: ignore[union-attr]
+
+
+def test_api_record_enriches_the_rss_one(store: Store) -> None:
+    rss = paper(source="rss", published=None, categories=("cs.CL",), extra={"announce_type": "new"})
+    store.upsert([rss])
+    store.upsert([paper(comment="ICLR 2023")])
+    got = store.get("2210.11399")
+    assert got is not None and got.source == "api" and got.comment == "ICLR 2023"
+    assert got.extra == {"announce_type": "new"} and got.categories == ("cs.CL", "cs.LG")
+    # and the other way round: RSS arriving later does not overwrite the API's fields
+    merged = merge(got, paper(source="rss", title="x", extra={"announced": "2022-10-21"}))
+    assert merged.title == got.title and merged.extra == {"announce_type": "new", "announced": "2022-10-21"}
+
+
+def test_title_zero_and_non_ascii_round_trip(store: Store) -> None:
+    papers = recorded("arxiv-api-2026-title-is-0-no-comment.xml") + recorded(
+        "arxiv-api-2026-id-list-one-missing-many-authors-mojibake.xml"
+    )
+    store.upsert(papers)
+    got = store.get_many(["2104.12255v1", "1707.08567", "9999.99999"])
+    assert set(got) == {"2104.12255", "1707.08567"}
+    assert got["2104.12255"] == papers[0] and got["1707.08567"] == papers[1]
+
+
+def test_window_query_by_date_and_category(store: Store) -> None:
+    store.upsert([
+        paper("2210.00001", published=datetime(2022, 10, 17, 0, 0, tzinfo=timezone.utc), categories=("cs.LG",)),
+        paper("2210.00002", published=datetime(2022, 10, 23, 23, 59, tzinfo=timezone.utc), categories=("cs.CL",)),
+        paper("2210.00003", published=datetime(2022, 10, 24, 0, 0, tzinfo=timezone.utc), categories=("cs.CL",)),
+        paper("2210.00004", published=datetime(2022, 10, 20, tzinfo=timezone.utc), categories=("stat.ML",)),
+    ])  # fmt: skip
+    week = store.papers(date(2022, 10, 17), date(2022, 10, 23))
+    assert [p.id for p in week] == ["2210.00002", "2210.00004", "2210.00001"]
+    assert [p.id for p in store.papers(date(2022, 10, 17), date(2022, 10, 23), ["cs.LG", "cs.CL"])] == [
+        "2210.00002", "2210.00001"]  # fmt: skip
+    # categories follow an update
+    store.upsert([paper("2210.00004", version=2, published=datetime(2022, 10, 20, tzinfo=timezone.utc),
+                        categories=("cs.LG",))])  # fmt: skip
+    assert "2210.00004" in [p.id for p in store.papers(categories=["cs.LG"])]
+    assert "2210.00004" not in [p.id for p in store.papers(categories=["stat.ML"])]
+
+
+def test_search_finds_a_paper_by_its_abstract(store: Store) -> None:
+    papers = recorded("arxiv-api-2026-100-entries-all_testing.xml")
+    assert len(papers) == 100
+    store.upsert(papers)
+    target = papers[37]
+    hits = store.search(target.abstract, limit=3)
+    assert hits[0][0].id == target.id and hits[0][1] > hits[1][1]
+    assert store.search("", 3) == [] and store.search("!!! ???", 3) == []
+    # an updated abstract is re-indexed
+    store.upsert([paper(target.id, version=(target.version or 1) + 1, title="Zyzzyva quokka", abstract="quokka")])
+    assert store.search("zyzzyva", 1)[0][0].id == target.id
+    assert not any(p.id == target.id for p, _ in store.search(target.abstract, 100) if "quokka" not in p.abstract)
+
+
+def test_transaction_rolls_back_everything(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.upsert([paper("2210.00001")])
+            store.save_window(Window("api", "k", date(2022, 1, 1), date(2022, 1, 2), True))
+            raise RuntimeError("crash mid-page")
+    assert store.count() == 0 and store.windows() == []
+
+
+def test_windows_and_coverage(store: Store) -> None:
+    d = date.fromisoformat
+    store.save_window(Window("api", "k", d("2022-10-10"), d("2022-10-16"), True, 5, 5, 5))
+    store.save_window(Window("api", "k", d("2022-10-17"), d("2022-10-23"), True, 7, 7, 7))
+    store.save_window(Window("api", "k", d("2022-10-24"), d("2022-10-30"), False, 2000, 3000, 2000))
+    assert store.covered("api", "k", d("2022-10-12"), d("2022-10-20"))
+    assert not store.covered("api", "k", d("2022-10-12"), d("2022-10-25"))
+    assert not store.covered("api", "other", d("2022-10-12"), d("2022-10-13"))
+    w = store.window("api", "k", d("2022-10-24"), d("2022-10-30"))
+    assert w is not None and (w.complete, w.next_start, w.total) == (False, 2000, 3000)
+
+
+def test_key_values(store: Store) -> None:
+    store.set_value("seed-resolve:abc", "2210.11399")
+    store.set_value("seed-resolve:def", "2205.05131")
+    store.set_value("rss:etag:x", '"v1"')
+    assert store.get_value("seed-resolve:abc") == "2210.11399"
+    assert store.values("seed-resolve:") == {"seed-resolve:abc": "2210.11399", "seed-resolve:def": "2205.05131"}
+    store.set_value("seed-resolve:abc", None)
+    assert store.get_value("seed-resolve:abc") is None
+
+
+def test_entries_helper_reads_recorded_pages() -> None:
+    assert len(entries("arxiv-api-2026-multi-entry-page1-all_testing.xml")) == 10
