@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from digest.errors import InputError
-from digest.issue import Issue, load_issue
+from digest.issue import Issue, Section, load_issue
 
 log = logging.getLogger(__name__)
 
@@ -116,3 +116,12 @@ def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]
     if ident is None:
         raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
     return coverage(load_issues(folder), unannotated).get(ident.base, [])
+
+
+def covered_sections(issues: list[Issue], unannotated: str = "skip") -> list[tuple[Issue, Section]]:
+    """The paper sections that count as covered (see `coverage`), oldest issue first."""
+    out = []
+    for issue in issues:
+        mode = issue.unannotated or unannotated
+        out += [(issue, s) for s in issue.papers if s.notes or mode == "abstract"]
+    return out

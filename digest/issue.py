@@ -31,8 +31,9 @@ _ARXIV_URL = re.compile(
 _DATE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings, so a bad date gets a clear message."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader (libyaml's when available: 3x faster) that leaves dates as strings,
+    so a bad date gets a clear message instead of a YAML traceback."""
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from digest.errors import DigestError
 from digest.issue import Issue, Section
 from digest.paper import Author, Paper
 
@@ -86,14 +87,50 @@ def fill(paper: Paper, other: Paper | None) -> Paper:
     return dataclasses.replace(paper, **changes) if changes else paper
 
 
-def _seed_papers(folder: Path, wanted: set[str]) -> dict[str, Paper]:
-    if not folder.is_dir() or not wanted:
+class PaperSources:
+    """What the store and the seed files know about a set of papers, read once.
+
+    `digest render` builds one per issue; `digest build` one per archive, so
+    the store and the seeds are read once however many issues there are.
+    """
+
+    def __init__(self, store: dict[str, Paper], seeds: dict[str, Paper]) -> None:
+        self.store = store
+        self.seeds = seeds
+
+    @classmethod
+    def load(cls, store_path: Path | None, seeds_dir: Path | None, ids: set[str]) -> PaperSources:
+        return cls(_store_papers(store_path, ids), _seed_papers(seeds_dir, ids))
+
+    def knows(self, paper_id: str) -> bool:
+        return paper_id in self.store or paper_id in self.seeds
+
+    def papers(self, issue: Issue) -> dict[str, Paper]:
+        """Every paper of ``issue`` keyed by base id, as complete as the sources allow:
+        the issue file first, then the store, then the seeds (abstracts)."""
+        papers = {s.paper_id.base: from_section(s) for s in issue.papers if s.paper_id}
+        for pid, paper in papers.items():
+            if _complete(paper):
+                continue
+            paper = fill(paper, self.store.get(pid))
+            if not paper.abstract:
+                paper = fill(paper, self.seeds.get(pid))
+            papers[pid] = paper
+        return papers
+
+
+def _complete(p: Paper) -> bool:
+    return bool(p.title and p.authors and p.abstract and p.categories)
+
+
+def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
+    if folder is None or not folder.is_dir() or not wanted:
         return {}
     from digest.seedfiles import by_id, read_seed_folder
 
     try:
         records = by_id(read_seed_folder(folder))
-    except Exception as exc:  # a broken seed file must not stop a render; `digest seeds` reports it
+    except DigestError as exc:  # a broken seed file must not stop a render; `digest seeds` reports it
         log.warning("%s", exc)
         return {}
     out = {}
@@ -110,8 +147,8 @@ def _seed_papers(folder: Path, wanted: set[str]) -> dict[str, Paper]:
     return out
 
 
-def _store_papers(path: Path, wanted: set[str]) -> dict[str, Paper]:
-    if not wanted or not path.exists():
+def _store_papers(path: Path | None, wanted: set[str]) -> dict[str, Paper]:
+    if path is None or not wanted or not path.is_file():
         return {}
     from digest.store import Store
 
@@ -124,15 +161,6 @@ def _store_papers(path: Path, wanted: set[str]) -> dict[str, Paper]:
 
 def issue_papers(issue: Issue, store_path: Path | None, seeds_dir: Path | None) -> dict[str, Paper]:
     """Every paper of ``issue`` keyed by base id, as complete as the sources allow."""
-    papers = {s.paper_id.base: from_section(s) for s in issue.papers if s.paper_id}
-
-    def incomplete() -> set[str]:
-        return {pid for pid, p in papers.items() if not (p.title and p.authors and p.abstract and p.categories)}
-
-    if store_path is not None:
-        for pid, found in _store_papers(store_path, incomplete()).items():
-            papers[pid] = fill(papers[pid], found)
-    if seeds_dir is not None:
-        for pid, found in _seed_papers(seeds_dir, {p for p in incomplete() if not papers[p].abstract}).items():
-            papers[pid] = fill(papers[pid], found)
-    return papers
+    in_file = PaperSources({}, {}).papers(issue)
+    need = {pid for pid, paper in in_file.items() if not _complete(paper)}
+    return PaperSources.load(store_path, seeds_dir, need).papers(issue)

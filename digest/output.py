@@ -32,9 +32,9 @@ def render_to(
     """Render ``file``; write ``<out_dir>/<stem>.<ext>`` per format, or return one format's text."""
     from digest.files import write_atomic
     from digest.issue import load_issue
-    from digest.render import DEFAULT_FORMATS, FORMATS, render_issue
+    from digest.render import FORMATS, default_formats, render_issue
 
-    chosen = formats or (("md",) if to_stdout else DEFAULT_FORMATS)
+    chosen = formats or (("md",) if to_stdout else default_formats(settings))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
         raise UsageError(f"--format: unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")

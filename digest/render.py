@@ -31,6 +31,10 @@ class Format:
     template: str
     suffix: str
     help: str
+    builder: str = ""
+    """``module:function`` for a format that is more than one template: called as
+    ``function(view, settings)`` and returning the file's text. Imported only when
+    the format is asked for, so `md` and `html` never load the email machinery."""
 
 
 FORMATS: dict[str, Format] = {
@@ -38,9 +42,24 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format("md", "issue.md", ".md", "Markdown as readers see it (paste into Buttondown, Ghost, GitHub)"),
         Format("html", "issue.html", ".html", "a standalone HTML page with its CSS inside"),
+        Format("email", "email.html", ".eml", "a MIME message: plain text and inlined HTML, ready to send or open",
+               "digest.email_message:render_eml"),
+        Format("text", "", ".txt", "plain text wrapped at 72 columns, links as numbered references",
+               "digest.plaintext:render_text"),
+        Format("substack", "substack.html", ".substack.html", "clean HTML to paste into the Substack editor",
+               "digest.substack:render_substack"),
     )
 }
-DEFAULT_FORMATS = ("md", "html")
+DEFAULT_FORMATS = ("md", "html", "email", "text", "substack")
+
+
+def default_formats(settings: Settings) -> tuple[str, ...]:
+    """What `digest render` writes when no --format is given: every format, except
+    the email when no `email.from` is configured (asking for it then is an error)."""
+    if settings.email.sender:
+        return DEFAULT_FORMATS
+    log.info("email not rendered: set email.from in digest.toml to get build/<stem>.eml")
+    return tuple(f for f in DEFAULT_FORMATS if f != "email")
 
 
 @dataclass
@@ -211,7 +230,15 @@ def environment(override_dir: Path | None) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["md_link_text"] = md_link_text
+    env.globals["substack_json"] = _substack_json
     return env
+
+
+def _substack_json(view: IssueView, settings: Settings) -> Any:
+    """The Substack flavour as a JSON string safe inside ``<script>`` (the page's copy button)."""
+    from digest.substack import substack_json
+
+    return substack_json(view, settings)
 
 
 def md_link_text(text: str) -> str:
@@ -224,22 +251,34 @@ def md_link_text(text: str) -> str:
 
 def render_view(view: IssueView, settings: Settings, fmt: str, extra: dict[str, Any] | None = None) -> str:
     """One format of an issue as text."""
+    spec = FORMATS[fmt]
+    if spec.builder:
+        from importlib import import_module
+
+        module, _, function = spec.builder.partition(":")
+        return str(getattr(import_module(module), function)(view, settings))
+    return render_template(view, settings, spec.template, fmt, extra)
+
+
+def render_template(
+    view: IssueView, settings: Settings, template: str, fmt: str, extra: dict[str, Any] | None = None
+) -> str:
+    """``template`` (override folder first, then the packaged one) rendered for ``view``."""
     import jinja2
 
-    spec = FORMATS[fmt]
     env = environment(settings.path("templates"))
     context = {"issue": view, "newsletter": settings, "format": fmt, **(extra or {})}
     try:
-        return env.get_template(spec.template).render(context)
+        return env.get_template(template).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise InputError(exc.filename or exc.name or spec.template, exc.lineno, f"template error: {exc.message}") from None
+        raise InputError(exc.filename or exc.name or template, exc.lineno, f"template error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise DigestError(f"template {exc.name} not found in {settings.path('templates')} or {PACKAGE_TEMPLATES}") from None
     except jinja2.UndefinedError as exc:
-        raise DigestError(f"{spec.template}: {exc.message}; see README.md, 'Templates' for the variables") from None
+        raise DigestError(f"{template}: {exc.message}; see README.md, 'Templates' for the variables") from None
 
 
-def render_issue(issue: Issue, settings: Settings, formats: tuple[str, ...] = DEFAULT_FORMATS) -> dict[str, str]:
+def render_issue(issue: Issue, settings: Settings, formats: tuple[str, ...] = ("md", "html")) -> dict[str, str]:
     """Every requested format of ``issue``, in memory: nothing is written here."""
     from digest.metadata import issue_papers
 

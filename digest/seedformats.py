@@ -20,10 +20,13 @@ Shapes (see docs/seeds.md):
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from digest.errors import InputError
 from digest.ids import parse_id
@@ -48,7 +51,13 @@ class RawRecord:
     title: str | None = None
 
 
+_PLAIN_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v([1-9]\d{0,2}))?")
+
+
 def _split_id(path: str | Path, line: int, text: str) -> tuple[str, int | None]:
+    m = _PLAIN_NEW_ID.fullmatch(text)
+    if m and match_trailing_id(text) == len(text):  # the common case, without building an ArxivId
+        return m[1], int(m[2]) if m[2] else None
     parsed = parse_id(text)
     if parsed is None:
         raise InputError(path, line, f"expected an arXiv id, found {text[:40]!r}")
@@ -242,26 +251,48 @@ def _pick_columns(path: str | Path, columns: list[str]) -> tuple[int | None, int
 # --- jsonl / csv -------------------------------------------------------------------------
 
 
-def _from_fields(path: str | Path, line: int, row: dict[str, object]) -> RawRecord:
-    fields = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+_ROLES = {
+    "abstract": _ABSTRACT_COLUMNS,
+    "id": _ID_COLUMNS,
+    "title": ("title",),
+    "comment": ("comment", "comments"),
+    "label": ("label",),
+    "version": ("version",),
+}
 
-    def get(*names: str) -> str | None:
-        for n in names:
-            v = fields.get(n)
-            if v is not None and str(v).strip():
-                return " ".join(str(v).split())
-        return None
 
-    abstract = get(*_ABSTRACT_COLUMNS)
+@lru_cache(maxsize=64)
+def _roles(keys: tuple[object, ...]) -> tuple[tuple[str, object], ...]:
+    """Which key of a row plays which role (``abstract``, ``id``, ...), case-insensitively."""
+    lower = {str(k).strip().lower(): k for k in keys if k is not None}
+    found = []
+    for role, names in _ROLES.items():
+        key = next((lower[n] for n in names if n in lower), None)
+        if key is not None:
+            found.append((role, key))
+    return tuple(found)
+
+
+def _from_fields(path: str | Path, line: int, row: Any, roles: tuple[tuple[str, object], ...]) -> RawRecord:
+    """A record from a JSON object or CSV row (a dict or a list indexed by ``roles``)."""
+    values: dict[str, str] = {}
+    for role, key in roles:
+        try:
+            v = row[key]
+        except (IndexError, KeyError):
+            continue
+        if v is not None and (text := str(v).strip()):
+            values[role] = text
+    abstract = values.get("abstract")
     if abstract is None:
         raise InputError(path, line, "no abstract in this record")
-    rec = RawRecord(line=line, abstract=abstract, title=get("title"), comment=get("comment", "comments"), label=get("label"))
-    ident = get(*_ID_COLUMNS)
+    rec = RawRecord(line, abstract, title=values.get("title"), comment=values.get("comment"), label=values.get("label"))
+    ident = values.get("id")
     if ident:
         rec.arxiv_id, rec.version = _split_id(path, line, ident)
-        version = get("version")
-        if rec.version is None and version and version.lstrip("vV").isdigit():
-            rec.version = int(version.lstrip("vV"))
+        version = values.get("version", "").lstrip("vV")
+        if rec.version is None and version.isdigit():
+            rec.version = int(version)
     return rec
 
 
@@ -277,7 +308,7 @@ def read_jsonl(path: str | Path, lines: list[str]) -> list[RawRecord]:
             raise InputError(path, number, f"not a JSON object: {exc.msg}") from None
         if not isinstance(obj, dict):
             raise InputError(path, number, "expected a JSON object per line")
-        records.append(_from_fields(path, number, obj))
+        records.append(_from_fields(path, number, obj, _roles(tuple(obj))))
     return records
 
 
@@ -292,15 +323,18 @@ def csv_dialect(header: str) -> str | None:
 
 def read_csv(path: str | Path, lines: list[str], delimiter: str) -> list[RawRecord]:
     first = next(i for i, s in enumerate(lines) if s.strip())
-    reader = csv.DictReader([s + "\n" for s in lines[first:]], delimiter=delimiter)
+    reader = csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delimiter)
+    header = next(reader)
+    names = tuple(h.strip() for h in header)
+    roles = tuple((role, names.index(name)) for role, name in _roles(names))  # type: ignore[arg-type]
     records = []
     start = first + 2
     try:
         for row in reader:
-            if None in row:
-                raise InputError(path, start, "more fields than the header names")
-            if any(v and v.strip() for v in row.values()):
-                records.append(_from_fields(path, start, row))
+            if len(row) > len(header):
+                raise InputError(path, start, f"{len(row)} fields, the header names {len(header)}")
+            if any(v.strip() for v in row):
+                records.append(_from_fields(path, start, row, roles))
             start = first + reader.line_num + 1
     except csv.Error as exc:
         raise InputError(path, first + reader.line_num, f"bad CSV: {exc}") from None

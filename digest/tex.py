@@ -23,15 +23,43 @@ def _converter() -> Any:
     return LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
 
 
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
+
+
+def _chunks(text: str) -> list[str]:
+    """``text`` cut at sentence ends, never inside ``$...$`` or ``{...}``."""
+    out: list[str] = []
+    current = ""
+    for sentence in _SENTENCE.split(text):
+        current = f"{current} {sentence}" if current else sentence
+        unescaped = current.replace("\\$", "").replace("\\{", "").replace("\\}", "")
+        if unescaped.count("$") % 2 == 0 and unescaped.count("{") == unescaped.count("}"):
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
+
+
+def _convert(chunk: str) -> str:
+    if not _NEEDS_TEX.search(chunk):
+        return chunk
+    try:
+        return str(_converter().latex_to_text(_LITERAL.sub(r"\\\1", chunk)))
+    except Exception:  # pylatexenc is tolerant, but a TeX bug must never stop a render
+        return chunk
+
+
 def tex_to_text(text: str | None) -> str:
-    """One line of Unicode: ``Fr\\'echet`` -> ``Fréchet``, ``$1.45\\times$`` -> ``1.45×``."""
+    """One line of Unicode: ``Fr\\'echet`` -> ``Fréchet``, ``$1.45\\times$`` -> ``1.45×``.
+
+    Only the sentences that hold TeX go through pylatexenc (it is slow, and
+    most sentences of an abstract have none).
+    """
     if not text:
         return ""
     if _NEEDS_TEX.search(text):
-        try:
-            text = _converter().latex_to_text(_LITERAL.sub(r"\\\1", text))
-        except Exception:  # pylatexenc is tolerant, but a TeX bug must never stop a render
-            pass
+        text = " ".join(_convert(chunk) for chunk in _chunks(_SPACES.sub(" ", text).strip()))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -17,13 +17,23 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_render_writes_markdown_and_html_into_build(newsletter: Path) -> None:
+def test_render_writes_every_format_into_build(newsletter: Path) -> None:
     code, out, err = run("render", "issues/2022-10-23.md")
     assert code == 0, err
-    assert out.splitlines() == ["build/2022-10-23.md", "build/2022-10-23.html"]
+    names = ["2022-10-23.md", "2022-10-23.html", "2022-10-23.eml", "2022-10-23.txt", "2022-10-23.substack.html"]
+    assert out.splitlines() == [f"build/{n}" for n in names]
     assert (newsletter / "build" / "2022-10-23.md").read_text().startswith("# 2022-10-23 arXiv roundup")
     assert (newsletter / "build" / "2022-10-23.html").read_text().startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in (newsletter / "build").iterdir()) == ["2022-10-23.html", "2022-10-23.md"]
+    assert sorted(p.name for p in (newsletter / "build").iterdir()) == sorted(names)
+
+
+def test_without_a_sender_the_default_render_leaves_out_only_the_email(newsletter: Path) -> None:
+    settings = newsletter / "digest.toml"
+    settings.write_text(settings.read_text().split("[email]")[0])
+    code, out, err = run("render", "issues/2022-10-23.md")
+    assert code == 0, err
+    assert out.splitlines() == ["build/2022-10-23.md", "build/2022-10-23.html", "build/2022-10-23.txt",
+                                "build/2022-10-23.substack.html"]  # fmt: skip
 
 
 def test_render_one_format_to_stdout_or_a_folder(newsletter: Path) -> None:

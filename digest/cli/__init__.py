@@ -20,7 +20,6 @@ import click
 
 from digest.cli.common import COMMANDS, DigestGroup, State
 
-
 @click.group(
     cls=DigestGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -50,7 +49,6 @@ def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> No
     ctx.obj = State(config=config, verbose=verbose, quiet=quiet)
     _setup_logging(level)
 
-
 class _LineHandler(logging.Handler):
     """Warnings as `warning: ...` lines on stderr, counted for --strict."""
 
@@ -63,7 +61,6 @@ class _LineHandler(logging.Handler):
         prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
         click.echo(f"{prefix}{record.getMessage()}", err=True)
 
-
 def _setup_logging(level: int) -> None:
     logger = logging.getLogger("digest")
     for h in list(logger.handlers):
@@ -74,21 +71,22 @@ def _setup_logging(level: int) -> None:
     logger.setLevel(level)
     logger.propagate = False
 
-
 def _register() -> None:
     # Importing each module adds its command(s) to COMMANDS; they import only click.
-    from digest.cli import fetch, render  # noqa: F401
+    from digest.cli import fetch  # noqa: F401
+    from digest.cli import render  # noqa: F401
+    from digest.cli import check, send  # noqa: F401
+
+    from digest.cli import archive  # noqa: F401
+    from digest.cli import new  # noqa: F401
 
     for command in COMMANDS:
         cli.add_command(command)
 
-
 _register()
-
 
 def main(argv: list[str] | None = None) -> Any:
     return cli.main(args=argv, prog_name="digest")
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

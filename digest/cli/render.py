@@ -22,11 +22,13 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
 
 @command(
     "render",
-    short_help="Render an issue to Markdown and HTML in build/.",
+    short_help="Render an issue to Markdown, HTML, email, text and Substack HTML in build/.",
     epilog="""\b
 Examples:
-  digest render issues/2022-10-23.md                  # build/2022-10-23.md and .html
+  digest render issues/2022-10-23.md                  # build/2022-10-23.md .html .eml .txt .substack.html
   digest render issues/2022-10-23.md --format html    # only the HTML page
+  digest render issues/2022-10-23.md --format email   # build/2022-10-23.eml (needs email.from)
+  digest render issues/2022-10-23.md --format text,substack
   digest render issues/2022-10-23.md --format md --out - | pbcopy
 """,
 )
@@ -35,8 +37,10 @@ Examples:
     "--format",
     "formats",
     metavar="LIST",
-    help="Comma-separated formats to write (default: md,html). md: Markdown as readers see it; "
-    "html: a standalone page with its CSS inside.",
+    help="Comma-separated formats to write (default: all five; email only when email.from is set). md: Markdown as readers see it (.md); "
+    "html: a standalone page with its CSS inside (.html); email: a MIME message with plain-text and "
+    "inlined-HTML parts (.eml); text: plain text at 72 columns (.txt); substack: clean HTML to paste "
+    "into Substack (.substack.html).",
 )
 @click.option(
     "--out",

@@ -1,0 +1,135 @@
+"""Benchmark: `digest build` of a long archive, as whole processes.
+
+Goals (issue 7): 500 issues of 15 papers each, every format, under 10 s
+from scratch and under 1 s when one issue changed. The baseline, measured
+in the same run, is `digest render` of one of those issues in every format
+(one process): the from-scratch ratio says how many single renders the
+whole archive costs.
+
+The issues are generated the way `digest new` writes them: a
+``digest:paper`` metadata comment per paper (title, authors, categories,
+an abstract, a third of them with TeX), and the editor's notes.
+
+    python bench/bench_build.py [--issues 500] [--papers 15] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from common import digest_argv, verdict
+
+WORDS = ("model training scaling data attention transformer loss gradient benchmark token layer "
+         "representation pretraining finetuning inference memory sparse dense evaluation").split()  # fmt: skip
+TOML = """name = "Bench Roundup"
+author = "Bench Editor"
+url = "https://example.org/roundup"
+
+[email]
+from = "Bench Editor <editor@example.org>"
+to = ["readers@example.org"]
+"""
+
+
+def sentence(r: random.Random, n: int) -> str:
+    return " ".join(r.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def make_issue(day: date, papers: int, salt: str = "") -> str:
+    """An annotated issue of ``papers`` papers, as `digest new` drafts it and an editor fills it."""
+    r = random.Random(day.toordinal())
+    out = ["---", f"date: {day.isoformat()}", f"headline: {sentence(r, 6)[:-1]}", "---", "", sentence(r, 25), ""]
+    for k in range(papers):
+        pid = f"{day:%y%m}.{(day.toordinal() * 31 + k * 7) % 89999 + 10000:05d}"
+        title = sentence(r, 8)[:-1]
+        abstract = " ".join(sentence(r, 18) for _ in range(8))
+        if k % 3 == 0:
+            abstract += " We reach $O(n \\log n)$ cost and a $1.45\\times$ speed-up."
+        out += [
+            f"## [{title}](https://arxiv.org/abs/{pid})",
+            "<!-- digest:paper",
+            f"id: {pid}v1",
+            f"title: {title}",
+            "authors: [Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra]",
+            "categories: [cs.LG, cs.CL]",
+            "abstract: |-",
+            f"  {abstract}",
+            "-->",
+            "",
+            f"{sentence(r, 30)} {sentence(r, 20)}{salt}",
+            "",
+            f"- {sentence(r, 10)}",
+            f"- **{sentence(r, 6)}** and [a link](https://example.org/{k})",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def make_newsletter(root: Path, issues: int, papers: int) -> list[Path]:
+    (root / "issues").mkdir(parents=True)
+    (root / "digest.toml").write_text(TOML, encoding="utf-8")
+    first = date(2015, 1, 4)
+    paths = []
+    for i in range(issues):
+        day = first + timedelta(days=7 * i)
+        path = root / "issues" / f"{day.isoformat()}.md"
+        path.write_text(make_issue(day, papers), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=500)
+    parser.add_argument("--papers", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
+        root = Path(tmp)
+        paths = make_newsletter(root, args.issues, args.papers)
+        build = digest_argv("build", "--out", "site")
+        render_one = digest_argv("render", str(paths[0]), "--format", "md,html,email,text,substack", "--out", "one")
+        timed(render_one, root)  # warm-up: compiled templates, imports
+        baseline = statistics.median(timed(render_one, root) for _ in range(args.runs))
+
+        scratch = []
+        for _ in range(max(1, args.runs // 2)):
+            shutil.rmtree(root / "site", ignore_errors=True)
+            scratch.append(timed(build, root))
+        unchanged = statistics.median(timed(build, root) for _ in range(args.runs))
+        changed = []
+        for run in range(args.runs):
+            path = paths[(run * 97) % len(paths)]
+            day = date.fromisoformat(path.stem)
+            path.write_text(make_issue(day, args.papers, salt=f" Edit {run}."), encoding="utf-8")
+            changed.append(timed(build, root))
+        one_changed = statistics.median(changed)
+        from_scratch = statistics.median(scratch)
+
+    print(f"archive: {args.issues} issues x {args.papers} papers, every format; median of {args.runs} runs "
+          f"({max(1, args.runs // 2)} from scratch)")  # fmt: skip
+    print(f"digest render, 1 issue, 5 formats (baseline) {baseline * 1000:8.1f} ms")
+    print(f"digest build from scratch                    {from_scratch * 1000:8.1f} ms  = {from_scratch / baseline:6.1f}x baseline "
+          f"(goal < 10 s: {verdict(from_scratch, 10)})")  # fmt: skip
+    print(f"digest build, one issue changed              {one_changed * 1000:8.1f} ms  = {one_changed / baseline:6.1f}x baseline "
+          f"(goal < 1 s: {verdict(one_changed, 1)})")  # fmt: skip
+    print(f"digest build, nothing changed                {unchanged * 1000:8.1f} ms  = {unchanged / baseline:6.1f}x baseline")
+
+
+if __name__ == "__main__":
+    main()

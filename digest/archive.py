@@ -1,0 +1,331 @@
+"""The archive: every issue in every format, an index page and an Atom feed, built incrementally.
+
+`build_archive` renders each ``issues/YYYY-MM-DD.md`` into ``build/`` (every
+format in `digest.render.FORMATS`), then writes ``build/index.html`` and
+``build/feed.xml``. A manifest (``build/.digest/manifest.json``) remembers,
+per issue, a key hashed from everything its output depends on: the issue
+source, the template files, the settings, digest's own code, the paper data
+the store and the seeds hold for its papers, and its previous/next issue.
+An issue whose key is unchanged (and whose outputs exist) is not rendered
+again, and not even parsed: its title, headline and papers come from the
+manifest. A broken issue is reported and left out; the rest still builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digest.config import Settings
+from digest.errors import DigestError, InputError
+from digest.issue import Issue
+from digest.metadata import PaperSources
+from digest.paper import Paper
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".digest"
+MANIFEST = f"{STATE_DIR}/manifest.json"
+ENTRIES = f"{STATE_DIR}/entries"
+INDEX_NAME = "index.html"
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class IssueRecord:
+    """What the index, the feed and the next build need to know about one built issue."""
+
+    stem: str
+    date: str
+    title: str
+    headline: str
+    source: str
+    """sha256 of the issue file's bytes."""
+    key: str = ""
+    papers: int = 0
+    """Papers in the rendered issue (unannotated ones left out)."""
+    ids: list[str] = field(default_factory=list)
+    """Base ids of every paper section, rendered or not."""
+    covered: list[list[Any]] = field(default_factory=list)
+    """``[id, line, title, annotated]`` per paper section, as `digest.history.coverage` sees it."""
+    outputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    issues: list[IssueRecord] = field(default_factory=list)
+    """Every issue that built, oldest first."""
+    rendered: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[DigestError] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    skipped_formats: dict[str, str] = field(default_factory=dict)
+    """Formats the settings do not allow (email without ``email.from``), with the reason."""
+
+
+def _sha(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _tree_digest(folder: Path | None, h: Any) -> None:
+    if folder is None or not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def global_key(settings: Settings, formats: tuple[str, ...]) -> str:
+    """Hash of what every issue's output depends on: code, templates, settings, formats."""
+    import digest
+    from digest.render import PACKAGE_TEMPLATES
+
+    h = hashlib.sha256(f"manifest {MANIFEST_VERSION} {digest.__version__} {','.join(formats)}\0".encode())
+    code = Path(digest.__file__).parent
+    for path in sorted(code.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    _tree_digest(PACKAGE_TEMPLATES, h)
+    _tree_digest(settings.path("templates"), h)
+    values = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("root", "source")}
+    h.update(json.dumps(values, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def fingerprint(sources: PaperSources, ids: list[str]) -> str:
+    """Hash of what the store and the seeds say about ``ids`` (the fields `metadata.fill` reads)."""
+    parts = []
+    for pid in ids:
+        known = [sources.store.get(pid), sources.seeds.get(pid)]
+        fields = [
+            {f.name: getattr(p, f.name) for f in dataclasses.fields(Paper) if f.name != "extra"} if p else None
+            for p in known
+        ]
+        parts.append([pid, *fields])
+    return _sha(json.dumps(parts, default=str))
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else {}
+
+
+def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
+    from digest.history import coverage
+    from digest.render import issue_title
+
+    covered = [
+        [c.paper_id, c.line, c.title, c.annotated]
+        for cs in coverage([issue], settings.unannotated).values()
+        for c in cs
+    ]
+    return IssueRecord(
+        stem=issue.stem,
+        date=issue.date.isoformat(),
+        title=issue_title(issue, settings),
+        headline=issue.headline,
+        source=source,
+        ids=[s.paper_id.base for s in issue.papers if s.paper_id],
+        covered=covered,
+    )
+
+
+def _nav(records: list[IssueRecord], i: int) -> dict[str, Any]:
+    def link(r: IssueRecord) -> dict[str, str]:
+        return {"href": f"{r.stem}.html", "title": r.title, "date": r.date, "stem": r.stem}
+
+    return {
+        "prev": link(records[i - 1]) if i > 0 else None,
+        "next": link(records[i + 1]) if i + 1 < len(records) else None,
+        "index": INDEX_NAME,
+    }
+
+
+def build_archive(
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Render what changed, then the index and the feed; broken issues land in ``errors``.
+
+    ``jobs``: processes for parsing and rendering (default: one per CPU; 1 = this process).
+    """
+    from digest import archive_jobs
+    from digest.files import write_atomic
+    from digest.history import issue_files
+    from digest.render import FORMATS
+
+    out = (out_dir if out_dir is not None else settings.path("build")).resolve()
+    if out.exists() and not out.is_dir():
+        from digest.errors import UsageError
+
+        raise UsageError(f"--out: {out} is a file, not a folder")
+    formats = tuple(FORMATS)
+    result = BuildResult(out_dir=out)
+    gkey = global_key(settings, formats)
+    old = _load_manifest(out / MANIFEST)
+    cached: dict[str, dict[str, Any]] = old.get("issues", {}) if old.get("global") == gkey and not force else {}
+
+    # 1. Hash every source; parse only those the manifest does not know as they are.
+    found: list[tuple[str, IssueRecord | Path]] = []
+    for _day, path in issue_files(settings.path("issues")):
+        try:
+            source = _sha(path.read_bytes())
+        except OSError as exc:
+            result.errors.append(InputError(path, None, f"cannot read the issue ({exc.strerror})"))
+            continue
+        prior = cached.get(path.stem)
+        found.append((source, IssueRecord(**prior) if prior and prior.get("source") == source else path))
+    to_parse = [item for _s, item in found if isinstance(item, Path)]
+    parsed: dict[str, Issue] = {}
+    for path, issue, error in archive_jobs.run(archive_jobs.parse_job, to_parse, {}, jobs):
+        if error is not None:
+            result.errors.append(error)
+        else:
+            parsed[path.stem] = issue
+    records: list[IssueRecord] = []
+    for source, item in found:
+        if isinstance(item, IssueRecord):
+            records.append(item)
+        elif item.stem in parsed:
+            records.append(_summary(parsed[item.stem], source, settings))
+
+    # 2. Key each issue on its inputs; render those whose key or outputs changed.
+    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), {pid for r in records for pid in r.ids})
+    todo: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
+    by_stem = {r.stem: r for r in records}
+    for i, record in enumerate(records):
+        nav = _nav(records, i)
+        record.key = _sha(gkey, record.source, fingerprint(sources, record.ids), json.dumps(nav, sort_keys=True))
+        prior = cached.get(record.stem)
+        present = record.outputs and all((out / n).is_file() for n in [*record.outputs, f"{ENTRIES}/{record.stem}.html"])
+        if prior and prior.get("key") == record.key and present:
+            result.unchanged.append(record.stem)
+        else:
+            todo.append((record.stem, nav, formats))
+    state = {"settings": settings, "out": out, "sources": sources, "parsed": parsed}
+    failed: set[str] = set()
+    for (stem, _nav_, _f), done, error in archive_jobs.run(archive_jobs.render_job, todo, state, jobs, progress):
+        if error is not None:
+            result.errors.append(error)
+            failed.add(stem)
+            continue
+        for fmt, why in done.skipped.items():
+            if fmt not in result.skipped_formats:
+                log.warning("%s: not built (%s)", fmt, why)
+            result.skipped_formats[fmt] = why
+        record = by_stem[stem]
+        record.papers, record.outputs = done.papers, done.outputs
+        result.written += [out / name for name in done.outputs]
+        result.rendered.append(stem)
+
+    # 3. The index, the feed, the manifest; outputs of deleted issues go.
+    result.issues = [r for r in records if r.stem not in failed]
+    result.removed = _prune(out, old.get("issues", {}), {r.stem for r in records} | failed)
+    _write_if_changed(out / INDEX_NAME, render_index(settings, result.issues), result)
+    _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
+    manifest = {"version": MANIFEST_VERSION, "global": gkey, "issues": {r.stem: dataclasses.asdict(r) for r in result.issues}}
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
+    return result
+
+
+def render_index(settings: Settings, records: list[IssueRecord]) -> str:
+    """The archive's front page: issues newest first, then every paper and where it was covered."""
+    from digest.render import FORMATS
+
+    issues = []
+    papers: dict[str, list[dict[str, str]]] = {}
+    for r in sorted(records, key=lambda r: (r.date, r.stem), reverse=True):
+        links = [{"format": fmt, "href": f"{r.stem}{FORMATS[fmt].suffix}"} for fmt in FORMATS if f"{r.stem}{FORMATS[fmt].suffix}" in r.outputs]
+        issues.append({**dataclasses.asdict(r), "href": f"{r.stem}.html", "links": links})
+        for pid, _line, title, annotated in r.covered:
+            if annotated:
+                anchor = "arxiv-" + pid.replace("/", "-")
+                papers.setdefault(pid, []).append({"stem": r.stem, "date": r.date, "title": title, "href": f"{r.stem}.html#{anchor}"})
+    covered = [{"id": pid, "issues": sorted(papers[pid], key=lambda c: c["date"])} for pid in sorted(papers)]
+    from digest.archive_jobs import render_template
+
+    return render_template("index.html", settings, {"newsletter": settings, "issues": issues, "papers": covered, "feed": "feed.xml"})
+
+
+def _feed(settings: Settings, out: Path, records: list[IssueRecord]) -> str:
+    from datetime import date
+
+    from digest.feed import FeedEntry, atom_feed
+
+    if not settings.url.strip() and records:
+        log.warning("feed.xml: set `url` in digest.toml (where build/ is published) for absolute links and ids")
+    entries = []
+    for r in records:
+        fragment = (out / ENTRIES / f"{r.stem}.html").read_text(encoding="utf-8")
+        entries.append(FeedEntry(r.stem, date.fromisoformat(r.date), r.title, r.headline, fragment))
+    return atom_feed(settings, entries)
+
+
+def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
+    from digest.files import write_atomic
+
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    write_atomic(path, text)
+    result.written.append(path)
+
+
+def _prune(out: Path, before: dict[str, Any], present: set[str]) -> list[Path]:
+    """Delete the outputs this archive wrote for issues whose source file is gone."""
+    removed = []
+    for stem, record in before.items():
+        if stem in present:
+            continue
+        for name in [*record.get("outputs", []), f"{ENTRIES}/{stem}.html"]:
+            path = out / name
+            if path.is_file() and path.resolve().parent.is_relative_to(out):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def covered_in(settings: Settings, paper: str) -> list[Any]:
+    """`digest where`: every issue with a section for ``paper``, oldest first (`history.Coverage`).
+
+    Only issue files that mention the id's text are parsed, so this stays fast on a long archive.
+    """
+    from digest.errors import UsageError
+    from digest.history import coverage, issue_files
+    from digest.ids import parse_id
+    from digest.issue import load_issue
+
+    ident = parse_id(paper)
+    if ident is None:
+        raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
+    needle = ident.base.lower().encode()
+    issues = []
+    for _day, path in issue_files(settings.path("issues")):
+        try:
+            if needle not in path.read_bytes().lower():
+                continue
+            issues.append(load_issue(path))
+        except InputError as exc:
+            log.warning("%s (skipped)", exc)
+        except OSError as exc:
+            log.warning("%s: cannot read the issue (%s); skipped", path, exc.strerror)
+    return coverage(issues, settings.unannotated).get(ident.base, [])

@@ -1,0 +1,178 @@
+"""The archive's work per issue (parse, render, write), serially or across processes.
+
+`digest.archive` decides what to do; this module does it. With more than
+one job and a platform that can fork, issues are parsed and rendered in a
+pool of worker processes that inherit the build's state (settings, the
+store and seed data read once); a worker's warnings are sent back and
+logged by the parent, in issue order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digest.config import Settings
+from digest.errors import DigestError, InputError
+from digest.issue import Issue
+from digest.paper import Paper
+
+log = logging.getLogger(__name__)
+
+ENTRIES = ".digest/entries"
+_STATE: dict[str, Any] = {}
+"""What workers need, set by `run` before the pool forks (inherited, never pickled)."""
+_CAPTURED: list[str] = []
+
+
+@dataclass
+class Rendered:
+    stem: str
+    outputs: list[str]
+    papers: int
+    skipped: dict[str, str]
+    """Formats the settings do not allow, with why."""
+
+
+def render_one(
+    issue: Issue, settings: Settings, papers: dict[str, Paper], nav: dict[str, Any] | None, formats: tuple[str, ...]
+) -> tuple[dict[str, str], str, int, dict[str, str]]:
+    """``formats`` of ``issue`` (the HTML page with ``nav`` links), its feed fragment, its paper
+    count, and the formats the settings do not allow (e.g. email without ``email.from``) with why."""
+    from digest import render
+    from digest.errors import ConfigError
+
+    view = render.build_view(issue, settings, papers)
+    texts, skipped = {}, {}
+    for fmt in formats:
+        try:
+            texts[fmt] = render.render_view(view, settings, fmt, {"nav": nav} if fmt == "html" and nav else None)
+        except ConfigError as exc:
+            skipped[fmt] = "; ".join(exc.problems)
+    entry = render_template("entry.html", settings, {"issue": view, "newsletter": settings})
+    return texts, entry, len(view.papers), skipped
+
+
+def render_template(name: str, settings: Settings, context: dict[str, Any]) -> str:
+    """A packaged (or overridden) archive template: ``index.html``, ``entry.html``."""
+    import jinja2
+
+    from digest.render import environment
+
+    try:
+        return environment(settings.path("templates")).get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DigestError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise DigestError(f"{name}: {exc.message}; see docs/archive.md for the variables") from None
+
+
+def parse_job(path: Path) -> Issue:
+    from digest.issue import load_issue
+
+    return load_issue(path)
+
+
+def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
+    """Render one issue and write its files; state from `_STATE`."""
+    from digest.files import write_atomic
+    from digest.issue import load_issue
+    from digest.render import FORMATS
+
+    stem, nav, formats = task
+    settings: Settings = _STATE["settings"]
+    out: Path = _STATE["out"]
+    path = settings.path("issues") / f"{stem}.md"
+    issue = _STATE["parsed"].get(stem) or load_issue(path)
+    try:
+        texts, entry, count, skipped = render_one(issue, settings, _STATE["sources"].papers(issue), nav, formats)
+    except InputError as exc:
+        if Path(exc.path).resolve() != path.resolve():
+            raise DigestError(str(exc)) from None  # a template error: every issue would fail the same way
+        raise
+    outputs = []
+    for fmt, text in texts.items():
+        name = f"{stem}{FORMATS[fmt].suffix}"
+        write_atomic(out / name, text)
+        outputs.append(name)
+    write_atomic(out / ENTRIES / f"{stem}.html", entry)
+    return Rendered(stem, outputs, count, skipped)
+
+
+def _guarded(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:
+    """``fn(item)`` as (result, error, warnings) so a worker never dies on a broken issue."""
+    _CAPTURED.clear()
+    try:
+        value, error = fn(item), None
+    except InputError as exc:
+        value, error = None, ("input", exc.path, exc.line, exc.message)
+    except DigestError as exc:
+        value, error = None, ("fatal", str(exc), int(exc.exit_code))
+    return value, error, list(_CAPTURED)
+
+
+class _Capture(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        _CAPTURED.append(record.getMessage())
+
+
+def _init_worker() -> None:
+    logger = logging.getLogger("digest")
+    logger.handlers = [_Capture(logging.WARNING)]
+    logger.propagate = False
+
+
+def jobs_for(count: int, jobs: int | None) -> int:
+    """How many processes to use for ``count`` issues (1 = in this process)."""
+    import multiprocessing
+
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    if wanted <= 1 or count < 8 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(wanted, 32, count // 4)
+
+
+def run(
+    fn: Callable[[Any], Any], items: list[Any], state: dict[str, Any], jobs: int | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[Any, Any, Any]]:  # fmt: skip
+    """Yield ``(item, result, error)`` in order; ``error`` is an `InputError` or None.
+
+    A fatal `DigestError` (a template that cannot render) is raised at once.
+    """
+    _STATE.clear()
+    _STATE.update(state)
+    workers = jobs_for(len(items), jobs)
+    if workers == 1:
+        results: Iterator[tuple[Any, Any, list[str]]] = (_direct(fn, i) for i in items)
+        pool = None
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker)
+        results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
+    try:
+        for n, (item, (value, error, warnings)) in enumerate(zip(items, results, strict=True), 1):
+            for line in warnings:
+                log.warning("%s", line)
+            if error is not None and error[0] == "fatal":
+                raise DigestError(error[1])
+            yield item, value, InputError(error[1], error[2], error[3]) if error else None
+            if progress is not None:
+                progress(n, len(items))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        _STATE.clear()
+
+
+def _direct(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:
+    try:
+        return fn(item), None, []
+    except InputError as exc:
+        return None, ("input", exc.path, exc.line, exc.message), []

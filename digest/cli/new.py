@@ -1,0 +1,152 @@
+"""`digest new`, `digest init` and `digest cron`: parse, call the core, print."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from digest.cli.common import command, pass_state
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2022-10-23") from None
+
+
+def _today(zone: str) -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from digest.errors import ConfigError
+
+    try:
+        return datetime.now(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError([f"timezone: {zone!r} is not a time zone; use e.g. UTC or Europe/Berlin"]) from None
+
+
+@command(
+    "new",
+    short_help="Draft or extend issues/DATE.md with the week's ranked candidates.",
+    epilog="""\b
+Examples:
+  digest new --date 2022-10-23            # fetch the window, draft issues/2022-10-23.md
+  digest new --date 2022-10-23 --offline  # from the store only
+  digest new --dry-run                    # print what today's issue would get; write nothing
+  digest -q new                           # for cron: silent unless something needs attention
+""",
+)
+@click.option("--date", "issue_date", callback=_day, metavar="DATE", help="The issue date (default: today in `timezone`).")
+@click.option("--window", type=click.IntRange(min=1), metavar="N", help="Look back N days, ending on DATE (default: since the previous issue, or window_days).")
+@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Most candidates to keep (default: max_candidates; 0 = all).")
+@click.option("--offline", is_flag=True, help="Do not ask arXiv; draft from the store.")
+@click.option("--dry-run", is_flag=True, help="Print the text that would be added; write nothing (implies --offline).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@pass_state
+def new_command(state: Any, issue_date: date | None, window: int | None, limit: int | None, offline: bool,
+                dry_run: bool, as_json: bool) -> None:  # fmt: skip
+    """Draft the issue of DATE from the store: candidates best first, ready for notes.
+
+    The window runs from the day after the previous issue in issues/ (or
+    window_days back) to DATE; it is fetched first unless --offline. Papers
+    covered in earlier issues are left out; their new versions are listed
+    after the candidates. On an existing issue, only candidates not proposed
+    before are appended: nothing you wrote changes. Exit 3: arXiv was
+    unavailable, the draft was made from the store; run again later to add
+    what was missed.
+    """
+    from digest import runlog
+    from digest.draft import run_new
+    from digest.errors import DigestError, UnavailableError
+
+    settings = state.settings()
+    day = issue_date or _today(settings.timezone)
+    argv = ["new", "--date", day.isoformat()]
+    argv += [f"--window={window}"] if window else []
+    argv += [f"--limit={limit}"] if limit is not None else []
+    argv += [flag for flag, on in (("--offline", offline), ("--dry-run", dry_run)) if on]
+    started = time.monotonic()
+    try:
+        report = run_new(settings, day, window_days=window, limit=limit, offline=offline, dry_run=dry_run)
+    except DigestError as exc:
+        runlog.record(settings.root, argv, int(exc.exit_code), time.monotonic() - started, str(exc))
+        raise
+    runlog.record(settings.root, argv, report.exit_code, time.monotonic() - started, report.summary())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    elif dry_run:
+        click.echo(report.text, nl=False)
+        if not state.quiet:
+            for line in report.lines():
+                click.echo(line, err=True)
+    elif not state.quiet:
+        for line in report.lines():
+            click.echo(line)
+    if report.fetch_error:
+        raise UnavailableError(f"{report.path.name}: drafted from the store only; {report.fetch_error}")
+
+
+@command(
+    "init",
+    epilog="""\b
+Examples:
+  digest init my-roundup                  # a new folder with digest.toml, issues/, seeds/
+  digest init . --name "Weekly ML papers"
+""",
+)
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="The newsletter's name, written into digest.toml.")
+def init_command(folder: Path, name: str | None) -> None:
+    """Create a newsletter folder: digest.toml (every setting commented), issues/, seeds/, .gitignore.
+
+    Nothing is overwritten: if any of them exists, nothing is created.
+    """
+    from digest.newsletter import init
+
+    report = init(folder, name)
+    for path in report.created:
+        click.echo(str(path) + ("/" if path.is_dir() else ""))
+    where = "" if folder == Path(".") else f"cd {folder} && "
+    click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)
+
+
+@command(
+    "cron",
+    epilog="""\b
+Examples:
+  digest cron                             # print the lines; then: crontab -e, paste
+  digest cron --weekday fri --hour 6
+  (crontab -l; digest cron) | crontab -   # install them
+""",
+)
+@click.option("--weekday", default="sun", show_default=True, help="Day of the weekly draft (sun, mon, ...).")
+@click.option("--hour", type=click.IntRange(0, 23), default=7, show_default=True, help="Hour of the weekly draft; the daily fetch runs at 30 past the hour before.")
+@pass_state
+def cron_command(state: Any, weekday: str, hour: int) -> None:
+    """Print crontab lines for this newsletter: a daily fetch and the weekly `digest new`.
+
+    Paths are absolute (the installed digest and the newsletter folder), so
+    the lines work from cron's bare environment. Each run of `new` is logged
+    in .digest/runs.log; fetch reports go to .digest/fetch.log.
+    """
+    import logging
+
+    from digest.newsletter import cron_lines
+
+    settings = state.settings()
+    if not settings.source:
+        logging.getLogger("digest.cli").warning(
+            "no digest.toml found: the lines use the current folder, %s (`digest init` makes one)", settings.root
+        )
+    config = Path(state.config) if state.config else None
+    for line in cron_lines(settings.root, weekday=weekday, hour=hour, config=config):
+        click.echo(line)

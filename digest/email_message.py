@@ -1,0 +1,215 @@
+"""The issue as an email: a MIME message (`.eml`) with a plain-text and an HTML part.
+
+`multipart/alternative`, text/plain first and text/html last, both UTF-8 and
+quoted-printable. Two traps of Python's `email` package are avoided as
+`../shared/notes/rendering.md` measured them: the body is encoded with lines of
+at most 76 characters (RFC 2045), and headers are written with a 998-character
+limit, so a long `List-Unsubscribe` stays one plain line instead of an RFC 2047
+encoded-word that breaks one-click unsubscribe.
+
+The same issue and settings always give the same bytes: the Date is the issue
+date at `email.send_hour` in `timezone`, and the Message-ID and MIME boundary are
+derived from the message's content. Text that reaches a header from the issue
+(the title) has its line breaks folded to spaces; addresses and header values
+from the settings or the command line that hold a CR or LF are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from digest.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from digest.config import Settings
+    from digest.render import IssueView
+
+CONTENT_WIDTH = 560
+"""Pixel width given to images in notes: the 600 px column less its padding."""
+CLIP_BUDGET = 90_000
+"""Bytes of decoded HTML we allow; Gmail clips the message at about 102 KB."""
+
+_IMG = re.compile(r"<img\b([^>]*?)\s*/?>")
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+_FOOTNOTE_BACKREF = re.compile(r'<a href="#fnref-[^"]*" class="footnote">&#8617;</a>')
+_FOOTNOTE_REF = re.compile(r'<a href="#fn-[^"]*">([^<]*)</a>')
+_HEAD_STYLE = re.compile(r"<style>\s*</style>\n?")
+
+
+def check_header_value(what: str, value: str) -> str:
+    """``value`` unchanged, or a refusal when it could start a new header line."""
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise UsageError(f"{what}: {value!r} holds a line break; refusing to put it in a mail header")
+    return value
+
+
+def check_address(what: str, value: str) -> str:
+    """One mail address (optionally with a display name), or a refusal naming ``what``."""
+    from email.utils import getaddresses
+
+    check_header_value(what, value)
+    found = getaddresses([value])
+    if len(found) != 1 or "@" not in found[0][1] or any(c in found[0][1] for c in " <>,;"):
+        raise UsageError(f"{what}: {value!r} is not one mail address like 'Jane Doe <jane@example.org>'")
+    return value
+
+
+def _settings_problem(key: str, message: str) -> ConfigError:
+    return ConfigError([f"digest.toml: {key}: {message}"])
+
+
+def envelope_sender(settings: Settings) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(sender(settings))[1]
+
+
+def sender(settings: Settings) -> str:
+    value = settings.email.sender.strip()
+    if not value:
+        raise _settings_problem(
+            "email.from", "not set; add `[email]` `from = \"Name <you@example.org>\"` (or set DIGEST_EMAIL_FROM)"
+        )
+    try:
+        return check_address("email.from", value)
+    except UsageError as exc:
+        raise ConfigError([f"digest.toml: {exc}"]) from None
+
+
+def recipients(settings: Settings) -> list[str]:
+    """`email.to`, or the sender (a draft addressed to oneself) when it is empty."""
+    out = []
+    for value in settings.email.to or [sender(settings)]:
+        try:
+            out.append(check_address("email.to", value.strip()))
+        except UsageError as exc:
+            raise ConfigError([f"digest.toml: {exc}"]) from None
+    return out
+
+
+def unsubscribe_targets(settings: Settings) -> list[str]:
+    out = []
+    for value in settings.email.list_unsubscribe:
+        value = value.strip()
+        if not re.fullmatch(r"(https://|mailto:)[^\s<>,\"]+", value):
+            raise _settings_problem(
+                "email.list_unsubscribe", f"{value!r} must be one https:// or mailto: address without spaces"
+            )
+        out.append(value)
+    return out
+
+
+def send_date(view: IssueView, settings: Settings) -> datetime:
+    from datetime import date
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _settings_problem("timezone", f"{settings.timezone!r} is not a time zone such as Europe/Berlin") from None
+    if not 0 <= settings.email.send_hour <= 23:
+        raise _settings_problem("email.send_hour", f"{settings.email.send_hour} is not an hour from 0 to 23")
+    return datetime.combine(date.fromisoformat(view.date), time(settings.email.send_hour), tzinfo=zone)
+
+
+def _domain(settings: Settings) -> str:
+    host = urlsplit(settings.url).hostname if settings.url else None
+    if host:
+        return host
+    return envelope_sender(settings).rpartition("@")[2] or "digest.invalid"
+
+
+def _absolute_images(html: str, base: str) -> str:
+    """Notes images with an absolute ``src`` (against the newsletter's url) and a pixel width."""
+
+    def fix(m: re.Match[str]) -> str:
+        attrs = m.group(1)
+        src = _SRC.search(attrs)
+        if src and base and not urlsplit(src.group(1)).scheme:
+            attrs = attrs.replace(src.group(0), f' src="{urljoin(base.rstrip("/") + "/", src.group(1))}"', 1)
+        if " alt=" not in attrs:
+            attrs += ' alt=""'
+        if " width=" not in attrs:
+            attrs += f' width="{CONTENT_WIDTH}"'
+        return f"<img{attrs}>"
+
+    return _IMG.sub(fix, html)
+
+
+def email_html(view: IssueView, settings: Settings) -> str:
+    """The HTML part: the `email.html` template, images fixed, CSS inlined."""
+    import css_inline
+
+    from digest.plaintext import clean_line
+    from digest.render import render_template
+
+    targets = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
+    html = render_template(
+        view,
+        settings,
+        "email.html",
+        "email",
+        {"preheader": clean_line(view.headline), "unsubscribe": targets[0] if targets else ""},
+    )
+    html = _FOOTNOTE_BACKREF.sub("", html)  # in-message #anchors work in few clients
+    html = _FOOTNOTE_REF.sub(r"\1", html)
+    html = _absolute_images(html, settings.url)
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True, keep_style_tags=False)
+    return _HEAD_STYLE.sub("", inliner.inline(html))
+
+
+def build_message(view: IssueView, settings: Settings, to: list[str] | None = None) -> bytes:
+    """The `.eml` bytes (CRLF line ends) of the issue, addressed to ``to`` or `email.to`."""
+    from email import policy
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from digest.plaintext import clean_line, render_text
+
+    body_policy = policy.SMTP.clone(max_line_length=76)
+    wire_policy = policy.SMTP.clone(max_line_length=998)
+    from_ = sender(settings)
+    to = [check_address("--to", a) for a in to] if to else recipients(settings)
+    subject = clean_line(view.title)
+    text = render_text(view, settings)
+    html = email_html(view, settings)
+    unsubscribe = unsubscribe_targets(settings)
+    when = format_datetime(send_date(view, settings))
+
+    digest_of = hashlib.sha256("\0".join([from_, *to, subject, when, text, html, *unsubscribe]).encode()).hexdigest()
+    msg = EmailMessage(policy=body_policy)
+    msg["From"] = from_
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = when
+    msg["Message-ID"] = f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"
+    if unsubscribe:
+        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in unsubscribe)
+        if any(u.startswith("https://") for u in unsubscribe):
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if settings.email.x_unsent:
+        msg["X-Unsent"] = "1"
+    msg.set_content(text, charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # only the top level needs it
+    msg.set_boundary(f"=_digest_{digest_of[20:44]}")
+    return msg.as_bytes(policy=wire_policy)
+
+
+def render_eml(view: IssueView, settings: Settings) -> str:
+    """The `email` format: the message as text (it is all ASCII)."""
+    return build_message(view, settings).decode("ascii")
+
+
+def html_part(raw: bytes) -> str:
+    """The decoded HTML part of a message (for size checks)."""
+    from email import message_from_bytes, policy
+
+    msg: Any = message_from_bytes(raw, policy=policy.default)
+    part = msg.get_body(("html",))
+    return part.get_content() if part is not None else ""

@@ -1,0 +1,110 @@
+"""The newsletter's Atom feed (RFC 4287): one entry per issue, full HTML content.
+
+Everything is built with ElementTree, so text from issues and arXiv is
+escaped by the serializer, never pasted into markup by hand.
+
+Decisions (see docs/archive.md):
+
+- An entry's ``id`` is the issue page's absolute URL (``url`` setting +
+  ``/<stem>.html``); without a ``url`` it is a name-based ``urn:uuid:``
+  derived from the newsletter's name and the issue's stem. Either is stable
+  across builds and machines.
+- ``published`` and ``updated`` are the issue date at 00:00 in the
+  newsletter's ``timezone`` setting: derived from the issue alone, so a
+  rebuild on another machine gives a byte-identical feed. The feed's own
+  ``updated`` is the newest entry's.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_NAME = "feed.xml"
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    stem: str
+    date: date
+    title: str
+    headline: str
+    content_html: str
+    """The issue's body as an HTML fragment (escaped by the serializer as type="html")."""
+
+
+def base_url(url: str) -> str:
+    """The ``url`` setting as a prefix for absolute links ('' when unset)."""
+    return url.strip().rstrip("/")
+
+
+def page_url(url: str, name: str) -> str:
+    """Absolute when the newsletter has a ``url``, else relative to the archive folder."""
+    base = base_url(url)
+    return f"{base}/{name}" if base else name
+
+
+def entry_id(url: str, newsletter: str, stem: str) -> str:
+    base = base_url(url)
+    if base:
+        return f"{base}/{stem}.html"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{newsletter}:{stem}").urn
+
+
+def issue_time(day: date, tz_name: str = "UTC") -> str:
+    """``day`` at 00:00 in ``tz_name`` as an RFC 3339 timestamp."""
+    tz: Any = timezone.utc
+    if tz_name and tz_name.upper() != "UTC":
+        try:
+            from zoneinfo import ZoneInfo
+
+            tz = ZoneInfo(tz_name)
+        except (ImportError, ValueError, KeyError, OSError):
+            log.warning("timezone %r is unknown; feed times are in UTC", tz_name)
+    stamp = datetime.combine(day, time(0, 0), tzinfo=tz).isoformat()
+    return stamp.replace("+00:00", "Z")
+
+
+def atom_feed(settings: Any, entries: list[FeedEntry]) -> str:
+    """The feed as UTF-8 XML text; ``entries`` in any order (written newest first)."""
+    ET.register_namespace("", ATOM)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            el.text = text
+        return el
+
+    ordered = sorted(entries, key=lambda e: (e.date, e.stem), reverse=True)
+    tz = getattr(settings, "timezone", "UTC")
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    name = settings.name or "arXiv roundup"
+    sub(feed, "title", name)
+    base = base_url(settings.url)
+    sub(feed, "id", f"{base}/" if base else uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{name}").urn)
+    sub(feed, "updated", issue_time(ordered[0].date, tz) if ordered else "1970-01-01T00:00:00Z")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=page_url(settings.url, FEED_NAME))
+    sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/" if base else "index.html")
+    author = sub(feed, "author")
+    sub(author, "name", settings.author or name)
+    sub(feed, "generator", "digest")
+    for e in ordered:
+        entry = sub(feed, "entry")
+        sub(entry, "title", e.title)
+        sub(entry, "id", entry_id(settings.url, name, e.stem))
+        stamp = issue_time(e.date, tz)
+        sub(entry, "published", stamp)
+        sub(entry, "updated", stamp)
+        sub(entry, "link", rel="alternate", type="text/html", href=page_url(settings.url, f"{e.stem}.html"))
+        if e.headline:
+            sub(entry, "summary", e.headline)
+        sub(entry, "content", e.content_html, type="html")
+    ET.indent(feed, space=" ")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

@@ -1,0 +1,221 @@
+"""`digest build`: every issue in every format, the index, prev/next links, incremental rebuilds."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+
+SAMPLE = "2022-10-23"
+
+
+def make_issue(day: date, papers: int = 3, headline: str | None = None, note: str = "") -> str:
+    """A small annotated issue with its metadata in the file, as `digest new` writes it."""
+    lines = ["---", f"date: {day.isoformat()}", f"headline: {headline or f'Week of {day:%B %d}'}", "---", "", "Hello readers.", ""]
+    for k in range(papers):
+        pid = f"{day:%y%m}.{day.day * 100 + k + 10000:05d}"
+        lines += [
+            f"## [Generated paper {k} of {day}](https://arxiv.org/abs/{pid})",
+            "<!-- digest:paper",
+            f"id: {pid}v2",
+            "authors: [Ada Lovelace, Alan Turing]",
+            "categories: [cs.LG]",
+            f"abstract: Abstract {k} of {day}.",
+            "-->",
+            "",
+            f"Notes on paper {k} of {day}.{note}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def add_issues(root: Path, n: int, start: date = date(2022, 10, 30), **kw: object) -> list[Path]:
+    paths = []
+    for i in range(n):
+        day = start + timedelta(days=7 * i)
+        path = root / "issues" / f"{day.isoformat()}.md"
+        path.write_text(make_issue(day, **kw), encoding="utf-8")  # type: ignore[arg-type]
+        paths.append(path)
+    return paths
+
+
+def build(**kw: object):  # noqa: ANN201
+    from digest.archive import build_archive
+    from digest.config import load_settings
+
+    return build_archive(load_settings(), jobs=1, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def all_formats(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGEST_EMAIL_FROM", "Davis Blalock <davis@example.org>")
+
+
+@pytest.fixture()
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The date of every issue view built (one per issue rendered)."""
+    from digest import render
+
+    seen: list[str] = []
+    original = render.build_view
+
+    def counting(issue, settings, papers):  # type: ignore[no-untyped-def]
+        seen.append(issue.date.isoformat())
+        return original(issue, settings, papers)
+
+    monkeypatch.setattr(render, "build_view", counting)
+    return seen
+
+
+def test_build_renders_every_issue_in_every_format_with_index_and_feed(newsletter: Path, all_formats: None) -> None:
+    from digest.render import FORMATS
+
+    add_issues(newsletter, 2)
+    result = build()
+    out = newsletter / "build"
+    assert result.errors == [] and result.skipped_formats == {}
+    assert sorted(result.rendered) == ["2022-10-23", "2022-10-30", "2022-11-06"]
+    for stem in result.rendered:
+        for spec in FORMATS.values():
+            assert (out / f"{stem}{spec.suffix}").is_file(), (stem, spec.name)
+    index = (out / "index.html").read_text()
+    assert index.index("2022-11-06") < index.index("2022-10-30") < index.index("2022-10-23 arXiv roundup")
+    assert "CNNs dominating sequence modeling, SetFit, Google finetuning trifecta" in index
+    assert "10 papers" in index and "3 papers" in index
+    for spec in FORMATS.values():
+        assert f'href="2022-10-23{spec.suffix}"' in index
+    # every paper id of every issue is listed, linked to its section
+    assert 'href="2022-10-23.html#arxiv-2210.11399"' in index
+    assert "<code>2211.10600</code>" in index
+    assert (out / "feed.xml").read_text().startswith("<?xml")
+
+
+def test_issue_pages_link_previous_and_next(newsletter: Path) -> None:
+    add_issues(newsletter, 2)
+    build()
+    out = newsletter / "build"
+    first, middle, last = [(out / f"{s}.html").read_text() for s in ("2022-10-23", "2022-10-30", "2022-11-06")]
+    assert 'rel="next" href="2022-10-30.html"' in first and 'rel="prev"' not in first
+    assert 'rel="prev" href="2022-10-23.html"' in middle and 'rel="next" href="2022-11-06.html"' in middle
+    assert 'rel="prev" href="2022-10-30.html"' in last and 'rel="next"' not in last
+    assert 'href="index.html">All issues</a>' in middle
+    # `digest render` of a single issue has no archive navigation
+    from digest.config import load_settings
+    from digest.issue import load_issue
+    from digest.render import render_issue
+
+    single = render_issue(load_issue(newsletter / "issues" / "2022-10-30.md"), load_settings(), ("html",))["html"]
+    assert "issue-nav" not in single
+
+
+def test_second_build_renders_only_what_changed(newsletter: Path, renders: list[str]) -> None:
+    paths = add_issues(newsletter, 3)
+    build()
+    assert len(renders) == 4
+    renders.clear()
+    again = build()
+    assert renders == [] and len(again.unchanged) == 4
+    # the notes of one issue change: that issue only
+    paths[1].write_text(make_issue(date(2022, 11, 6), note=" Edited."), encoding="utf-8")
+    assert build().rendered == ["2022-11-06"] and renders == ["2022-11-06"]
+    # a new issue: it, and the previous latest (its "next" link appears)
+    renders.clear()
+    add_issues(newsletter, 1, start=date(2022, 11, 20))
+    assert sorted(build().rendered) == sorted(renders) == ["2022-11-13", "2022-11-20"]
+    # --force renders everything
+    renders.clear()
+    assert len(build(force=True).rendered) == 5 and len(renders) == 5
+
+
+def test_templates_settings_and_paper_data_are_part_of_the_key(
+    newsletter: Path, renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_issues(newsletter, 2)
+    build()
+    renders.clear()
+    (newsletter / "seeds" / "extra.jsonl").write_text(
+        json.dumps({"arxiv_id": "2210.11416", "abstract": "A fresh abstract from the seeds."}) + "\n", encoding="utf-8"
+    )
+    assert build().rendered == [SAMPLE]  # only the sample issue has 2210.11416
+    (newsletter / "templates").mkdir()
+    (newsletter / "templates" / "issue.md").write_text('{% extends "default:issue.md" %}\n', encoding="utf-8")
+    assert len(build().rendered) == 3
+    monkeypatch.setenv("DIGEST_AUTHOR", "Someone Else")
+    assert len(build().rendered) == 3
+    (newsletter / "build" / "2022-10-30.md").unlink()
+    assert build().rendered == ["2022-10-30"]  # a missing output is rendered again
+
+
+def test_broken_issue_is_reported_and_the_rest_still_builds(newsletter: Path) -> None:
+    add_issues(newsletter, 2)
+    broken = newsletter / "issues" / "2022-11-13.md"
+    broken.write_text("---\ndate: 2022-11-13\nheadlin: oops\n---\n\nIntro.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "issues/2022-11-13.md:3: unknown front matter key 'headlin'" in result.stderr
+    assert "built 3 issue(s): 3 rendered, 0 unchanged, 1 broken" in result.stderr
+    index = (newsletter / "build" / "index.html").read_text()
+    assert "2022-11-06" in index and "2022-11-13" not in index
+    assert not (newsletter / "build" / "2022-11-13.html").exists()
+    broken.write_text(make_issue(date(2022, 11, 13)), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert sorted(json.loads(result.stdout)["rendered"]) == ["2022-11-06", "2022-11-13"]
+
+
+def test_deleted_issue_loses_its_outputs(newsletter: Path) -> None:
+    paths = add_issues(newsletter, 2)
+    build()
+    paths[1].unlink()
+    result = build()
+    assert not (newsletter / "build" / "2022-11-06.html").exists()
+    assert newsletter / "build" / "2022-11-06.md" in result.removed
+    assert "2022-11-06" not in (newsletter / "build" / "index.html").read_text()
+
+
+def test_email_needs_a_sender_and_is_skipped_with_a_warning(newsletter: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = newsletter / "digest.toml"
+    settings.write_text(settings.read_text().split("[email]")[0])
+    result = build()
+    assert "email" in result.skipped_formats and "email.from" in result.skipped_formats["email"]
+    assert (newsletter / "build" / f"{SAMPLE}.html").is_file()
+    assert not (newsletter / "build" / f"{SAMPLE}.eml").exists()
+    assert any("email: not built" in r.getMessage() for r in caplog.records)
+
+
+def test_parallel_build_writes_the_same_files(newsletter: Path, all_formats: None) -> None:
+    from digest.archive import build_archive
+    from digest.config import load_settings
+
+    add_issues(newsletter, 9)
+    serial = build_archive(load_settings(), newsletter / "one", jobs=1)
+    parallel = build_archive(load_settings(), newsletter / "two", jobs=2)
+    assert sorted(serial.rendered) == sorted(parallel.rendered) and len(serial.rendered) == 10
+    for path in sorted(p for p in (newsletter / "one").glob("*.*") if p.is_file()):
+        assert path.read_bytes() == (newsletter / "two" / path.name).read_bytes(), path.name
+
+
+def test_bulk_paper_lookup_matches_render_issue(newsletter: Path) -> None:
+    """The archive reads the store and seeds once; it must see what `metadata.issue_papers` sees."""
+    from digest.metadata import PaperSources
+    from digest.config import load_settings
+    from digest.issue import load_issue
+    from digest.metadata import issue_papers
+
+    settings = load_settings()
+    issue = load_issue(newsletter / "issues" / f"{SAMPLE}.md")
+    ids = {s.paper_id.base for s in issue.papers if s.paper_id}
+    assert PaperSources.load(settings.path("store"), settings.path("seeds"), ids).papers(issue) == issue_papers(issue, settings.path("store"), settings.path("seeds"))
+
+
+def test_build_out_option_and_json(newsletter: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "--out", "site", "--json", "-j", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["rendered"] == [SAMPLE] and data["errors"] == []
+    assert (newsletter / "site" / "index.html").is_file() and not (newsletter / "build").exists()

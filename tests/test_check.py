@@ -1,0 +1,123 @@
+"""`digest check`: each warning with its line; exit 1 only with --strict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from digest.check import check_issue
+from digest.cli import cli
+from digest.config import load_settings
+
+PROBLEMS = """---
+date: 2024-05-08
+headline: ""
+---
+
+Intro with a [relative link](notes.html) and [mail](mailto:me@example.org).
+
+## [Known paper](https://arxiv.org/abs/2405.00001)
+<!-- digest:paper
+title: Known paper
+abstract: An abstract.
+-->
+
+Notes with ![](https://img.example.org/a.png) and ![A plot](plots/b.png).
+And a [bad link](javascript:alert(1)) and [ftp](ftp://files.example.org/x).
+
+## arXiv:2405.00002
+
+## [Known paper again](https://arxiv.org/abs/2405.00001v2)
+
+Second time.
+
+## [Old news](https://arxiv.org/abs/2405.00003)
+<!-- digest:paper
+title: Old news
+-->
+
+Covered last week.
+"""
+
+EARLIER = """---
+date: 2024-05-01
+headline: Last week
+---
+
+## [Old news](https://arxiv.org/abs/2405.00003)
+
+First time.
+"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2024-05-01.md").write_text(EARLIER, encoding="utf-8")
+    (tmp_path / "issues" / "2024-05-08.md").write_text(PROBLEMS, encoding="utf-8")
+    report = check_issue("issues/2024-05-08.md", load_settings())
+    found = [(f.line, f.code) for f in report.findings]
+    assert found == [
+        (3, "headline"),
+        (6, "link"),
+        (14, "image-alt"),
+        (14, "image-url"),
+        (15, "link"),
+        (15, "link"),
+        (17, "no-notes"),
+        (17, "unknown-id"),
+        (19, "duplicate"),
+        (23, "covered-before"),
+    ]
+    lines = report.lines()
+    assert lines[0] == "issues/2024-05-08.md:3: the headline is empty: the subject line and the inbox preview need it"
+    assert "issues/2024-05-08.md:19: 2405.00001 is covered twice (first at line 8)" in lines[8]
+    assert lines[9] == "issues/2024-05-08.md:23: 2405.00003 was already covered in 2024-05-01.md:6"
+    assert "plots/b.png is not an absolute https:// address" in lines[3]
+    assert "javascript:alert(1) is not http(s) or mailto" in lines[4]
+
+
+def test_cli_exit_codes_and_json(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2024-05-08.md").write_text(PROBLEMS, encoding="utf-8")
+    code, out, err = run("check", "issues/2024-05-08.md")
+    assert code == 0 and out.startswith("issues/2024-05-08.md:3: the headline is empty") and "9 warnings" in err
+    code, out, _ = run("check", "issues/2024-05-08.md", "--strict")
+    assert code == 1
+    code, out, _ = run("check", "issues/2024-05-08.md", "--json")
+    data = json.loads(out)
+    assert data["findings"][0] == {"line": 3, "code": "headline", "message": data["findings"][0]["message"]}
+    assert data["html_bytes"] > 1000
+    clean = "---\ndate: 2024-05-15\nheadline: Fine\n---\n\n## [P](https://arxiv.org/abs/2405.00009)\n<!-- digest:paper\ntitle: P\n-->\n\nGood notes.\n"
+    (tmp_path / "issues" / "2024-05-15.md").write_text(clean, encoding="utf-8")
+    code, out, err = run("check", "issues/2024-05-15.md", "--strict")
+    assert (code, out) == (0, "") and "no warnings" in err
+
+
+def test_an_issue_over_the_gmail_budget_is_reported(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    note = "A long paragraph of commentary that goes on and on about the paper and its results. " * 30
+    sections = "".join(
+        f"## [Paper {i}](https://arxiv.org/abs/2405.{i:05d})\n<!-- digest:paper\ntitle: Paper {i}\n-->\n\n{note}\n\n"
+        for i in range(1, 41)
+    )
+    path = tmp_path / "2024-05-22.md"
+    path.write_text(f"---\ndate: 2024-05-22\nheadline: Big\n---\n\n{sections}", encoding="utf-8")
+    report = check_issue(path, load_settings())
+    assert [f.code for f in report.findings] == ["size"] and report.html_bytes > 90_000
+    assert "over the 90 KB budget (Gmail clips messages at about 102 KB)" in report.findings[0].message
+
+
+def test_the_sample_issue_lists_only_ids_no_source_knows(newsletter: Path) -> None:
+    code, out, err = run("check", "issues/2022-10-23.md")
+    assert code == 0
+    assert out and all("is not in the store, seeds/ or a digest:paper comment" in line for line in out.splitlines())
+    assert "2205.05131" not in out  # seeds/ know UL2

@@ -1,0 +1,172 @@
+"""`digest preview`: the local server re-renders on save; the browser page follows by itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ISSUE = Path("issues") / "2022-10-23.md"
+
+
+def get(url: str, host: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    stamp = time.time() + 1  # a new mtime even within the file system's time granularity
+    os.utime(path, (stamp, stamp))
+
+
+@pytest.fixture()
+def server(newsletter: Path) -> Iterator[object]:
+    from digest.config import load_settings
+    from digest.preview import PreviewServer
+
+    srv = PreviewServer(newsletter / ISSUE, load_settings, port=0, interval=0.05)
+    srv.start()
+    yield srv
+    srv.close()
+
+
+def test_serves_the_formats_and_follows_edits(newsletter: Path, server) -> None:  # type: ignore[no-untyped-def]
+    from digest.render import FORMATS
+
+    assert server.url.startswith("http://127.0.0.1:")
+    status, shell = get(server.url)
+    assert status == 200 and 'id="view"' in shell
+    for fmt in FORMATS:
+        assert f'id="tab-{fmt}"' in shell
+    status, page = get(server.url + "view/html")
+    assert status == 200 and "<h1>2022-10-23 arXiv roundup" in page
+    assert "# 2022-10-23 arXiv roundup" in get(server.url + "view/md")[1]  # text formats in a <pre>
+    seen = server.version
+    edit(newsletter / ISSUE, "They frame prefix language modeling", "They NOW frame prefix language modeling")
+    server.wait_for_change(seen, 10)
+    wait_until(lambda: "They NOW frame" in get(server.url + "view/html")[1])
+
+
+def test_an_error_is_shown_with_its_line_and_the_server_survives(newsletter: Path, server) -> None:  # type: ignore[no-untyped-def]
+    seen = server.version
+    edit(newsletter / ISSUE, "## [UL2: Unifying", "## arXiv:2205.0513\n\n## [UL2: Unifying")
+    server.wait_for_change(seen, 10)
+    status, page = get(server.url + "view/html")
+    assert status == 200 and "issues/2022-10-23.md:9:" in page and "is not an arXiv id" in page
+    assert "2022-10-23.md:9" in get(server.url + "state.json")[1]
+    seen = server.version
+    edit(newsletter / ISSUE, "## arXiv:2205.0513\n\n", "")
+    server.wait_for_change(seen, 10)
+    assert "<h1>2022-10-23 arXiv roundup" in get(server.url + "view/html")[1]
+
+
+def test_template_changes_re_render(newsletter: Path, server) -> None:  # type: ignore[no-untyped-def]
+    seen = server.version
+    (newsletter / "templates").mkdir()
+    (newsletter / "templates" / "issue.html").write_text(
+        '{% extends "default:issue.html" %}{% block head %}<meta name="x-preview" content="overridden">{% endblock %}',
+        encoding="utf-8",
+    )
+    server.wait_for_change(seen, 10)
+    wait_until(lambda: "overridden" in get(server.url + "view/html")[1])
+
+
+def test_only_local_host_names_are_answered(server) -> None:  # type: ignore[no-untyped-def]
+    assert get(server.url, host="evil.example")[0] == 403
+    assert get(server.url.replace("127.0.0.1", "localhost"))[0] == 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def preview_process(newsletter: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "preview", str(ISSUE), "--port", str(port)],
+        cwd=newsletter, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == url
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_command_serves_and_ctrl_c_stops_cleanly(preview_process) -> None:  # type: ignore[no-untyped-def]
+    proc, url = preview_process
+    assert "<h1>2022-10-23 arXiv roundup" in get(url + "view/html")[1]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(10) == 0
+    assert proc.stderr is not None and "stopped" in proc.stderr.read()
+
+
+def _playwright():  # type: ignore[no-untyped-def]
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        pytest.skip("chromium is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install playwright; no browser download needed)")
+    return sync_playwright
+
+
+def test_browser_page_updates_by_itself_when_the_file_is_saved(newsletter: Path, preview_process) -> None:  # type: ignore[no-untyped-def]
+    sync_playwright = _playwright()
+    _proc, url = preview_process
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]  # fmt: skip
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"), args=args)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            frame = page.frame_locator("#view")
+            frame.locator("h1").wait_for(timeout=15000)
+            assert "CNNs dominating" in frame.locator("h1").inner_text()
+            edit(newsletter / ISSUE, "They frame prefix language modeling", "Freshly edited: they frame prefix LM")
+            frame.get_by_text("Freshly edited: they frame prefix LM").wait_for(timeout=15000)
+            # an error appears in the page, with its line, and goes away when fixed
+            edit(newsletter / ISSUE, "headline: CNNs", "headlin: CNNs")
+            page.locator("#status.error").wait_for(timeout=15000)
+            assert "2022-10-23.md:3" in page.locator("#status").inner_text()
+            edit(newsletter / ISSUE, "headlin: CNNs", "headline: CNNs")
+            frame.get_by_text("Freshly edited: they frame prefix LM").wait_for(timeout=15000)
+            page.wait_for_function("!document.getElementById('status').classList.contains('error')", timeout=15000)
+        finally:
+            browser.close()

@@ -1,0 +1,122 @@
+"""Selection for `digest new`: the window, covered papers left out, new versions listed apart."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from digest.errors import ConfigError
+from digest.history import coverage, load_issues
+from digest.paper import Author, Paper
+from digest.selection import compile_query, issue_window, select
+from digest.store import Store
+
+
+def paper(pid: str, day: int, version: int = 1, updated: int | None = None, cats: tuple[str, ...] = ("cs.LG",),
+          title: str = "", abstract: str = "") -> Paper:  # fmt: skip
+    return Paper(
+        id=pid, version=version, title=title or f"Title {pid}", abstract=abstract or f"Abstract of {pid}.",
+        authors=(Author("Ada Lovelace"),), categories=cats, primary_category=cats[0],
+        published=datetime(2022, 10, day, 12, tzinfo=timezone.utc),
+        updated=datetime(2022, 10, updated or day, 12, tzinfo=timezone.utc), source="api",
+    )  # fmt: skip
+
+
+def write_issue(folder: Path, day: str, sections: str, extra: str = "") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{day}.md").write_text(f"---\ndate: {day}\n{extra}---\n\n{sections}", encoding="utf-8")
+
+
+def test_window_follows_the_previous_issue_or_window_days(tmp_path: Path) -> None:
+    issues = tmp_path / "issues"
+    w = issue_window(issues, date(2022, 10, 23), 7)
+    assert (w.since, w.until, w.previous) == (date(2022, 10, 17), date(2022, 10, 23), None)
+    assert w.days == 7 and "window_days" in w.reason
+    write_issue(issues, "2022-10-09", "")
+    write_issue(issues, "2022-10-16", "")
+    write_issue(issues, "2022-10-30", "")  # a later issue does not count
+    w = issue_window(issues, date(2022, 10, 23), 7)
+    assert (w.since, w.until, w.previous) == (date(2022, 10, 17), date(2022, 10, 23), date(2022, 10, 16))
+    w = issue_window(issues, date(2022, 10, 23), 7, override=3)
+    assert (w.since, w.until) == (date(2022, 10, 21), date(2022, 10, 23)) and w.reason == "--window 3"
+
+
+def test_papers_of_two_earlier_issues_are_not_proposed_again_and_a_new_version_is_a_replacement(tmp_path: Path) -> None:
+    issues = tmp_path / "issues"
+    write_issue(issues, "2022-10-09", "## arXiv:2210.00001v1\n\nGreat paper.\n\n## arXiv:2210.00002\n\nAlso good.\n")
+    write_issue(
+        issues, "2022-10-16",
+        "## [Three](https://arxiv.org/abs/2210.00003)\n<!-- digest:paper\nid: 2210.00003v2\n-->\n\nNotes.\n\n"
+        "## arXiv:2210.00004\n<!-- digest:paper\nid: 2210.00004v1\n-->\n\n"  # drafted, never annotated: not covered
+        "## arXiv:2210.00005v1\n\nCovered; its v2 came out before the window.\n",
+    )  # fmt: skip
+    with Store.open(tmp_path / "store.sqlite") as store:
+        store.upsert([
+            paper("2210.00001", 7, version=2, updated=20),   # covered (v1), v2 in the window -> replacement
+            paper("2210.00002", 8),                          # covered, unchanged
+            paper("2210.00003", 14, version=2, updated=15),  # covered as v2: not newer
+            paper("2210.00004", 18),                         # drafted before but not covered: a candidate
+            paper("2210.00005", 9, version=2, updated=12),   # newer, but updated before the window
+            paper("2210.00006", 19), paper("2210.00007", 21, cats=("math.GT",)),
+            paper("2210.00008", 22, version=3, updated=22),
+        ])  # fmt: skip
+        earlier = load_issues(issues, before=date(2022, 10, 23))
+        covered = coverage(earlier)
+        window = issue_window(issues, date(2022, 10, 23), 7)
+        chosen = select(store, window, ["cs.LG"], "", covered)
+        # an issue published a paper from inside the window: it is covered, not a candidate
+        write_issue(issues, "2022-10-20", "## arXiv:2210.00006\n\nEarly.\n")
+        again = select(store, issue_window(issues, date(2022, 10, 23), 7, override=7), ["cs.LG"], "",
+                       coverage(load_issues(issues, before=date(2022, 10, 23))))  # fmt: skip
+    assert sorted(p.id for p in chosen.candidates) == ["2210.00004", "2210.00006", "2210.00008"]
+    assert [(p.id, p.version, c.issue_date) for p, c in chosen.replacements] == [("2210.00001", 2, date(2022, 10, 9))]
+    assert chosen.in_window == 3 and chosen.covered == []
+    assert [p.id for p in again.covered] == ["2210.00006"]
+    assert "2210.00006" not in [p.id for p in again.candidates]
+
+
+def test_unannotated_abstract_issues_count_as_covering_their_papers(tmp_path: Path) -> None:
+    issues = tmp_path / "issues"
+    write_issue(issues, "2022-10-16", "## arXiv:2210.00004\n", extra="unannotated: abstract\n")
+    with Store.open(tmp_path / "store.sqlite") as store:
+        store.upsert([paper("2210.00004", 18)])
+        window = issue_window(issues, date(2022, 10, 23), 7, override=7)
+        assert select(store, window, [], "", coverage(load_issues(issues))).candidates == []
+        assert len(select(store, window, [], "", coverage(load_issues(issues), "skip")).covered) == 1
+        write_issue(issues, "2022-10-16", "## arXiv:2210.00004\n")
+        assert len(select(store, window, [], "", coverage(load_issues(issues), "abstract")).covered) == 1
+        assert len(select(store, window, [], "", coverage(load_issues(issues), "skip")).candidates) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"a", "b", "c"}),
+        ("abs:transformer", {"a", "b"}),
+        ("ti:sparse", {"b"}),
+        ('abs:"language model"', {"a"}),
+        ("abs:transformer ANDNOT ti:sparse", {"a"}),
+        ("ti:sparse OR au:Hopper", {"b", "c"}),
+        ("(ti:sparse OR ti:graph) AND cat:cs.*", {"b", "c"}),
+        ("cat:stat.ML", {"c"}),
+        ("diffusion", {"c"}),
+        ("abs:transform*", {"a", "b"}),
+    ],
+)
+def test_the_query_is_applied_to_stored_papers(query: str, expected: set[str]) -> None:
+    papers = {
+        "a": Paper("a", title="Dense nets", abstract="A transformer language model.", categories=("cs.CL",)),
+        "b": Paper("b", title="Sparse transformers", abstract="A transformer.", categories=("cs.LG",)),
+        "c": Paper("c", title="Graph diffusion", abstract="Diffusion.", authors=(Author("Grace Hopper"),),
+                   categories=("cs.LG", "stat.ML")),
+    }  # fmt: skip
+    match = compile_query(query)
+    assert {k for k, p in papers.items() if match(p)} == expected
+
+
+@pytest.mark.parametrize("query", ["ti:(", "foo:bar", "ti:a AND", "(ti:a"])
+def test_a_query_that_cannot_be_applied_is_a_settings_error(query: str) -> None:
+    with pytest.raises(ConfigError, match="arxiv.query"):
+        compile_query(query)

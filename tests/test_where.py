@@ -1,0 +1,61 @@
+"""`digest where ID`: which issues covered a paper."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from digest.cli import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_where_prints_the_issue_line_and_title(newsletter: Path) -> None:
+    code, out, err = run("where", "2210.11399")
+    assert code == 0, err
+    assert out == "2022-10-23  issues/2022-10-23.md:33  Transcending Scaling Laws with 0.1% Extra Compute\n"
+    # any spelling of the id: versions, the arXiv: prefix
+    assert run("where", "arXiv:2210.11399v3")[1] == out
+
+
+def test_where_lists_every_issue_oldest_first_and_marks_drafts(newsletter: Path) -> None:
+    (newsletter / "issues" / "2022-11-06.md").write_text(
+        "---\ndate: 2022-11-06\n---\n\n## arXiv:2210.11399v2\n\nCovered again.\n\n## 2205.05131\n\n<!-- not yet -->\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("where", "2210.11399")
+    assert code == 0
+    assert [line.split("  ")[:2] for line in out.splitlines()] == [
+        ["2022-10-23", "issues/2022-10-23.md:33"],
+        ["2022-11-06", "issues/2022-11-06.md:5"],
+    ]
+    code, out, _ = run("where", "2205.05131", "--json")
+    rows = json.loads(out)
+    assert [(r["date"], r["annotated"]) for r in rows] == [("2022-10-23", True), ("2022-11-06", False)]
+    assert rows[0] == {
+        "date": "2022-10-23", "file": "issues/2022-10-23.md", "line": 9, "id": "2205.05131", "version": None,
+        "title": "UL2: Unifying Language Learning Paradigms", "annotated": True,
+    }  # fmt: skip
+    assert run("where", "2205.05131")[1].splitlines()[1].endswith("(draft: no notes)")
+
+
+def test_where_not_covered_and_bad_ids(newsletter: Path) -> None:
+    code, out, err = run("where", "2301.00001")
+    assert (code, out) == (0, "")
+    assert "2301.00001: not in any issue in issues/" in err
+    assert json.loads(run("where", "2301.00001", "--json")[1]) == []
+    code, out, err = run("where", "not-an-id")
+    assert code == 2 and out == ""
+    assert "'not-an-id' is not an arXiv id" in err
+
+
+def test_where_skips_a_broken_issue_with_a_warning(newsletter: Path) -> None:
+    (newsletter / "issues" / "2022-11-06.md").write_text("---\ndate: 2022-11-06\n---\n\n## 2210.1139\n\nLike 2210.11399.\n", encoding="utf-8")
+    code, out, err = run("where", "2210.11399")
+    assert code == 0 and out.startswith("2022-10-23")
+    assert "issues/2022-11-06.md:5" in err
