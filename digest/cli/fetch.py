@@ -9,16 +9,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import command, group, pass_state
-
-
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2022-10-23") from None
+from digest.cli.common import day_option_value as _day, command, group, pass_state
 
 
 class _Bar:
