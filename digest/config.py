@@ -187,6 +187,15 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
         raise ValueError(f"expected one of {', '.join(spec.choices)}, got {value!r}")
     if t in (int, float) and value < 0:
         raise ValueError(f"must not be negative, got {value!r}")
+    if spec.key == "timezone" and value != "UTC":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name such as Europe/Berlin or UTC") from None
+    if spec.key == "email.send_hour" and value > 23:
+        raise ValueError(f"expected an hour from 0 to 23, got {value!r}")
     return value
 
 

@@ -50,6 +50,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     cfg.write_text(
         'nmae = "typo"\nwindow_days = "seven"\nunannotated = "always"\n'
         '[arxiv]\ndelay = "slow"\ncategories = "cs.LG"\n[smtp]\npassword = "hunter2"\n[mystery]\nx = 1\n'
+        '[email]\nsend_hour = 25\n'
     )
     with pytest.raises(ConfigError) as info:
         load_settings(cfg)
@@ -61,6 +62,17 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         "digest.toml: arxiv.delay: expected a number, got 'slow' (line 5)",
         "digest.toml: smtp.password: passwords are read only from DIGEST_SMTP_PASSWORD, remove it (line 8)",
         "digest.toml: mystery: unknown section; see the settings reference in README.md (line 9)",
+        "digest.toml: email.send_hour: expected an hour from 0 to 23, got 25 (line 12)",
+    ]
+
+
+def test_an_unknown_time_zone_is_reported(tmp_path: Path) -> None:
+    cfg = tmp_path / "digest.toml"
+    cfg.write_text('timezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert info.value.problems == [
+        "digest.toml: timezone: unknown time zone 'Mars/Olympus'; use a name such as Europe/Berlin or UTC (line 1)"
     ]
 
 
