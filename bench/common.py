@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -11,14 +12,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Measure what a user gets: Python may cache compiled modules (some shells and
+# CI runners set PYTHONDONTWRITEBYTECODE, which makes every run recompile).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def time_process(argv: Sequence[str], runs: int, cwd: Path = REPO) -> float:
     """Median wall time of running ``argv`` as a fresh process, after one warm-up run."""
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=ENV)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+        subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=ENV)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

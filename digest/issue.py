@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from digest.errors import InputError
 from digest.ids import LOOKS_LIKE_ID, ArxivId, parse_id
@@ -31,15 +30,55 @@ _ARXIV_URL = re.compile(
 _DATE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader (libyaml's when available: 3x faster) that leaves dates as strings,
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """A safe YAML loader (libyaml's when available) that leaves dates as strings,
     so a bad date gets a clear message instead of a YAML traceback."""
+    import yaml
+
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
-_Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# A front matter line whose value YAML would read as the same plain string
+# (no quotes, flow or block markers, anchors, tags, comments or `key: value`
+# inside). Files made only of such lines skip the YAML parser, which is most
+# of `digest render`'s start-up on a hand-written issue.
+_PLAIN_LINE = re.compile(r"^([A-Za-z_]\w*):(?:[ \t]+([^\s\[\]{}&*!|>'\"%@`#,?:-][^#]*?|-[^\s#][^#]*?))?[ \t]*$")
+_NOT_PLAIN = re.compile(r":\s|:$|\s#")
+_NUMBER_LIKE = re.compile(r"^[-+]?\.?\d|^\.(?:inf|nan)", re.I)
+_DATE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YAML_WORDS = {"null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
+               "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "="}  # fmt: skip
+
+
+def _plain_front_matter(lines: list[str]) -> dict[str, str] | None:
+    out: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        m = _PLAIN_LINE.match(line)
+        if not m or m[1] in out:
+            return None
+        value = m[2] or ""
+        if _NOT_PLAIN.search(value) or value in _YAML_WORDS:
+            return None
+        if _NUMBER_LIKE.match(value) and not _DATE_VALUE.match(value):
+            return None  # YAML may read it as a number (12:30 is 750 in YAML 1.1): let YAML decide
+        out[m[1]] = value
+    return out
+
+
+def _yaml(block: str) -> Any:
+    import yaml
+
+    return yaml.load(block, Loader=_loader())
 
 
 @dataclass
@@ -125,9 +164,14 @@ def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, Any], int]:
             break
     else:
         raise InputError(path, 1, "front matter is never closed: add a '---' line after it")
-    block = "\n".join(lines[1:end])
+    plain = _plain_front_matter(lines[1:end])
+    if plain is not None:
+        data: Any = {k: (v or None) for k, v in plain.items()}
+        return _check_front_keys(data, lines, path), end + 1
+    import yaml
+
     try:
-        data = yaml.load(block, Loader=_Loader) or {}
+        data = _yaml("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -135,12 +179,16 @@ def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, Any], int]:
         raise InputError(path, line, f"front matter is not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InputError(path, 2, "front matter must be key: value lines (date, headline, sponsor, ...)")
+    return _check_front_keys(data, lines, path), end + 1
+
+
+def _check_front_keys(data: dict[str, Any], lines: list[str], path: Path) -> dict[str, Any]:
     for key in data:
         if key not in FRONT_KEYS:
             raise InputError(
                 path, _key_line(lines, str(key)), f"unknown front matter key {key!r}; known: {', '.join(FRONT_KEYS)}"
             )
-    return data, end + 1
+    return data
 
 
 def _key_line(lines: list[str], key: str) -> int:
@@ -288,9 +336,11 @@ def _section(heading: str, lineno: int, path: Path) -> Section:
 
 
 def _meta(text: str, line: int, path: Path) -> dict[str, Any]:
+    import yaml
+
     block = text.lstrip()[len(META_MARK) :]
     try:
-        data = yaml.load(block, Loader=_Loader) or {}
+        data = _yaml(block) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         at = line + (mark.line if mark is not None else 0)

@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO
 from digest.errors import InputError
@@ -145,3 +147,23 @@ def test_binary_file_is_reported_not_crashed(tmp_path: Path) -> None:
     path.write_bytes(b"---\ndate: 2022-10-23\n---\n\xff\xfe\x00bad")
     with pytest.raises(InputError, match=r"2022-10-23.md:4: not UTF-8 text"):
         load_issue(path)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40))
+def test_the_plain_front_matter_fast_path_reads_what_yaml_reads(value: str) -> None:
+    """Simple front matter skips the YAML parser; whenever it does, the result must be YAML's."""
+    import yaml
+
+    from digest.issue import _plain_front_matter, _yaml
+
+    line = f"headline: {value}"
+    fast = _plain_front_matter([line])
+    if fast is None:
+        return
+    try:
+        slow = _yaml(line)
+    except yaml.YAMLError:
+        raise AssertionError(f"fast path accepted what YAML rejects: {line!r}") from None
+    expected = slow.get("headline")
+    assert (fast["headline"] or None) == (None if expected is None else str(expected)), line
