@@ -20,6 +20,7 @@ import click
 
 from digest.cli.common import COMMANDS, DigestGroup, State
 
+
 @click.group(
     cls=DigestGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -37,7 +38,7 @@ def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> No
       digest fetch                          # daily: new arXiv entries -> .digest/store.sqlite
       digest new --date 2022-10-23          # weekly: issues/2022-10-23.md with ranked candidates
       (write notes under the papers worth covering)
-      digest render issues/2022-10-23.md    # build/2022-10-23.md and .html
+      digest render issues/2022-10-23.md    # build/2022-10-23.md .html .eml .txt .substack.html
 
     Run `digest COMMAND --help` for a command's options and an example.
     """
@@ -48,6 +49,7 @@ def cli(ctx: click.Context, config: str | None, verbose: int, quiet: bool) -> No
         level = logging.DEBUG if verbose > 1 else logging.INFO
     ctx.obj = State(config=config, verbose=verbose, quiet=quiet)
     _setup_logging(level)
+
 
 class _LineHandler(logging.Handler):
     """Warnings as `warning: ...` lines on stderr, counted for --strict."""
@@ -61,6 +63,7 @@ class _LineHandler(logging.Handler):
         prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
         click.echo(f"{prefix}{record.getMessage()}", err=True)
 
+
 def _setup_logging(level: int) -> None:
     logger = logging.getLogger("digest")
     for h in list(logger.handlers):
@@ -71,22 +74,21 @@ def _setup_logging(level: int) -> None:
     logger.setLevel(level)
     logger.propagate = False
 
+
 def _register() -> None:
     # Importing each module adds its command(s) to COMMANDS; they import only click.
-    from digest.cli import fetch  # noqa: F401
-    from digest.cli import render  # noqa: F401
-    from digest.cli import check, send  # noqa: F401
-
-    from digest.cli import archive  # noqa: F401
-    from digest.cli import new  # noqa: F401
+    from digest.cli import archive, check, fetch, new, render, seeds, send  # noqa: F401
 
     for command in COMMANDS:
         cli.add_command(command)
 
+
 _register()
+
 
 def main(argv: list[str] | None = None) -> Any:
     return cli.main(args=argv, prog_name="digest")
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

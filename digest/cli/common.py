@@ -64,8 +64,12 @@ class DigestError(click.ClickException):
 class DigestGroup(click.Group):
     """Turns every `digest.errors.DigestError` into one line and its exit code."""
 
+    ORDER = ("init", "fetch", "store", "seeds", "new", "render", "check", "send", "build", "where", "preview", "cron")
+    """`digest --help` lists commands in the order of the week's work."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [c.name for c in COMMANDS if c.name]
+        names = [c.name for c in COMMANDS if c.name]
+        return sorted(names, key=lambda n: self.ORDER.index(n) if n in self.ORDER else len(self.ORDER))
 
     def invoke(self, ctx: click.Context) -> Any:
         from digest.errors import DigestError as CoreError

@@ -22,7 +22,7 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
 
 @command(
     "render",
-    short_help="Render an issue to Markdown, HTML, email, text and Substack HTML in build/.",
+    short_help="Render an issue into build/: Markdown, HTML, email, text, Substack.",
     epilog="""\b
 Examples:
   digest render issues/2022-10-23.md                  # build/2022-10-23.md .html .eml .txt .substack.html
