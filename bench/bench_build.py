@@ -25,7 +25,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import digest_argv, verdict
+from common import ENV, digest_argv, verdict
 
 WORDS = ("model training scaling data attention transformer loss gradient benchmark token layer "
          "representation pretraining finetuning inference memory sparse dense evaluation").split()  # fmt: skip
@@ -88,7 +88,7 @@ def make_newsletter(root: Path, issues: int, papers: int) -> list[Path]:
 
 def timed(argv: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=ENV)
     return time.perf_counter() - start
 
 
