@@ -27,13 +27,11 @@ WIDTH = 72
 RULE = "-" * WIDTH
 
 
-@lru_cache(maxsize=1)
 def _parser() -> Any:
-    import mistune
+    """Markdown -> mistune tokens, parsed once per text and shared with the HTML (`digest.notes`)."""
+    from digest.notes import tokens
 
-    from digest.notes import PLUGINS
-
-    return mistune.create_markdown(escape=True, renderer=None, plugins=PLUGINS)
+    return tokens
 
 
 def clean_line(text: str) -> str:
