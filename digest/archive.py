@@ -167,7 +167,7 @@ def build_archive(
     ``jobs``: processes for parsing and rendering (default: one per CPU; 1 = this process).
     """
     from digest import archive_jobs
-    from digest.files import write_atomic
+    from digest.files import sync_all, write_atomic
     from digest.history import issue_files
     from digest.render import FORMATS
 
@@ -245,6 +245,7 @@ def build_archive(
         _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
     issues = {r.stem: vars(r) for r in result.issues}
     manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "issues": issues}
+    sync_all()  # every output is on disk before the manifest says it is there
     write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":"), sort_keys=True))
     return result
 

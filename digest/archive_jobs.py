@@ -97,9 +97,9 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
     outputs = []
     for fmt, text in texts.items():
         name = f"{stem}{FORMATS[fmt].suffix}"
-        write_atomic(out / name, text)
+        write_atomic(out / name, text, durable=False)  # made durable at once before the manifest
         outputs.append(name)
-    write_atomic(out / ENTRIES / f"{stem}.html", entry)
+    write_atomic(out / ENTRIES / f"{stem}.html", entry, durable=False)
     return Rendered(stem, outputs, count, skipped)
 
 

@@ -7,8 +7,13 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place.
+
+    Readers see the old file or the new one, never a part. With ``durable``
+    the data is also on disk before the rename (fsync); a caller writing many
+    files may pass False and call `sync_all` once before recording them.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -17,11 +22,17 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def sync_all() -> None:
+    """Flush every file written so far to disk (one call after many non-durable writes)."""
+    os.sync()

@@ -19,8 +19,16 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n|\n(?=  +\S)")
 @lru_cache(maxsize=1)
 def _converter() -> Any:
     from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latexwalker import LatexWalker, get_default_latex_context_db
 
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+    to_text = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+    context = get_default_latex_context_db()  # built once, not once per text
+
+    def convert(tex: str) -> str:
+        nodes = LatexWalker(tex, latex_context=context, tolerant_parsing=True).get_latex_nodes()[0]
+        return str(to_text.nodelist_to_text(nodes))
+
+    return convert
 
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
@@ -45,7 +53,7 @@ def _convert(chunk: str) -> str:
     if not _NEEDS_TEX.search(chunk):
         return chunk
     try:
-        return str(_converter().latex_to_text(_LITERAL.sub(r"\\\1", chunk)))
+        return str(_converter()(_LITERAL.sub(r"\\\1", chunk)))
     except Exception:  # pylatexenc is tolerant, but a TeX bug must never stop a render
         return chunk
 
