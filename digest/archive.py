@@ -245,7 +245,8 @@ def build_archive(
         _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
     issues = {r.stem: vars(r) for r in result.issues}
     manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "issues": issues}
-    sync_all()  # every output is on disk before the manifest says it is there
+    if result.rendered:
+        sync_all()  # every output is on disk before the manifest says it is there
     write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":"), sort_keys=True))
     return result
 
