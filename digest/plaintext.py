@@ -16,7 +16,6 @@ import html
 import re
 import textwrap
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
