@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from digest.errors import InputError
 
 if TYPE_CHECKING:
+    from digest.metadata import PaperSources
     from digest.config import Settings
     from digest.issue import Issue
 
@@ -114,14 +115,9 @@ def _link_findings(markdown: str, raw: list[str], start: int) -> list[Finding]:
     return out
 
 
-def _known_ids(issue: Issue, settings: Settings) -> set[str]:
+def _known_ids(issue: Issue, sources: PaperSources) -> set[str]:
     """Ids some source knows: a digest:paper comment, the store or seeds/."""
-    from digest.metadata import PaperSources
-
-    known = {s.paper_id.base for s in issue.papers if s.paper_id and s.meta}
-    rest = {s.paper_id.base for s in issue.papers if s.paper_id} - known
-    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), rest)
-    return known | {pid for pid in rest if sources.knows(pid)}
+    return {s.paper_id.base for s in issue.papers if s.paper_id and (s.meta or sources.knows(s.paper_id.base))}
 
 
 def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
@@ -141,7 +137,7 @@ def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
 def check_issue(path: str | Path, settings: Settings) -> Report:
     """Every finding for the issue at ``path``, in line order."""
     from digest.email_message import CLIP_BUDGET, email_html
-    from digest.metadata import issue_papers
+    from digest.metadata import PaperSources, from_issue
     from digest.render import build_view
 
     path = Path(path)
@@ -153,7 +149,9 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         raise InputError(path, None, "not UTF-8 text; save the file as UTF-8") from None
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     issue, findings = _parse(text, path)
-    papers = issue_papers(issue, settings.path("store"), settings.path("seeds"))
+    in_file = from_issue(issue)
+    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), set(in_file))
+    papers = sources.complete(in_file)  # the store and seeds are read once for both uses
     mode = issue.unannotated or settings.unannotated
 
     if not issue.headline and not issue.title:
@@ -163,7 +161,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     findings += _link_findings(issue.intro, raw, body_start)
     if issue.sponsor:
         findings += _link_findings(issue.sponsor, raw, 1)
-    known = _known_ids(issue, settings)
+    known = _known_ids(issue, sources)
     earlier = _earlier_coverage(issue, settings)
     for s in issue.sections:
         findings += _link_findings(s.notes, raw, s.line + 1)

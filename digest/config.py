@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -286,7 +286,3 @@ def _build(values: dict[str, Any], root: Path, source: str) -> Settings:
     built = {s: cls(**sections[s]) for s, cls in SECTIONS.items()}
     return Settings(**top, **built, root=root, source=source)
 
-
-def with_overrides(settings: Settings, **top: Any) -> Settings:
-    """A copy of ``settings`` with top-level keys replaced (None is ignored)."""
-    return replace(settings, **{k: v for k, v in top.items() if v is not None})

@@ -56,10 +56,3 @@ def parse_id(text: str) -> ArxivId | None:
         return ArxivId(f"{m['yymm']}.{m['num']}", version)
     return ArxivId(f"{m['archive']}/{m['oldnum']}", version)
 
-
-def base_id(text: str) -> str:
-    """The versionless id for ``text``; raises ValueError if it is not an id."""
-    parsed = parse_id(text)
-    if parsed is None:
-        raise ValueError(f"not an arXiv id: {text!r}")
-    return parsed.base

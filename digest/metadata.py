@@ -108,15 +108,23 @@ class PaperSources:
     def papers(self, issue: Issue) -> dict[str, Paper]:
         """Every paper of ``issue`` keyed by base id, as complete as the sources allow:
         the issue file first, then the store, then the seeds (abstracts)."""
-        papers = {s.paper_id.base: from_section(s) for s in issue.papers if s.paper_id}
+        return self.complete(from_issue(issue))
+
+    def complete(self, papers: dict[str, Paper]) -> dict[str, Paper]:
+        """``papers`` (from an issue file) with their empty fields filled from the store, then the seeds."""
+        out = {}
         for pid, paper in papers.items():
-            if _complete(paper):
-                continue
-            paper = fill(paper, self.store.get(pid))
-            if not paper.abstract:
-                paper = fill(paper, self.seeds.get(pid))
-            papers[pid] = paper
-        return papers
+            if not _complete(paper):
+                paper = fill(paper, self.store.get(pid))
+                if not paper.abstract:
+                    paper = fill(paper, self.seeds.get(pid))
+            out[pid] = paper
+        return out
+
+
+def from_issue(issue: Issue) -> dict[str, Paper]:
+    """What the issue file itself says about each of its papers, keyed by base id."""
+    return {s.paper_id.base: from_section(s) for s in issue.papers if s.paper_id}
 
 
 def _complete(p: Paper) -> bool:
@@ -133,18 +141,7 @@ def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
     except DigestError as exc:  # a broken seed file must not stop a render; `digest seeds` reports it
         log.warning("%s", exc)
         return {}
-    out = {}
-    for pid in wanted & records.keys():
-        rec = records[pid]
-        out[pid] = Paper(
-            id=pid,
-            version=rec.version,
-            title=rec.title or "",
-            abstract=rec.abstract,
-            comment=rec.comment,
-            source=f"seed:{Path(rec.sources[0][0]).name}",
-        )
-    return out
+    return {pid: records[pid].to_paper() for pid in wanted & records.keys()}
 
 
 def _store_papers(path: Path | None, wanted: set[str]) -> dict[str, Paper]:
@@ -161,6 +158,6 @@ def _store_papers(path: Path | None, wanted: set[str]) -> dict[str, Paper]:
 
 def issue_papers(issue: Issue, store_path: Path | None, seeds_dir: Path | None) -> dict[str, Paper]:
     """Every paper of ``issue`` keyed by base id, as complete as the sources allow."""
-    in_file = PaperSources({}, {}).papers(issue)
+    in_file = from_issue(issue)
     need = {pid for pid, paper in in_file.items() if not _complete(paper)}
-    return PaperSources.load(store_path, seeds_dir, need).papers(issue)
+    return PaperSources.load(store_path, seeds_dir, need).complete(in_file)

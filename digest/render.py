@@ -187,25 +187,20 @@ def _paper_view(section: Section, paper: Paper, tex_to_text: Any, paragraphs: An
     )
 
 
-def _bytecode_cache_class() -> Any:
+def _bytecode_cache() -> Any:
+    """Jinja's per-user cache of compiled templates, so a fresh process skips compiling;
+    a cache that cannot be written is simply not used."""
     import jinja2
 
     class BytecodeCache(jinja2.FileSystemBytecodeCache):
-        """Jinja's per-user cache of compiled templates (a fresh process skips compiling);
-        a cache that cannot be written is simply not used."""
-
         def dump_bytecode(self, bucket: Any) -> None:
             try:
                 super().dump_bytecode(bucket)
             except OSError:
                 pass
 
-    return BytecodeCache
-
-
-def _BytecodeCache() -> Any:  # noqa: N802 - reads as the class it builds
     try:
-        return _bytecode_cache_class()()
+        return BytecodeCache()
     except (OSError, RuntimeError):  # no usable temporary folder: compile every time
         return None
 
@@ -222,7 +217,7 @@ def environment(override_dir: Path | None) -> Any:
     loaders += [packaged, jinja2.PrefixLoader({"default": packaged}, delimiter=":")]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        bytecode_cache=_BytecodeCache(),
+        bytecode_cache=_bytecode_cache(),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -49,7 +49,7 @@ class State:
         return load_settings(self.config, overrides)
 
 
-class DigestError(click.ClickException):
+class _CoreErrorShown(click.ClickException):
     """A core error on its way to the terminal: its own text, its own exit code."""
 
     def __init__(self, message: str, exit_code: int) -> None:
@@ -82,7 +82,7 @@ class DigestGroup(click.Group):
                 import traceback
 
                 traceback.print_exc(file=sys.stderr)
-            raise DigestError(str(exc), int(exc.exit_code)) from None
+            raise _CoreErrorShown(str(exc), int(exc.exit_code)) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None
