@@ -29,7 +29,7 @@ import requests
 from arxiv import _feed as arxiv_feed  # arxiv 4.x's lxml parser; pinned arxiv>=4,<5
 
 from digest.arxiv_convert import paper_from_result, papers_from_rss
-from digest.errors import DigestError, UnavailableError
+from digest.errors import DigestError, UnavailableError, UsageError
 from digest.paper import Paper
 
 if TYPE_CHECKING:
@@ -219,8 +219,8 @@ class ArxivClient:
         body = resp.content
         if b"/api/errors#" in body:
             raise ArxivQueryError(resp.url, _error_message(body))
-        if resp.status_code != 200:
-            raise _Retry(f"HTTP {resp.status_code}")
+        if resp.status_code != 200:  # 429 and 5xx were retried already: this is not arXiv's API
+            raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
         if not body.rstrip().endswith(b"</feed>"):
             raise _Retry("truncated page")
         parsed = arxiv_feed.parse(body)

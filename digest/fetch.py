@@ -136,10 +136,18 @@ def build_query(categories: list[str], query: str, since: date, until: date) -> 
     return " AND ".join(parts)
 
 
+ANNOUNCE_LAG = 4
+"""Days a submission may take to appear in the API: Friday's and the weekend's show up on
+Monday evening (ET), so a daily fetch re-reads the last few days rather than only yesterday."""
+
+
 def default_window(store: Store, key: str, today: date, window_days: int) -> tuple[date, date]:
-    """``--since``: the end of the last complete API window, else ``window_days`` ago; ``--until``: today."""
+    """``--until``: today. ``--since``: ``window_days`` ago, or later when complete windows
+    already reach closer to today, but never later than `ANNOUNCE_LAG` days before their end."""
+    since = today - timedelta(days=window_days)
     done = [w for w in store.windows("api", key, complete=True) if w.until <= today]
-    since = max(w.until for w in done) if done else today - timedelta(days=window_days)
+    if done:
+        since = max(since, max(w.until for w in done) - timedelta(days=ANNOUNCE_LAG))
     return min(since, today), today
 
 

@@ -6,7 +6,6 @@ suffice. Each source fills only the fields the earlier ones left empty.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 from digest.errors import DigestError
 from digest.issue import Issue, Section
-from digest.paper import Author, Paper
+from digest.paper import Author, Paper, fill
 
 log = logging.getLogger(__name__)
 
@@ -73,20 +72,6 @@ def from_section(section: Section) -> Paper:
     )
 
 
-def fill(paper: Paper, other: Paper | None) -> Paper:
-    """``paper`` with its empty fields taken from ``other``."""
-    if other is None:
-        return paper
-    changes = {}
-    for f in dataclasses.fields(Paper):
-        if f.name in ("id", "source", "extra"):
-            continue
-        mine = getattr(paper, f.name)
-        if mine in (None, "", ()) and getattr(other, f.name) not in (None, "", ()):
-            changes[f.name] = getattr(other, f.name)
-    return dataclasses.replace(paper, **changes) if changes else paper
-
-
 class PaperSources:
     """What the store and the seed files know about a set of papers, read once.
 
@@ -137,7 +122,7 @@ def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
     from digest.seedfiles import by_id, read_seed_folder
 
     try:
-        records = by_id(read_seed_folder(folder))
+        records = by_id(read_seed_folder(folder, strict=False))
     except DigestError as exc:  # a broken seed file must not stop a render; `digest seeds` reports it
         log.warning("%s", exc)
         return {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 
@@ -45,3 +45,17 @@ class Paper:
     @property
     def author_names(self) -> list[str]:
         return [a.name for a in self.authors]
+
+
+def fill(paper: Paper, other: Paper | None) -> Paper:
+    """``paper`` with its empty fields taken from ``other`` (``id``, ``source`` and ``extra`` stay)."""
+    if other is None:
+        return paper
+    changes = {}
+    for f in fields(Paper):
+        if f.name in ("id", "source", "extra"):
+            continue
+        mine = getattr(paper, f.name)
+        if mine in (None, "", ()) and getattr(other, f.name) not in (None, "", ()):
+            changes[f.name] = getattr(other, f.name)
+    return replace(paper, **changes) if changes else paper

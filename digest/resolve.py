@@ -26,7 +26,6 @@ import hashlib
 import json
 import logging
 import re
-import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -35,6 +34,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from digest.seedfiles import SeedRecord, dedup, text_key
+from digest.store import StoreError
 
 if TYPE_CHECKING:
     from digest.arxiv_client import ArxivClient
@@ -213,7 +213,7 @@ class StoreMatcher:
         self.candidates = candidates
         try:
             store.index()  # the store fills its FTS5 index lazily
-        except sqlite3.OperationalError:  # read-only: match what is indexed
+        except StoreError:  # read-only or busy: match what is indexed
             pass
         self._df: dict[str, int] = {}
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.digest_seed_vocab USING fts5vocab(main, papers_fts, row)")

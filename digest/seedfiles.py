@@ -264,7 +264,10 @@ def squash(text: str) -> str:
 def _lines(name: str, data: bytes) -> list[str]:
     """Decoded lines: BOM dropped, CRLF/CR as LF; a binary file raises."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}") from None
     elif b"\x00" in data[:8192]:
         raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}")
     else:

@@ -51,13 +51,7 @@ class RawRecord:
     title: str | None = None
 
 
-_PLAIN_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v([1-9]\d{0,2}))?")
-
-
 def _split_id(path: str | Path, line: int, text: str) -> tuple[str, int | None]:
-    m = _PLAIN_NEW_ID.fullmatch(text)
-    if m and match_trailing_id(text) == len(text):  # the common case, without building an ArxivId
-        return m[1], int(m[2]) if m[2] else None
     parsed = parse_id(text)
     if parsed is None:
         raise InputError(path, line, f"expected an arXiv id, found {text[:40]!r}")
@@ -323,7 +317,7 @@ def csv_dialect(header: str) -> str | None:
 
 def read_csv(path: str | Path, lines: list[str], delimiter: str) -> list[RawRecord]:
     first = next(i for i, s in enumerate(lines) if s.strip())
-    reader = csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delimiter)
+    reader = csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delimiter, strict=True)
     header = next(reader)
     names = tuple(h.strip() for h in header)
     roles = tuple((role, names.index(name)) for role, name in _roles(names))  # type: ignore[arg-type]

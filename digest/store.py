@@ -12,9 +12,10 @@ The schema is versioned with ``PRAGMA user_version`` and migrated in place.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -151,19 +152,22 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic unit of writes; nested calls join the outer transaction."""
-        if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
-        self._depth += 1
         try:
-            yield self.conn
-        except BaseException:
+            if self._depth == 0:
+                self.conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0 and self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
             self._depth -= 1
             if self._depth == 0:
-                self.conn.execute("ROLLBACK")
-            raise
-        self._depth -= 1
-        if self._depth == 0:
-            self.conn.execute("COMMIT")
+                self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(store_problem(self.path, exc)) from None
 
     # -- papers ------------------------------------------------------------------
     def upsert(self, papers: Iterable[Paper], *, via: str | None = None, fetched_at: str | None = None) -> UpsertCounts:
@@ -302,7 +306,7 @@ class Store:
             return []
         try:
             self.index()
-        except sqlite3.OperationalError:  # a read-only store: search what is indexed
+        except StoreError:  # a read-only or busy store: search what is indexed
             pass
         cols = ", ".join("p." + c.strip() for c in _COLUMNS.split(","))
         sql = (
@@ -404,3 +408,32 @@ class Store:
                 for w in self.windows()
             ],  # fmt: skip
         }
+
+
+def store_problem(path: Path, exc: sqlite3.DatabaseError) -> str:
+    """One line saying what went wrong with the store at ``path``, and what to do."""
+    text = str(exc)
+    if "locked" in text:
+        hint = "another digest command is using it; try again when it has finished"
+    elif "readonly" in text or "read-only" in text:
+        hint = "the file or its folder is not writable"
+    else:
+        hint = "move it away and run `digest fetch` to build a new one"
+    return f"{path}: the store failed ({text}); {hint}"
+
+
+def _translated(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(store_problem(self.path, exc)) from None
+
+    return call
+
+
+# SQLite errors after opening (a locked, read-only or damaged file) reach the user as one line.
+for _name in ("upsert", "get_many", "versions", "papers", "index", "search", "count", "window", "save_window",
+              "windows", "covered", "get_value", "set_value", "values", "stats"):  # fmt: skip
+    setattr(Store, _name, _translated(getattr(Store, _name)))

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from digest.ids import parse_id
-from digest.paper import Author, Paper
+from digest.paper import Author, Paper, fill
 
 MIGRATIONS: list[list[str]] = [
     [  # v1
@@ -101,36 +101,21 @@ def _paper(r: sqlite3.Row | tuple[Any, ...]) -> Paper:
     )
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == ()
-
-
 def merge(old: Paper, new: Paper) -> Paper:
     """The record to keep when ``new`` arrives for a paper stored as ``old``.
 
-    A higher version wins outright. For the same version the richer source
-    (api > rss > others) wins field by field, and empty fields are filled from
-    the other record. ``extra`` facts (announce type and date) are merged.
+    A higher version wins; for the same version the richer source (api > rss
+    > others) wins. Either way the winner's empty fields are filled from the
+    other record (an RSS `replace` entry has no published date or comment,
+    and must not erase the API's), and ``extra`` facts are merged.
     """
     ov, nv = old.version or 0, new.version or 0
     if nv != ov:
-        winner, loser = (new, old) if nv > ov else (old, new)
-        extra = {**loser.extra, **winner.extra} if winner is new else {**new.extra, **old.extra}
-        return _with(winner, extra=extra)
-    if _SOURCE_RANK.get(new.source, 0) >= _SOURCE_RANK.get(old.source, 0):
-        winner, loser = new, old
+        new_wins = nv > ov
     else:
-        winner, loser = old, new
-    fields: dict[str, Any] = {}
-    for name in ("title", "authors", "abstract", "comment", "journal_ref", "doi", "primary_category",
-                 "categories", "published", "updated"):  # fmt: skip
-        if _empty(getattr(winner, name)) and not _empty(getattr(loser, name)):
-            fields[name] = getattr(loser, name)
-    return _with(winner, extra={**loser.extra, **winner.extra}, **fields)
-
-
-def _with(p: Paper, **changes: Any) -> Paper:
-    return replace(p, **changes)
+        new_wins = _SOURCE_RANK.get(new.source, 0) >= _SOURCE_RANK.get(old.source, 0)
+    winner, loser = (new, old) if new_wins else (old, new)
+    return replace(fill(winner, loser), extra={**loser.extra, **winner.extra})
 
 
 def _fts_query(text: str, max_terms: int = 48) -> str:

@@ -15,7 +15,7 @@ from digest.arxiv_client import ArxivClient, ArxivQueryError, ArxivUnavailable
 from digest.cli import cli
 from digest.config import load_settings
 from digest.fetch import build_query, default_window, fetch_api_window, query_key, run_fetch
-from digest.store import Store
+from digest.store import Store, Window
 
 PAGES = ("arxiv-api-2026-multi-entry-page1-all_testing.xml", "arxiv-api-2026-multi-entry-page2-all_testing.xml")
 SINCE, UNTIL = date(2026, 4, 6), date(2026, 4, 12)
@@ -232,9 +232,13 @@ def test_default_window_and_daily_use(server: ArxivServer, tmp_path: Path) -> No
     assert report.windows[0].since == "2026-04-05" and report.windows[0].until == "2026-04-12"
     assert run_fetch(settings, today=date(2026, 4, 12)).requests == 0
     nxt = run_fetch(settings, today=date(2026, 4, 13))
-    assert (nxt.windows[0].since, nxt.windows[0].until, nxt.unchanged) == ("2026-04-12", "2026-04-13", 20)
+    # the next day re-reads the last ANNOUNCE_LAG days: weekend submissions appear days late
+    assert (nxt.windows[0].since, nxt.windows[0].until, nxt.unchanged) == ("2026-04-08", "2026-04-13", 20)
     with Store.open(settings.path("store")) as store:
         key = query_key(["cs.LG", "cs.CL"], "")
+        assert default_window(store, key, date(2026, 4, 20), 7) == (date(2026, 4, 13), date(2026, 4, 20))
+        # an old backfill window never stretches the next default fetch over years
+        store.save_window(Window("api", key, date(2022, 10, 17), date(2022, 10, 23), complete=True))
         assert default_window(store, key, date(2026, 4, 20), 7) == (date(2026, 4, 13), date(2026, 4, 20))
 
 

@@ -165,3 +165,36 @@ def test_key_values(store: Store) -> None:
 
 def test_entries_helper_reads_recorded_pages() -> None:
     assert len(entries("arxiv-api-2026-multi-entry-page1-all_testing.xml")) == 10
+
+
+def test_a_sparse_newer_version_keeps_what_the_older_record_knew(tmp_path: Path) -> None:
+    """An RSS `replace` entry (v2, no published date, no comment) must not erase the API's v1 facts."""
+    published = datetime(2022, 10, 20, tzinfo=timezone.utc)
+    v1 = Paper(id="2210.11399", version=1, title="T", abstract="A", comment="12 pages", published=published,
+               categories=("cs.CL",), source="api")  # fmt: skip
+    v2 = Paper(id="2210.11399", version=2, title="T (v2)", abstract="A2", categories=("cs.CL", "cs.LG"), source="rss")
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([v1])
+        store.upsert([v2])
+        got = store.get("2210.11399")
+    assert got is not None
+    assert (got.version, got.title, got.abstract) == (2, "T (v2)", "A2")
+    assert got.published == published and got.comment == "12 pages"
+    assert store_versions_seen(tmp_path / "s.sqlite") == [1, 2]
+
+
+def store_versions_seen(path: Path) -> list[int]:
+    with Store.open(path) as store:
+        return store.versions("2210.11399")
+
+
+def test_a_damaged_store_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store.open(path) as store:
+        store.upsert([Paper(id="2210.11399", version=1, title="T", abstract="A", source="api")])
+    with Store.open(path) as store, sqlite3.connect(path) as other:
+        other.execute("BEGIN EXCLUSIVE")  # another digest writing right now
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        with pytest.raises(StoreError, match=r"s.sqlite: the store failed \(database is locked\); another digest"):
+            store.set_value("k", "v")
+        other.rollback()
