@@ -327,30 +327,3 @@ def _prune(out: Path, before: dict[str, Any], present: set[str]) -> list[Path]:
                 path.unlink()
                 removed.append(path)
     return removed
-
-
-def covered_in(settings: Settings, paper: str) -> list[Any]:
-    """`digest where`: every issue with a section for ``paper``, oldest first (`history.Coverage`).
-
-    Only issue files that mention the id's text are parsed, so this stays fast on a long archive.
-    """
-    from digest.errors import UsageError
-    from digest.history import coverage, issue_files
-    from digest.ids import parse_id
-    from digest.issue import load_issue
-
-    ident = parse_id(paper)
-    if ident is None:
-        raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
-    needle = ident.base.lower().encode()
-    issues = []
-    for _day, path in issue_files(settings.path("issues")):
-        try:
-            if needle not in path.read_bytes().lower():
-                continue
-            issues.append(load_issue(path))
-        except InputError as exc:
-            log.warning("%s (skipped)", exc)
-        except OSError as exc:
-            log.warning("%s: cannot read the issue (%s); skipped", path, exc.strerror)
-    return coverage(issues, settings.unannotated).get(ident.base, [])

@@ -314,18 +314,20 @@ def run_new(
 def _run(settings: Settings, issue_date: date, window_days: int | None, limit: int | None, offline: bool,
          dry_run: bool, client: Any, today: date | None) -> NewReport:  # fmt: skip
     from digest.files import write_atomic
-    from digest.history import coverage, load_issues
+    from digest.history import coverage, issue_files, load_issues
     from digest.ranking import profile_texts, rank
-    from digest.selection import issue_window, select
+    from digest.selection import compile_query, issue_window, select
     from digest.store import Store
 
+    compile_query(settings.arxiv.query)  # a bad arxiv.query fails here, before any fetch
     issues_dir = settings.path("issues")
+    files = issue_files(issues_dir)  # listed once: its warnings print once
     path = issues_dir / f"{issue_date.isoformat()}.md"
     existing: bytes | None = path.read_bytes() if path.is_file() else None
     in_file: set[str] = set()
     if existing is not None:
         in_file = existing_papers(path, existing)
-    window = issue_window(issues_dir, issue_date, settings.window_days, window_days)
+    window = issue_window(issues_dir, issue_date, settings.window_days, window_days, files)
     report = NewReport(path=path, date=issue_date, window=window, created=existing is None, dry_run=dry_run,
                        offline=offline)  # fmt: skip
     store = Store.open_existing(settings.path("store")) if dry_run else Store.open(settings.path("store"))
@@ -333,7 +335,7 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         if not offline and store is not None:
             _fetch(settings, store, window, report, client, today)
         errors: list[InputError] = []
-        earlier = load_issues(issues_dir, before=issue_date, errors=errors)
+        earlier = load_issues(issues_dir, before=issue_date, errors=errors, files=files)
         report.warnings += [str(e) for e in errors]
         covered = coverage(earlier, settings.unannotated)
         if store is None:

@@ -52,19 +52,24 @@ def issue_files(folder: Path) -> list[tuple[date, Path]]:
     return sorted(out)
 
 
-def previous_issue_date(folder: Path, before: date) -> date | None:
-    """The date of the latest issue strictly before ``before``, if any."""
-    earlier = [d for d, _ in issue_files(folder) if d < before]
+def previous_issue_date(folder: Path, before: date, files: list[tuple[date, Path]] | None = None) -> date | None:
+    """The date of the latest issue strictly before ``before``, if any (``files``: `issue_files` already read)."""
+    earlier = [d for d, _ in (issue_files(folder) if files is None else files) if d < before]
     return earlier[-1] if earlier else None
 
 
-def load_issues(folder: Path, before: date | None = None, errors: list[InputError] | None = None) -> list[Issue]:
+def load_issues(
+    folder: Path,
+    before: date | None = None,
+    errors: list[InputError] | None = None,
+    files: list[tuple[date, Path]] | None = None,
+) -> list[Issue]:
     """The parsed issues in ``folder`` (only those dated before ``before`` when given).
 
     Broken files are logged as warnings (and appended to ``errors``) and skipped.
     """
     out = []
-    for when, path in issue_files(folder):
+    for when, path in issue_files(folder) if files is None else files:
         if before is not None and when >= before:
             continue
         try:
@@ -108,14 +113,29 @@ def coverage(issues: list[Issue], unannotated: str = "skip") -> dict[str, list[C
 
 
 def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]:
-    """Which issues have a section for ``paper`` (any version), oldest first."""
+    """Which issues have a section for ``paper`` (any version), oldest first.
+
+    Only issue files that mention the id's text are parsed, so this stays fast on a long archive.
+    """
     from digest.errors import UsageError
     from digest.ids import parse_id
+    from digest.issue import parse_issue
 
     ident = parse_id(paper)
     if ident is None:
         raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
-    return coverage(load_issues(folder), unannotated).get(ident.base, [])
+    needle = ident.base.lower().encode()
+    issues = []
+    for _day, path in issue_files(folder):
+        try:
+            raw = path.read_bytes()
+            if needle in raw.lower():
+                issues.append(parse_issue(raw.decode("utf-8-sig"), path))
+        except InputError as exc:
+            log.warning("%s (skipped)", exc)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("%s: cannot read the issue (%s); skipped", path, getattr(exc, "strerror", None) or exc)
+    return coverage(issues, unannotated).get(ident.base, [])
 
 
 def covered_sections(issues: list[Issue], unannotated: str = "skip") -> list[tuple[Issue, Section]]:

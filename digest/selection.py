@@ -50,11 +50,17 @@ class IssueWindow:
         return f"{self.since}..{self.until}"
 
 
-def issue_window(issues_dir: Path, issue_date: date, window_days: int, override: int | None = None) -> IssueWindow:
+def issue_window(
+    issues_dir: Path,
+    issue_date: date,
+    window_days: int,
+    override: int | None = None,
+    files: list[tuple[date, Path]] | None = None,
+) -> IssueWindow:
     """The days an issue dated ``issue_date`` covers (see the module docstring)."""
     from digest.history import previous_issue_date
 
-    previous = previous_issue_date(issues_dir, issue_date)
+    previous = previous_issue_date(issues_dir, issue_date, files)
     if override is not None:
         days = max(1, override)
         return IssueWindow(issue_date - timedelta(days=days - 1), issue_date, f"--window {override}", previous)
@@ -222,7 +228,12 @@ def _term(name: str, value: str) -> Matcher:
             return lambda p: any(c.lower().startswith(want[:-1]) for c in p.categories)
         return lambda p: any(c.lower() == want for c in p.categories)
     if name == "id":
-        return lambda p: p.id == value.split("v")[0] or p.versioned_id == value
+        from digest.ids import parse_id
+
+        ident = parse_id(value)
+        if ident is None:
+            return lambda p: False
+        return lambda p: p.id == ident.base and (ident.version is None or p.version == ident.version)
     words = [w.lower() for w in _WORD.findall(value)]
     prefix = value.endswith("*")
     if not words:

@@ -200,17 +200,19 @@ def test_parallel_build_writes_the_same_files(newsletter: Path, all_formats: Non
         assert path.read_bytes() == (newsletter / "two" / path.name).read_bytes(), path.name
 
 
-def test_bulk_paper_lookup_matches_render_issue(newsletter: Path) -> None:
-    """The archive reads the store and seeds once; it must see what `metadata.issue_papers` sees."""
-    from digest.metadata import PaperSources
+def test_the_archive_fills_paper_data_from_the_seeds_as_render_does(newsletter: Path) -> None:
+    """The archive reads the store and seeds once for all issues; the built page must still
+    carry what `digest render` shows: the UL2 abstract is known only from seeds/002."""
     from digest.config import load_settings
     from digest.issue import load_issue
-    from digest.metadata import issue_papers
+    from digest.render import render_issue
 
-    settings = load_settings()
-    issue = load_issue(newsletter / "issues" / f"{SAMPLE}.md")
-    ids = {s.paper_id.base for s in issue.papers if s.paper_id}
-    assert PaperSources.load(settings.path("store"), settings.path("seeds"), ids).papers(issue) == issue_papers(issue, settings.path("store"), settings.path("seeds"))
+    build()
+    built = (newsletter / "build" / f"{SAMPLE}.html").read_text(encoding="utf-8")
+    ul2 = built[built.index('id="arxiv-2205.05131"') : built.index('id="arxiv-2210.11399"')]
+    assert "<summary>Abstract</summary>" in ul2 and "denoising" in ul2.lower()
+    rendered = render_issue(load_issue(newsletter / "issues" / f"{SAMPLE}.md"), load_settings(), ("html",))["html"]
+    assert ul2 == rendered[rendered.index('id="arxiv-2205.05131"') : rendered.index('id="arxiv-2210.11399"')]
 
 
 def test_build_out_option_and_json(newsletter: Path) -> None:

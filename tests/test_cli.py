@@ -107,10 +107,18 @@ def test_the_installed_command_and_python_m_work(newsletter: Path) -> None:
 def test_render_path_imports_no_network_or_ranking_library(newsletter: Path) -> None:
     probe = (
         "import sys\nfrom digest.cli import main\n"
-        "try:\n    main(['render', 'issues/2022-10-23.md'])\nexcept SystemExit:\n    pass\n"
+        "try:\n    main(['render', 'issues/2022-10-23.md'])\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
         "bad = sorted(m for m in ('requests', 'arxiv', 'feedparser', 'sklearn', 'numpy', 'urllib3', 'http.client') if m in sys.modules)\n"
         "print('imported:' + ','.join(bad))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout
+
+
+def test_an_unwritable_output_path_is_one_line(newsletter: Path) -> None:
+    (newsletter / "afile").write_text("not a folder")
+    code, out, err = run("render", "issues/2022-10-23.md", "--format", "md", "--out", "afile/sub")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "afile/sub" in err and "check the path and its permissions" in err

@@ -301,7 +301,7 @@ def test_md_and_html_render_loads_no_email_machinery(newsletter: Path) -> None:
 
     probe = (
         "import sys\nfrom digest.cli import main\n"
-        "try:\n    main(['render', 'issues/2022-10-23.md', '--format', 'md,html'])\nexcept SystemExit:\n    pass\n"
+        "try:\n    main(['render', 'issues/2022-10-23.md', '--format', 'md,html'])\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
         "bad = sorted(m for m in ('css_inline', 'smtplib', 'email.message', 'digest.email_message', 'digest.deliver')"
         " if m in sys.modules)\nprint('imported:' + ','.join(bad))\n"
     )

@@ -100,10 +100,10 @@ def where_command(state: State, paper_id: str, as_json: bool) -> None:
     paper is not in the rendered issue. Nothing on stdout (and a note on
     stderr) when no issue covered it.
     """
-    from digest.archive import covered_in
+    from digest.history import where
 
     settings = state.settings()
-    found = covered_in(settings, paper_id)
+    found = where(settings.path("issues"), paper_id, settings.unannotated)
     if as_json:
         rows = [
             {"date": c.issue_date.isoformat(), "file": _rel(c.issue_path), "line": c.line, "id": c.paper_id,

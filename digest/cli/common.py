@@ -83,6 +83,14 @@ class DigestGroup(click.Group):
 
                 traceback.print_exc(file=sys.stderr)
             raise _CoreErrorShown(str(exc), int(exc.exit_code)) from None
+        except OSError as exc:  # a file or folder the user named cannot be written or read
+            state = ctx.obj
+            if state is not None and state.verbose:
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _CoreErrorShown(f"{where}{exc.strerror or exc}; check the path and its permissions", 1) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None

@@ -68,8 +68,9 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     started = time.monotonic()
     try:
         report = run_new(settings, day, window_days=window, limit=limit, offline=offline, dry_run=dry_run)
-    except DigestError as exc:
-        runlog.record(settings.root, argv, int(exc.exit_code), time.monotonic() - started, str(exc))
+    except Exception as exc:  # every run leaves its line in the log, a crashing one too
+        code = int(exc.exit_code) if isinstance(exc, DigestError) else 1
+        runlog.record(settings.root, argv, code, time.monotonic() - started, str(exc) or type(exc).__name__)
         raise
     runlog.record(settings.root, argv, report.exit_code, time.monotonic() - started, report.summary())
     if as_json:
