@@ -93,12 +93,12 @@ def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _link_findings(markdown: str, raw: list[str], start: int) -> list[Finding]:
-    from digest.plaintext import _parser
+    from digest.notes import tokens
 
     out = []
     if not markdown or not markdown.strip():
         return out
-    for node in _walk(_parser()(markdown)):
+    for node in _walk(tokens(markdown)):
         if node["type"] not in ("link", "image"):
             continue
         url = node["attrs"]["url"].strip()

@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from digest.errors import ConfigError, UsageError
@@ -55,11 +56,20 @@ def check_address(what: str, value: str) -> str:
     found = getaddresses([value])
     if len(found) != 1 or "@" not in found[0][1] or any(c in found[0][1] for c in " <>,;"):
         raise UsageError(f"{what}: {value!r} is not one mail address like 'Jane Doe <jane@example.org>'")
+    if not found[0][1].isascii():
+        raise UsageError(f"{what}: {value!r} has a non-ASCII address; write the domain in its xn-- form")
     return value
 
 
-def _settings_problem(key: str, message: str) -> ConfigError:
-    return ConfigError([f"digest.toml: {key}: {message}"])
+def _settings_problem(settings: Settings, key: str, message: str) -> ConfigError:
+    """A bad email setting, named where it came from: its DIGEST_* variable or the settings file."""
+    import os
+
+    from digest.config import KEYS
+
+    env = next(k.env for k in KEYS if k.key == key)
+    where = env if env in os.environ else (Path(settings.source).name if settings.source else "settings")
+    return ConfigError([f"{where}: {key}: {message}"])
 
 
 def envelope_sender(settings: Settings) -> str:
@@ -72,12 +82,13 @@ def sender(settings: Settings) -> str:
     value = settings.email.sender.strip()
     if not value:
         raise _settings_problem(
+            settings,
             "email.from", "not set; add `[email]` `from = \"Name <you@example.org>\"` (or set DIGEST_EMAIL_FROM)"
         )
     try:
         return check_address("email.from", value)
     except UsageError as exc:
-        raise ConfigError([f"digest.toml: {exc}"]) from None
+        raise _settings_problem(settings, "email.from", str(exc).removeprefix("email.from: ")) from None
 
 
 def recipients(settings: Settings) -> list[str]:
@@ -87,7 +98,7 @@ def recipients(settings: Settings) -> list[str]:
         try:
             out.append(check_address("email.to", value.strip()))
         except UsageError as exc:
-            raise ConfigError([f"digest.toml: {exc}"]) from None
+            raise _settings_problem(settings, "email.to", str(exc).removeprefix("email.to: ")) from None
     return out
 
 
@@ -97,6 +108,7 @@ def unsubscribe_targets(settings: Settings) -> list[str]:
         value = value.strip()
         if not re.fullmatch(r"(https://|mailto:)[^\s<>,\"]+", value):
             raise _settings_problem(
+                settings,
                 "email.list_unsubscribe", f"{value!r} must be one https:// or mailto: address without spaces"
             )
         out.append(value)
@@ -105,15 +117,10 @@ def unsubscribe_targets(settings: Settings) -> list[str]:
 
 def send_date(view: IssueView, settings: Settings) -> datetime:
     from datetime import date
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo
 
-    try:
-        zone = ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _settings_problem("timezone", f"{settings.timezone!r} is not a time zone such as Europe/Berlin") from None
-    if not 0 <= settings.email.send_hour <= 23:
-        raise _settings_problem("email.send_hour", f"{settings.email.send_hour} is not an hour from 0 to 23")
-    return datetime.combine(date.fromisoformat(view.date), time(settings.email.send_hour), tzinfo=zone)
+    # `digest.config` has checked the zone name and the hour.
+    return datetime.combine(date.fromisoformat(view.date), time(settings.email.send_hour), tzinfo=ZoneInfo(settings.timezone))
 
 
 def _domain(settings: Settings) -> str:
@@ -204,12 +211,3 @@ def build_message(view: IssueView, settings: Settings, to: list[str] | None = No
 def render_eml(view: IssueView, settings: Settings) -> str:
     """The `email` format: the message as text (it is all ASCII)."""
     return build_message(view, settings).decode("ascii")
-
-
-def html_part(raw: bytes) -> str:
-    """The decoded HTML part of a message (for size checks)."""
-    from email import message_from_bytes, policy
-
-    msg: Any = message_from_bytes(raw, policy=policy.default)
-    part = msg.get_body(("html",))
-    return part.get_content() if part is not None else ""

@@ -52,10 +52,3 @@ def to_html(text: str | None) -> Markup:
     toks, state = parse(text)
     return Markup(_html_renderer()(toks, state).strip())  # noqa: S704 - mistune escaped it
 
-
-def to_inline_html(text: str | None) -> Markup:
-    """Like `to_html`, without the wrapping ``<p>`` of a one-paragraph text."""
-    html = str(to_html(text))
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return Markup(html)  # noqa: S704

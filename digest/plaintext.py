@@ -18,19 +18,14 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from digest.notes import tokens
+
 if TYPE_CHECKING:
     from digest.config import Settings
     from digest.render import IssueView
 
 WIDTH = 72
 RULE = "-" * WIDTH
-
-
-def _parser() -> Any:
-    """Markdown -> mistune tokens, parsed once per text and shared with the HTML (`digest.notes`)."""
-    from digest.notes import tokens
-
-    return tokens
 
 
 def clean_line(text: str) -> str:
@@ -186,7 +181,7 @@ def markdown_to_text(markdown: str, links: _Links | None = None) -> str:
     if not markdown or not markdown.strip():
         return ""
     writer = _Writer(links or _Links())
-    return "\n\n".join(c for c in writer.blocks(_parser()(markdown)) if c.strip())
+    return "\n\n".join(c for c in writer.blocks(tokens(markdown)) if c.strip())
 
 
 def derived(view: Any, settings: Any, key: str, make: Any) -> Any:
@@ -233,7 +228,9 @@ def _render_text(view: IssueView, settings: Settings) -> str:
             lines.append(markdown_to_text(p.notes, links))
         section(lines)
     footer = [x for x in (clean_line(settings.author), clean_line(settings.url)) if x]
-    unsubscribe = [u for u in settings.email.list_unsubscribe if u.startswith("https://")]
+    from digest.email_message import unsubscribe_targets
+
+    unsubscribe = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
     text = ("\n\n" + RULE + "\n\n").join(x for x in out if x)
     tail = " · ".join(footer + ["made with digest"])
     if unsubscribe:

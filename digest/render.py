@@ -130,7 +130,7 @@ def issue_title(issue: Issue, settings: Settings) -> str:
 
 def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> IssueView:
     """Everything a template needs, in reading order; unannotated papers per the settings."""
-    from digest.notes import to_html, to_inline_html
+    from digest.notes import to_html
     from digest.tex import paragraphs, tex_to_text
 
     mode = issue.unannotated or settings.unannotated
@@ -140,7 +140,7 @@ def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> Is
         date=issue.date.isoformat(),
         headline=issue.headline,
         sponsor=sponsor,
-        sponsor_html=to_inline_html(sponsor),
+        sponsor_html=to_html(sponsor),  # block HTML: a sponsor may run to several paragraphs
         intro=issue.intro,
         intro_html=to_html(issue.intro),
     )

@@ -210,7 +210,7 @@ def _substack_html(view: IssueView, settings: Settings) -> str:
     esc = html.escape
     parts = []
     if view.sponsor:
-        parts.append(clean_html(f"<p><em>{view.sponsor_html}</em></p>", base))
+        parts.append(clean_html(str(view.sponsor_html), base))
     parts.append(clean_html(str(view.intro_html), base))
     for s in view.sections:
         if s.paper is None:

@@ -216,3 +216,17 @@ def test_render_ignores_a_missing_store_and_seed_folder(newsletter: Path) -> Non
     page = render_sample(newsletter, "html")["html"]
     assert "<summary>Abstract</summary>" not in page
     assert not (newsletter / ".digest").exists()  # rendering never creates a store
+
+
+def test_a_sponsor_of_several_paragraphs_stays_valid_everywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGEST_EMAIL_FROM", "Ed <ed@example.org>")
+    text = '---\ndate: 2024-05-01\nheadline: H\nsponsor: "Made possible by **X**.\\n\\nAnd by [Y](https://y.example)."\n---\n\nIntro.\n'
+    issue = parse_issue(text, tmp_path / "2024-05-01.md")
+    settings = load_settings()
+    view = build_view(issue, settings, issue_papers(issue, None, None))
+    page = render_view(view, settings, "html")
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert '<div class="sponsor"><p>Made possible by <strong>X</strong>.</p>\n<p>And by <a href="https://y.example">Y</a>.</p></div>' in page
+    substack = render_view(view, settings, "substack")
+    assert "<p><p>" not in substack and "<em><p>" not in substack and "Made possible by" in substack
