@@ -184,7 +184,9 @@ def build_archive(
 
     # 1. Hash every source; parse only those the manifest does not know as they are.
     found: list[tuple[str, IssueRecord | Path]] = []
+    on_disk: set[str] = set()  # every issue file there is, broken or not
     for _day, path in issue_files(settings.path("issues")):
+        on_disk.add(path.stem)
         try:
             source = _sha(path.read_bytes())
         except OSError as exc:
@@ -238,12 +240,16 @@ def build_archive(
     # 3. The index, the feed, the manifest; outputs of deleted issues go. When no
     #    issue's key or outputs changed, the index and the feed cannot have either.
     result.issues = [r for r in records if r.stem not in failed]
-    result.removed = _prune(out, old.get("issues", {}), {r.stem for r in records} | failed)
+    old_issues: dict[str, Any] = old.get("issues", {})
+    result.removed = _prune(out, old_issues, on_disk)
     index_key = _sha(gkey, *(f"{r.stem}:{r.key}:{','.join(r.outputs)}" for r in result.issues))
     if index_key != old.get("index") or not all((out / n).is_file() for n in (INDEX_NAME, "feed.xml")):
         _write_if_changed(out / INDEX_NAME, render_index(settings, result.issues), result)
         _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
     issues = {r.stem: vars(r) for r in result.issues}
+    for stem in on_disk - issues.keys():  # broken now: keep what it built, parse it again next time
+        if stem in old_issues:
+            issues[stem] = {**old_issues[stem], "source": "", "key": ""}
     manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "issues": issues}
     if result.rendered:
         sync_all()  # every output is on disk before the manifest says it is there

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digest.archive import ENTRIES
 from digest.config import Settings
 from digest.errors import DigestError, InputError
 from digest.issue import Issue
@@ -23,7 +24,6 @@ from digest.paper import Paper
 
 log = logging.getLogger(__name__)
 
-ENTRIES = ".digest/entries"
 _STATE: dict[str, Any] = {}
 """What workers need, set by `run` before the pool forks (inherited, never pickled)."""
 _CAPTURED: list[str] = []

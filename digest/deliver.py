@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,10 @@ def send(delivery: Delivery, password: str | None = None, timeout: float = 30.0)
     except smtplib.SMTPResponseException as exc:
         message = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         raise DigestError(f"{where}: the server said {exc.smtp_code} {message}") from None
+    except socket.gaierror as exc:
+        if exc.errno == socket.EAI_NONAME:  # a typo in smtp.host: retrying from cron would never help
+            raise ConfigError([f"smtp.host: {delivery.host!r} is not a known host name; check digest.toml"]) from None
+        raise UnavailableError(f"{where}: cannot look up the SMTP server ({exc}); try again later") from None
     except (smtplib.SMTPException, OSError) as exc:
         raise UnavailableError(f"{where}: cannot reach the SMTP server ({exc}); try again later") from None
     for rcpt, why in delivery.refused.items():

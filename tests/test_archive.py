@@ -221,3 +221,17 @@ def test_build_out_option_and_json(newsletter: Path) -> None:
     data = json.loads(result.stdout)
     assert data["rendered"] == [SAMPLE] and data["errors"] == []
     assert (newsletter / "site" / "index.html").is_file() and not (newsletter / "build").exists()
+
+
+def test_an_issue_broken_after_a_build_keeps_its_pages_until_its_file_goes(newsletter: Path) -> None:
+    paths = add_issues(newsletter, 1)
+    build()
+    page = newsletter / "build" / f"{paths[0].stem}.html"
+    assert page.is_file()
+    paths[0].write_text("---\ndate: nope\n---\n", encoding="utf-8")
+    result = build()
+    assert result.errors and page.is_file()  # readers keep the last good page while the editor fixes it
+    assert paths[0].stem not in (newsletter / "build" / "index.html").read_text()
+    paths[0].unlink()
+    build()
+    assert not page.exists()  # still pruned once the source is gone
