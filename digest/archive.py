@@ -97,9 +97,16 @@ def global_key(settings: Settings, formats: tuple[str, ...]) -> str:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     _tree_digest(PACKAGE_TEMPLATES, h)
     _tree_digest(settings.path("templates"), h)
-    values = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("root", "source")}
+    # Only the settings rendering reads: fetching, ranking and SMTP settings (or cron's
+    # DIGEST_ARXIV_* variables) must not re-render the whole archive.
+    values = {k: getattr(settings, k) for k in RENDER_SETTINGS}
+    values["email"] = dataclasses.asdict(settings.email)
     h.update(json.dumps(values, sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+RENDER_SETTINGS = ("name", "author", "url", "title_format", "sponsor", "timezone", "unannotated")
+"""Top-level settings that change rendered output (with every `email.*` key and the templates)."""
 
 
 def fingerprint(sources: PaperSources, ids: list[str]) -> str:
@@ -108,7 +115,9 @@ def fingerprint(sources: PaperSources, ids: list[str]) -> str:
     for pid in ids:
         known = [sources.store.get(pid), sources.seeds.get(pid)]
         fields = [
-            {f.name: getattr(p, f.name) for f in dataclasses.fields(Paper) if f.name != "extra"} if p else None
+            {f.name: getattr(p, f.name) for f in dataclasses.fields(Paper) if f.name not in ("extra", "source")}
+            if p
+            else None
             for p in known
         ]
         parts.append([pid, *fields])

@@ -235,3 +235,12 @@ def test_an_issue_broken_after_a_build_keeps_its_pages_until_its_file_goes(newsl
     paths[0].unlink()
     build()
     assert not page.exists()  # still pruned once the source is gone
+
+
+def test_fetch_settings_do_not_rebuild_the_archive(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build()
+    monkeypatch.setenv("DIGEST_ARXIV_DELAY", "7")  # cron's environment differs from the editor's shell
+    monkeypatch.setenv("DIGEST_MAX_CANDIDATES", "12")
+    assert build().rendered == []
+    monkeypatch.setenv("DIGEST_NAME", "A new name")  # this one shows on every page
+    assert build().rendered == [SAMPLE]
