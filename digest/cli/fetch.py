@@ -42,10 +42,10 @@ class _Bar:
 
 @command(
     "fetch",
-    epilog="\b\nExamples:\n  digest fetch                                  # since the last complete fetch, to today\n"
+    epilog="\b\nExamples:\n  digest fetch                                  # window_days back (the last 4 fetched days again), to today\n"
     "  digest fetch --since 2022-10-17 --until 2022-10-23\n  digest fetch --via rss --json",
 )
-@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: end of the last complete fetch, or window_days ago).")
+@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: window_days ago, or 4 days before the end of the last complete fetch if later).")
 @click.option("--until", callback=_day, metavar="DATE", help="Last submission day, inclusive (default: today).")
 @click.option("--via", type=click.Choice(["api", "rss"]), default="api", show_default=True, help="arXiv API query or the RSS feed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as one JSON object.")
