@@ -170,8 +170,11 @@ class PreviewServer:
         pages: dict[str, tuple[str, str]] = {}
         error = ""
         try:
-            self._signature = self._files_signature()
             settings = self.load_settings()
+            # Watch the settings file and templates folder actually in use (--config, DIGEST_CONFIG
+            # or the nearest digest.toml), without reloading settings on every poll.
+            self._watched = (Path(settings.source) if settings.source else None, settings.path("templates"))
+            self._signature = self._files_signature()
             issue = load_issue(self.file)
             papers = issue_papers(issue, settings.path("store"), settings.path("seeds"))
             view = render.build_view(issue, settings, papers)
@@ -197,15 +200,11 @@ class PreviewServer:
         from digest.config import find_config
         from digest.render import PACKAGE_TEMPLATES
 
-        paths = [self.file]
-        config = find_config(self.file.resolve().parent)
-        if config is not None:
-            paths.append(config)
-        folders = [PACKAGE_TEMPLATES]
-        try:
-            folders.append(self.load_settings().path("templates"))
-        except DigestError:
-            pass
+        config, templates = getattr(self, "_watched", (None, None))
+        if config is None:  # settings not loaded yet (or broken): the nearest digest.toml
+            config = find_config(self.file.resolve().parent)
+        paths = [self.file, *([config] if config is not None else [])]
+        folders = [PACKAGE_TEMPLATES, *([templates] if templates is not None else [])]
         for folder in folders:
             if folder.is_dir():
                 paths.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
