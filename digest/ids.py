@@ -35,7 +35,8 @@ class ArxivId:
         return f"https://arxiv.org/abs/{self}"
 
 
-def _valid_new_style(yymm: str, num: str) -> bool:
+def valid_new_style(yymm: str, num: str) -> bool:
+    """``YYMM.NUM`` is a real new-style id: a real month from 0704 on, 4 digits up to 1412, 5 after."""
     year, month = int(yymm[:2]), int(yymm[2:])
     if not 1 <= month <= 12:
         return False
@@ -51,7 +52,7 @@ def parse_id(text: str) -> ArxivId | None:
         return None
     version = int(m["version"]) if m["version"] else None
     if m["yymm"]:
-        if not _valid_new_style(m["yymm"], m["num"]):
+        if not valid_new_style(m["yymm"], m["num"]):
             return None
         return ArxivId(f"{m['yymm']}.{m['num']}", version)
     return ArxivId(f"{m['archive']}/{m['oldnum']}", version)

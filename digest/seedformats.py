@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import InputError
-from digest.ids import parse_id
+from digest.ids import parse_id, valid_new_style
 
 EXPECTED = (
     "expected seed abstracts: abstracts each followed by an arXiv:ID line, "
@@ -51,7 +51,13 @@ class RawRecord:
     title: str | None = None
 
 
+_PLAIN_NEW_ID = re.compile(r"(\d{4})\.(\d{4,5})(?:v([1-9]\d{0,2}))?")
+
+
 def _split_id(path: str | Path, line: int, text: str) -> tuple[str, int | None]:
+    m = _PLAIN_NEW_ID.fullmatch(text)
+    if m and valid_new_style(m[1], m[2]):  # the common case, by the same rules as `parse_id`, minus its objects
+        return f"{m[1]}.{m[2]}", int(m[3]) if m[3] else None
     parsed = parse_id(text)
     if parsed is None:
         raise InputError(path, line, f"expected an arXiv id, found {text[:40]!r}")
