@@ -170,14 +170,19 @@ def email_html(view: IssueView, settings: Settings) -> str:
 
 
 def build_message(view: IssueView, settings: Settings, to: list[str] | None = None) -> bytes:
-    """The `.eml` bytes (CRLF line ends) of the issue, addressed to ``to`` or `email.to`."""
+    """The `.eml` bytes (CRLF line ends) of the issue, addressed to ``to`` or `email.to`.
+
+    The headers are made and folded by the `email` package (addresses, RFC 2047
+    words); the two bodies are encoded by `binascii`'s quoted-printable encoder, which
+    is C: the package's own encoder and generator cost ~5 ms a message in pure Python,
+    the largest part of building an archive's emails.
+    """
     from email import policy
     from email.message import EmailMessage
     from email.utils import format_datetime
 
     from digest.plaintext import clean_line, render_text
 
-    body_policy = policy.SMTP.clone(max_line_length=76)
     wire_policy = policy.SMTP.clone(max_line_length=998)
     from_ = sender(settings)
     to = [check_address("--to", a) for a in to] if to else recipients(settings)
@@ -188,24 +193,41 @@ def build_message(view: IssueView, settings: Settings, to: list[str] | None = No
     when = format_datetime(send_date(view, settings))
 
     digest_of = hashlib.sha256("\0".join([from_, *to, subject, when, text, html, *unsubscribe]).encode()).hexdigest()
-    msg = EmailMessage(policy=body_policy)
-    msg["From"] = from_
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
-    msg["Date"] = when
-    msg["Message-ID"] = f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"
+    boundary = f"=_digest_{digest_of[20:44]}"  # "=_" never occurs in quoted-printable text
+    head = EmailMessage(policy=wire_policy)
+    head["From"] = from_
+    head["To"] = ", ".join(to)
+    head["Subject"] = subject
+    head["Date"] = when
+    head["Message-ID"] = f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"
     if unsubscribe:
-        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in unsubscribe)
+        head["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in unsubscribe)
         if any(u.startswith("https://") for u in unsubscribe):
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if settings.email.x_unsent:
-        msg["X-Unsent"] = "1"
-    msg.set_content(text, charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for part in msg.iter_parts():
-        del part["MIME-Version"]  # only the top level needs it
-    msg.set_boundary(f"=_digest_{digest_of[20:44]}")
-    return msg.as_bytes(policy=wire_policy)
+        head["X-Unsent"] = "1"
+    head["MIME-Version"] = "1.0"
+    head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    out = [wire_policy.fold_binary(name, value) for name, value in head.items()]
+    for subtype, body in (("plain", text), ("html", html)):
+        out += [
+            f"\r\n--{boundary}\r\n".encode(),
+            f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode(),
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+            _quoted_printable(body),
+        ]
+    out.append(f"\r\n--{boundary}--\r\n".encode())
+    return b"".join(out)
+
+
+def _quoted_printable(text: str) -> bytes:
+    """UTF-8 ``text`` as quoted-printable lines of at most 76 characters, each ending in
+    CRLF (as `email` writes a text part: the last line ends too)."""
+    import binascii
+
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines += "" if lines.endswith("\n") else "\n"
+    return binascii.b2a_qp(lines.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
 
 
 def render_eml(view: IssueView, settings: Settings) -> str:

@@ -12,10 +12,12 @@ from pathlib import Path
 import html5lib
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings as hsettings, strategies as st
 
 from conftest import REPO
 from digest.cli import cli
 from digest.config import load_settings
+from digest.email_message import _quoted_printable
 from digest.issue import load_issue, parse_issue
 from digest.metadata import issue_papers
 from digest.render import build_view, render_issue
@@ -93,6 +95,21 @@ def test_structure_charsets_and_line_lengths(mail: Path) -> None:
     assert msg["Date"] == "Sun, 23 Oct 2022 08:00:00 +0000"
     assert re.fullmatch(r"<2022-10-23\.[0-9a-f]{20}@dblalock\.substack\.com>", msg["Message-ID"])
     assert msg["X-Unsent"] is None
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab =.\t\n\r-_é·€😀<>&")), max_size=400))
+def test_bodies_decode_to_exactly_the_text_written(text: str) -> None:
+    """Any text survives the quoted-printable encoding: trailing spaces and tabs, '=',
+    long lines, lines that start with '.' or 'From ', non-ASCII, CR and CRLF line ends."""
+    import quopri
+
+    raw = _quoted_printable(text)
+    assert all(len(line) <= 76 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"") and raw.endswith(b"\r\n")
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    expected += "" if expected.endswith("\n") else "\n"
+    assert quopri.decodestring(raw).decode("utf-8").replace("\r\n", "\n") == expected
 
 
 def test_list_unsubscribe_stays_one_unencoded_line(mail: Path) -> None:

@@ -1,0 +1,47 @@
+"""arXiv TeX as Unicode: what a reader sees for the TeX real abstracts hold."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from digest.tex import _squeeze, paragraphs, tex_to_text
+
+
+@pytest.mark.parametrize(
+    "tex,text",
+    [
+        (r"A $1.45\times$ speedup", "A 1.45× speedup"),
+        (r"Fr\'echet distance", "Fréchet distance"),
+        (r"R\'{e}nyi entropy of $\delta$-Bose gases", "Rényi entropy of δ-Bose gases"),
+        (r"\textbf{Manticore}: hybrids \emph{without} 50% loss", "Manticore: hybrids without 50% loss"),
+        (r"cost $O(n \log n)$ and $\mathcal{O}(1)$ memory", "cost O(n log n) and 𝒪(1) memory"),
+        (r"the smallest number of i.i.d.\ samples", "the smallest number of i.i.d. samples"),
+        (r"the Jensen--Shannon divergence of $p$ and $q$", "the Jensen–Shannon divergence of p and q"),
+        (r"R&D at 25\% of $\{1, \dots, n\}$", "R&D at 25% of {1, …, n}"),
+        (r"$\alpha \beta$ and \alpha \beta x", "αβ and αβx"),
+        (r"{B}ERT and GPT~3", "BERT and GPT\xa03"),
+        # A dollar amount is not math: with no closing "$" it stays as written.
+        (r"awarded $35,000 in total for the bugs \emph{reported}.", "awarded $35,000 in total for the bugs reported."),
+        ("no TeX here --  just\n  words", "no TeX here -- just words"),
+    ],
+)
+def test_tex_reads_as_unicode(tex: str, text: str) -> None:
+    assert tex_to_text(tex) == text
+
+
+def test_broken_tex_never_stops_a_render() -> None:
+    assert tex_to_text(r"see \href{http://a}{here}, $\frac{1}{$ and \end{x}") != ""
+
+
+def test_abstract_paragraphs_split_at_blank_and_indented_lines() -> None:
+    abstract = "First $x$ paragraph\nstill first.\n\nSecond one.\n  Third, arXiv-indented."
+    assert paragraphs(abstract) == ["First x paragraph still first.", "Second one.", "Third, arXiv-indented."]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("ab. \t\n\r\f\v\xa0é")), max_size=60))
+def test_whitespace_runs_become_one_space(text: str) -> None:
+    expected = " ".join(part for part in text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+                        .replace("\f", " ").replace("\v", " ").split(" ") if part)  # fmt: skip
+    assert _squeeze(text) == expected.strip()
