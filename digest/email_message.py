@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -177,13 +178,10 @@ def build_message(view: IssueView, settings: Settings, to: list[str] | None = No
     is C: the package's own encoder and generator cost ~5 ms a message in pure Python,
     the largest part of building an archive's emails.
     """
-    from email import policy
-    from email.message import EmailMessage
     from email.utils import format_datetime
 
     from digest.plaintext import clean_line, render_text
 
-    wire_policy = policy.SMTP.clone(max_line_length=998)
     from_ = sender(settings)
     to = [check_address("--to", a) for a in to] if to else recipients(settings)
     subject = clean_line(view.title)
@@ -194,21 +192,21 @@ def build_message(view: IssueView, settings: Settings, to: list[str] | None = No
 
     digest_of = hashlib.sha256("\0".join([from_, *to, subject, when, text, html, *unsubscribe]).encode()).hexdigest()
     boundary = f"=_digest_{digest_of[20:44]}"  # "=_" never occurs in quoted-printable text
-    head = EmailMessage(policy=wire_policy)
-    head["From"] = from_
-    head["To"] = ", ".join(to)
-    head["Subject"] = subject
-    head["Date"] = when
-    head["Message-ID"] = f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"
+    head = [
+        ("From", from_),
+        ("To", ", ".join(to)),
+        ("Subject", subject),
+        ("Date", when),
+        ("Message-ID", f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"),
+    ]
     if unsubscribe:
-        head["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in unsubscribe)
+        head.append(("List-Unsubscribe", ", ".join(f"<{u}>" for u in unsubscribe)))
         if any(u.startswith("https://") for u in unsubscribe):
-            head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            head.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
     if settings.email.x_unsent:
-        head["X-Unsent"] = "1"
-    head["MIME-Version"] = "1.0"
-    head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    out = [wire_policy.fold_binary(name, value) for name, value in head.items()]
+        head.append(("X-Unsent", "1"))
+    head += [("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+    out = [_header_line(name, value) for name, value in head]
     for subtype, body in (("plain", text), ("html", html)):
         out += [
             f"\r\n--{boundary}\r\n".encode(),
@@ -218,6 +216,16 @@ def build_message(view: IssueView, settings: Settings, to: list[str] | None = No
         ]
     out.append(f"\r\n--{boundary}--\r\n".encode())
     return b"".join(out)
+
+
+@lru_cache(maxsize=64)
+def _header_line(name: str, value: str) -> bytes:
+    """One header as the `email` package parses and folds it (998-character lines), cached:
+    an archive's issues share their From, To and List-Unsubscribe."""
+    from email import policy
+
+    wire_policy = policy.SMTP.clone(max_line_length=998)
+    return wire_policy.fold_binary(*wire_policy.header_store_parse(name, value))
 
 
 def _quoted_printable(text: str) -> bytes:

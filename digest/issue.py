@@ -338,7 +338,12 @@ def _section(heading: str, lineno: int, path: Path) -> Section:
 def _meta(text: str, line: int, path: Path) -> dict[str, Any]:
     import yaml
 
+    from digest.plainyaml import read_mapping
+
     block = text.lstrip()[len(META_MARK) :]
+    plain = read_mapping(block, _loader())
+    if plain is not None:
+        return plain
     try:
         data = _yaml(block) or {}
     except yaml.YAMLError as exc:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -157,22 +156,26 @@ class _Writer:
 
 
 def wrap(text: str, indent: str = "", hang: str = "") -> str:
-    """``text`` wrapped at 72 columns, hard line breaks kept; URLs and long words never split."""
+    """``text`` wrapped at 72 columns, hard line breaks kept; URLs and long words never split.
+
+    What `textwrap.fill` does with ``break_long_words`` and ``break_on_hyphens`` off
+    (a test holds the two equal), as one greedy pass over the words: textwrap's
+    general machinery is most of the cost of a plain-text issue.
+    """
     lines = []
     for piece in text.split("\n"):
-        piece = " ".join(piece.split())
-        if not piece:
+        words = piece.split()
+        if not words:
             continue
-        lines.append(
-            textwrap.fill(
-                piece,
-                width=WIDTH,
-                initial_indent=indent,
-                subsequent_indent=indent + hang,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
+        line, size, room = [indent], len(indent), WIDTH
+        for word in words:
+            if len(line) > 1 and size + 1 + len(word) > room:
+                lines.append(line[0] + " ".join(line[1:]))
+                line, size = [indent + hang, word], len(indent) + len(hang) + len(word)
+            else:
+                size += len(word) + (len(line) > 1)
+                line.append(word)
+        lines.append(line[0] + " ".join(line[1:]))
     return "\n".join(lines)
 
 

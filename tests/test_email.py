@@ -18,6 +18,7 @@ from conftest import REPO
 from digest.cli import cli
 from digest.config import load_settings
 from digest.email_message import _quoted_printable
+from digest.plaintext import WIDTH, wrap
 from digest.issue import load_issue, parse_issue
 from digest.metadata import issue_papers
 from digest.render import build_view, render_issue
@@ -217,6 +218,26 @@ authors: ["Ann\\r\\nBcc: evil@example.org", "Eve <script>alert('e')</script>"]
 
 Notes <script>alert('n')</script> <iframe src="https://evil.example"></iframe> [go](javascript:alert('p')) Zoë → ∞
 """
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list("ab-/é")), min_size=1, max_size=90), max_size=40),
+    st.sampled_from([" ", "  ", "\n", " \t", "\n\n"]),
+    st.sampled_from(["", "  ", "   ", "> ", " " * 70]),
+    st.sampled_from(["", "  ", "     "]),
+)
+def test_wrapping_is_textwraps(words: list[str], sep: str, indent: str, hang: str) -> None:
+    """`wrap` is a faster `textwrap.fill` with long words and hyphens never split."""
+    import textwrap
+
+    text = sep.join(words)
+    expected = "\n".join(
+        textwrap.fill(" ".join(piece.split()), width=WIDTH, initial_indent=indent, subsequent_indent=indent + hang,
+                      break_long_words=False, break_on_hyphens=False)
+        for piece in text.split("\n") if piece.split()
+    )  # fmt: skip
+    assert wrap(text, indent, hang) == expected
 
 
 def test_hostile_issue_injects_no_header_and_no_markup(mail: Path) -> None:
