@@ -14,6 +14,7 @@ manifest. A broken issue is reported and left out; the rest still builds.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import logging
@@ -34,7 +35,7 @@ STATE_DIR = ".digest"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 ENTRIES = f"{STATE_DIR}/entries"
 INDEX_NAME = "index.html"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass
@@ -91,7 +92,9 @@ def global_key(settings: Settings, formats: tuple[str, ...]) -> str:
     import digest
     from digest.render import PACKAGE_TEMPLATES
 
-    h = hashlib.sha256(f"manifest {MANIFEST_VERSION} {digest.__version__} {','.join(formats)}\0".encode())
+    # digest's own code is hashed below, which covers its version without the ~40 ms
+    # importlib.metadata takes to look the version up.
+    h = hashlib.sha256(f"manifest {MANIFEST_VERSION} {','.join(formats)}\0".encode())
     code = Path(digest.__file__).parent
     for path in sorted(code.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -175,20 +178,33 @@ def build_archive(
 
     ``jobs``: processes for parsing and rendering (default: one per CPU; 1 = this process).
     """
-    from digest import archive_jobs
-    from digest.files import sync_all, write_atomic
-    from digest.history import issue_files
-    from digest.render import FORMATS
-
     out = (out_dir if out_dir is not None else settings.path("build")).resolve()
     if out.exists() and not out.is_dir():
         from digest.errors import UsageError
 
         raise UsageError(f"--out: {out} is a file, not a folder")
+    # The manifest is a few hundred thousand objects that live until the end: frozen, out of
+    # the collector's way, every later collection (there are many) skips them.
+    old = _load_manifest(out / MANIFEST)
+    gc.freeze()
+    try:
+        return _build(settings, out, old, force, jobs, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _build(
+    settings: Settings, out: Path, old: dict[str, Any], force: bool, jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> BuildResult:  # fmt: skip
+    from digest import archive_jobs
+    from digest.files import sync_all, write_atomic
+    from digest.history import issue_files
+    from digest.render import FORMATS
+
     formats = tuple(FORMATS)
     result = BuildResult(out_dir=out)
     gkey = global_key(settings, formats)
-    old = _load_manifest(out / MANIFEST)
     cached: dict[str, dict[str, Any]] = old.get("issues", {}) if old.get("global") == gkey and not force else {}
 
     # 1. Hash every source; parse only those the manifest does not know as they are.
@@ -221,11 +237,12 @@ def build_archive(
     sources = PaperSources.load(settings.path("store"), settings.path("seeds"), {pid for r in records for pid in r.ids})
     todo: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
     by_stem = {r.stem: r for r in records}
+    existing = _files_in(out) | _files_in(out / ENTRIES, f"{ENTRIES}/")  # two listings, not a stat per file
     for i, record in enumerate(records):
         nav = _nav(records, i)
         record.key = _sha(gkey, record.source, fingerprint(sources, record.ids), json.dumps(nav, sort_keys=True))
         prior = cached.get(record.stem)
-        present = record.outputs and all((out / n).is_file() for n in [*record.outputs, f"{ENTRIES}/{record.stem}.html"])
+        present = record.outputs and existing.issuperset([*record.outputs, f"{ENTRIES}/{record.stem}.xml"])
         if prior and prior.get("key") == record.key and present:
             result.unchanged.append(record.stem)
         else:
@@ -251,71 +268,109 @@ def build_archive(
     result.issues = [r for r in records if r.stem not in failed]
     old_issues: dict[str, Any] = old.get("issues", {})
     result.removed = _prune(out, old_issues, on_disk)
-    index_key = _sha(gkey, *(f"{r.stem}:{r.key}:{','.join(r.outputs)}" for r in result.issues))
-    if index_key != old.get("index") or not all((out / n).is_file() for n in (INDEX_NAME, "feed.xml")):
-        _write_if_changed(out / INDEX_NAME, render_index(settings, result.issues), result)
+    feed_key = _sha(gkey, *(f"{r.stem}:{r.key}:{','.join(r.outputs)}" for r in result.issues))
+    if feed_key != old.get("feed") or not (out / "feed.xml").is_file():
         _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
+    # The index shows titles, headlines, counts and papers, not the notes: an edit to
+    # the notes alone leaves it as it was.
+    context = index_context(settings, result.issues)
+    index_key = _sha(gkey, json.dumps([context["issues"], context["papers"]], sort_keys=True))
+    if index_key != old.get("index") or not (out / INDEX_NAME).is_file():
+        _write_if_changed(out / INDEX_NAME, render_index(settings, context), result)
     issues = {r.stem: vars(r) for r in result.issues}
     for stem in on_disk - issues.keys():  # broken now: keep what it built, parse it again next time
         if stem in old_issues:
             issues[stem] = {**old_issues[stem], "source": "", "key": ""}
-    manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "issues": issues}
+    manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "feed": feed_key, "issues": issues}
     if result.rendered:
         sync_all()  # every output is on disk before the manifest says it is there
     write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":"), sort_keys=True))
     return result
 
 
-def render_index(settings: Settings, records: list[IssueRecord]) -> str:
-    """The archive's front page: issues newest first, then every paper and where it was covered."""
+class _Row(dict):  # type: ignore[type-arg]
+    """A template row: ``row.key`` and ``row["key"]`` both work, and Jinja finds attributes
+    without first failing on a dict (measurable over hundreds of issues)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+INDEX_FIELDS = ("stem", "date", "title", "headline", "papers", "ids", "outputs")
+"""What an issue row of the index template holds (with ``href`` and ``links``)."""
+
+
+def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, Any]:
+    """The `index.html` template's variables: ``issues`` newest first, ``papers`` by id."""
     from digest.render import FORMATS
 
     issues = []
-    papers: dict[str, list[dict[str, str]]] = {}
+    papers: dict[str, list[_Row]] = {}
     for r in sorted(records, key=lambda r: (r.date, r.stem), reverse=True):
-        links = [{"format": fmt, "href": f"{r.stem}{FORMATS[fmt].suffix}"} for fmt in FORMATS if f"{r.stem}{FORMATS[fmt].suffix}" in r.outputs]
-        issues.append({**vars(r), "href": f"{r.stem}.html", "links": links})
+        outputs = set(r.outputs)
+        links = [_Row(format=fmt, href=f"{r.stem}{spec.suffix}") for fmt, spec in FORMATS.items() if f"{r.stem}{spec.suffix}" in outputs]
+        issues.append(_Row({k: getattr(r, k) for k in INDEX_FIELDS}, href=f"{r.stem}.html", links=links))
         for pid, _line, title, annotated in r.covered:
             if annotated:
                 anchor = "arxiv-" + pid.replace("/", "-")
-                papers.setdefault(pid, []).append({"stem": r.stem, "date": r.date, "title": title, "href": f"{r.stem}.html#{anchor}"})
-    covered = [{"id": pid, "issues": sorted(papers[pid], key=lambda c: c["date"])} for pid in sorted(papers)]
+                papers.setdefault(pid, []).append(_Row(stem=r.stem, date=r.date, title=title, href=f"{r.stem}.html#{anchor}"))
+    # Issues came newest first; a paper lists its issues oldest first (one issue per date).
+    covered = [_Row(id=pid, issues=papers[pid][::-1]) for pid in sorted(papers)]
+    return {"newsletter": settings, "issues": issues, "papers": covered, "feed": "feed.xml"}
+
+
+def render_index(settings: Settings, context: dict[str, Any]) -> str:
+    """The archive's front page (`index_context`): issues newest first, then every paper and
+    where it was covered."""
     from digest.archive_jobs import render_template
 
-    context = {"newsletter": settings, "issues": issues, "papers": covered, "papers_html": _papers_html(covered),
-               "feed": "feed.xml"}  # fmt: skip
-    return render_template("index.html", settings, context)
+    return render_template("index.html", settings, {**context, "papers_html": _papers_html(context["papers"])})
 
 
-def _papers_html(covered: list[dict[str, Any]]) -> Any:
+def _papers_html(covered: list[_Row]) -> Any:
     """The "Papers covered" list as ready HTML: thousands of rows are 5x faster here than in a
     template loop (`papers` is still given to templates that want their own markup)."""
     from html import escape
 
     from markupsafe import Markup
 
+    issue_part: dict[str, tuple[str, str]] = {}  # stem -> escaped (stem, date): once per issue, not per paper
     rows = []
     for paper in covered:
-        links = ", ".join(
-            f'<a href="{escape(c["href"])}" title="{escape(c["title"])}">{escape(c["date"])}</a>' for c in paper["issues"]
-        )
         pid = escape(paper["id"])
-        rows.append(f'<li id="paper-{pid.replace("/", "-")}"><code>{pid}</code>: {links}</li>')
+        anchor = f"#arxiv-{pid.replace('/', '-')}"
+        links = []
+        for c in paper["issues"]:
+            stem, day = issue_part.get(c["stem"]) or issue_part.setdefault(c["stem"], (escape(c["stem"]), escape(c["date"])))
+            links.append(f'<a href="{stem}.html{anchor}" title="{escape(c["title"])}">{day}</a>')
+        rows.append(f'<li id="paper-{pid.replace("/", "-")}"><code>{pid}</code>: {", ".join(links)}</li>')
     return Markup("\n".join(rows))  # noqa: S704 - every value above is escaped
 
 
 def _feed(settings: Settings, out: Path, records: list[IssueRecord]) -> str:
     from datetime import date
 
-    from digest.feed import FeedEntry, atom_feed
+    from digest.feed import feed_document
 
     if not settings.url.strip() and records:
         log.warning("feed.xml: set `url` in digest.toml (where build/ is published) for absolute links and ids")
-    entries = []
-    for r in records:
-        fragment = (out / ENTRIES / f"{r.stem}.html").read_text(encoding="utf-8")
-        entries.append(FeedEntry(r.stem, date.fromisoformat(r.date), r.title, r.headline, fragment))
-    return atom_feed(settings, entries)
+    ordered = sorted(records, key=lambda r: (r.date, r.stem), reverse=True)
+    entries = [(out / ENTRIES / f"{r.stem}.xml").read_text(encoding="utf-8") for r in ordered]
+    return feed_document(settings, date.fromisoformat(ordered[0].date) if ordered else None, entries)
+
+
+def _files_in(folder: Path, prefix: str = "") -> set[str]:
+    """Names (with ``prefix``) of the regular files directly in ``folder``; none if it is missing."""
+    import os
+
+    try:
+        with os.scandir(folder) as it:
+            return {prefix + e.name for e in it if e.is_file()}
+    except OSError:
+        return set()
 
 
 def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
@@ -336,7 +391,7 @@ def _prune(out: Path, before: dict[str, Any], present: set[str]) -> list[Path]:
     for stem, record in before.items():
         if stem in present:
             continue
-        for name in [*record.get("outputs", []), f"{ENTRIES}/{stem}.html"]:
+        for name in [*record.get("outputs", []), f"{ENTRIES}/{stem}.xml"]:
             path = out / name
             if path.is_file() and path.resolve().parent.is_relative_to(out):
                 path.unlink()

@@ -9,6 +9,7 @@ logged by the parent, in issue order.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -41,7 +42,7 @@ class Rendered:
 def render_one(
     issue: Issue, settings: Settings, papers: dict[str, Paper], nav: dict[str, Any] | None, formats: tuple[str, ...]
 ) -> tuple[dict[str, str], str, int, dict[str, str]]:
-    """``formats`` of ``issue`` (the HTML page with ``nav`` links), its feed fragment, its paper
+    """``formats`` of ``issue`` (the HTML page with ``nav`` links), its feed ``<entry>``, its paper
     count, and the formats the settings do not allow (e.g. email without ``email.from``) with why."""
     from digest import render
     from digest.errors import ConfigError
@@ -53,7 +54,12 @@ def render_one(
             texts[fmt] = render.render_view(view, settings, fmt, {"nav": nav} if fmt == "html" and nav else None)
         except ConfigError as exc:
             skipped[fmt] = "; ".join(exc.problems)
-    entry = render_template("entry.html", settings, {"issue": view, "newsletter": settings})
+    from datetime import date
+
+    from digest.feed import FeedEntry, entry_xml
+
+    fragment = render_template("entry.html", settings, {"issue": view, "newsletter": settings})
+    entry = entry_xml(settings, FeedEntry(issue.stem, date.fromisoformat(view.date), view.title, view.headline, fragment))
     return texts, entry, len(view.papers), skipped
 
 
@@ -99,7 +105,7 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         name = f"{stem}{FORMATS[fmt].suffix}"
         write_atomic(out / name, text, durable=False)  # made durable at once before the manifest
         outputs.append(name)
-    write_atomic(out / ENTRIES / f"{stem}.html", entry, durable=False)
+    write_atomic(out / ENTRIES / f"{stem}.xml", entry, durable=False)
     return Rendered(stem, outputs, count, skipped)
 
 
@@ -154,6 +160,10 @@ def run(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # What the workers inherit (settings, store data, parsed issues) never needs collecting
+        # there: frozen, the collector neither walks it nor copies its pages by touching them.
+        # (`digest.archive.build_archive` unfreezes when the build is done.)
+        gc.freeze()
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker)
         results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
     try:

@@ -72,39 +72,61 @@ def issue_time(day: date, tz_name: str = "UTC") -> str:
     return stamp.replace("+00:00", "Z")
 
 
-def atom_feed(settings: Any, entries: list[FeedEntry]) -> str:
-    """The feed as UTF-8 XML text; ``entries`` in any order (written newest first)."""
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def entry_xml(settings: Any, e: FeedEntry) -> str:
+    """One issue's ``<entry>`` element, serialized and indented as it sits in the feed.
+
+    The archive makes it when it renders the issue and keeps it, so a build that
+    changed one issue joins the kept entries instead of serializing every issue's
+    full text again.
+    """
     ET.register_namespace("", ATOM)
+    name = settings.name or "arXiv roundup"
+    tz = getattr(settings, "timezone", "UTC")
+    entry = ET.Element(f"{{{ATOM}}}entry")
+    _sub(entry, "title", e.title)
+    _sub(entry, "id", entry_id(settings.url, name, e.stem))
+    stamp = issue_time(e.date, tz)
+    _sub(entry, "published", stamp)
+    _sub(entry, "updated", stamp)
+    _sub(entry, "link", rel="alternate", type="text/html", href=page_url(settings.url, f"{e.stem}.html"))
+    if e.headline:
+        _sub(entry, "summary", e.headline)
+    _sub(entry, "content", e.content_html, type="html")
+    ET.indent(entry, space=" ", level=1)
+    # Alone, the element declares the Atom namespace itself; in the feed it inherits it.
+    # (Only the start tag can hold the attribute: text is escaped, and it comes first.)
+    return ET.tostring(entry, encoding="unicode").replace(f' xmlns="{ATOM}"', "", 1)
 
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        if text is not None:
-            el.text = text
-        return el
 
-    ordered = sorted(entries, key=lambda e: (e.date, e.stem), reverse=True)
+def feed_document(settings: Any, newest: date | None, entries: list[str]) -> str:
+    """The feed as UTF-8 XML text around ``entries`` (from `entry_xml`, newest first)."""
+    ET.register_namespace("", ATOM)
     tz = getattr(settings, "timezone", "UTC")
     feed = ET.Element(f"{{{ATOM}}}feed")
     name = settings.name or "arXiv roundup"
-    sub(feed, "title", name)
+    _sub(feed, "title", name)
     base = base_url(settings.url)
-    sub(feed, "id", f"{base}/" if base else uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{name}").urn)
-    sub(feed, "updated", issue_time(ordered[0].date, tz) if ordered else "1970-01-01T00:00:00Z")
-    sub(feed, "link", rel="self", type="application/atom+xml", href=page_url(settings.url, FEED_NAME))
-    sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/" if base else "index.html")
-    author = sub(feed, "author")
-    sub(author, "name", settings.author or name)
-    sub(feed, "generator", "digest")
-    for e in ordered:
-        entry = sub(feed, "entry")
-        sub(entry, "title", e.title)
-        sub(entry, "id", entry_id(settings.url, name, e.stem))
-        stamp = issue_time(e.date, tz)
-        sub(entry, "published", stamp)
-        sub(entry, "updated", stamp)
-        sub(entry, "link", rel="alternate", type="text/html", href=page_url(settings.url, f"{e.stem}.html"))
-        if e.headline:
-            sub(entry, "summary", e.headline)
-        sub(entry, "content", e.content_html, type="html")
+    _sub(feed, "id", f"{base}/" if base else uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{name}").urn)
+    _sub(feed, "updated", issue_time(newest, tz) if newest else "1970-01-01T00:00:00Z")
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=page_url(settings.url, FEED_NAME))
+    _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/" if base else "index.html")
+    author = _sub(feed, "author")
+    _sub(author, "name", settings.author or name)
+    _sub(feed, "generator", "digest")
     ET.indent(feed, space=" ")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+    head = ET.tostring(feed, encoding="unicode").rpartition("</feed>")[0]
+    body = "".join(f" {entry}\n" for entry in entries)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + head + body + "</feed>\n"
+
+
+def atom_feed(settings: Any, entries: list[FeedEntry]) -> str:
+    """The feed as UTF-8 XML text; ``entries`` in any order (written newest first)."""
+    ordered = sorted(entries, key=lambda e: (e.date, e.stem), reverse=True)
+    return feed_document(settings, ordered[0].date if ordered else None, [entry_xml(settings, e) for e in ordered])

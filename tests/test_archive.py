@@ -120,9 +120,18 @@ def test_second_build_renders_only_what_changed(newsletter: Path, renders: list[
     renders.clear()
     again = build()
     assert renders == [] and len(again.unchanged) == 4
-    # the notes of one issue change: that issue only
+    # the notes of one issue change: that issue and the feed only (the index shows no notes)
     paths[1].write_text(make_issue(date(2022, 11, 6), note=" Edited."), encoding="utf-8")
-    assert build().rendered == ["2022-11-06"] and renders == ["2022-11-06"]
+    edited = build()
+    assert edited.rendered == ["2022-11-06"] and renders == ["2022-11-06"]
+    site = newsletter / "build"
+    assert site / "feed.xml" in edited.written and site / "index.html" not in edited.written
+    assert "Edited." in (site / "feed.xml").read_text(encoding="utf-8")
+    # its headline changes: the index too
+    renders.clear()
+    paths[1].write_text(make_issue(date(2022, 11, 6), headline="A new headline", note=" Edited."), encoding="utf-8")
+    assert site / "index.html" in build().written
+    assert "A new headline" in (site / "index.html").read_text(encoding="utf-8")
     # a new issue: it, and the previous latest (its "next" link appears)
     renders.clear()
     add_issues(newsletter, 1, start=date(2022, 11, 20))
