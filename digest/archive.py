@@ -269,14 +269,17 @@ def _build(
     old_issues: dict[str, Any] = old.get("issues", {})
     result.removed = _prune(out, old_issues, on_disk)
     feed_key = _sha(gkey, *(f"{r.stem}:{r.key}:{','.join(r.outputs)}" for r in result.issues))
-    if feed_key != old.get("feed") or not (out / "feed.xml").is_file():
+    changed = feed_key != old.get("feed")
+    if changed or not (out / "feed.xml").is_file():
         _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
     # The index shows titles, headlines, counts and papers, not the notes: an edit to
     # the notes alone leaves it as it was.
-    context = index_context(settings, result.issues)
-    index_key = _sha(gkey, json.dumps([context["issues"], context["papers"]], sort_keys=True))
-    if index_key != old.get("index") or not (out / INDEX_NAME).is_file():
-        _write_if_changed(out / INDEX_NAME, render_index(settings, context), result)
+    index_key = old.get("index")
+    if changed or not index_key or not (out / INDEX_NAME).is_file():
+        context = index_context(settings, result.issues)
+        index_key = _sha(gkey, json.dumps([context["issues"], context["papers"]], sort_keys=True))
+        if index_key != old.get("index") or not (out / INDEX_NAME).is_file():
+            _write_if_changed(out / INDEX_NAME, render_index(settings, context), result)
     issues = {r.stem: vars(r) for r in result.issues}
     for stem in on_disk - issues.keys():  # broken now: keep what it built, parse it again next time
         if stem in old_issues:
