@@ -10,21 +10,17 @@ Nothing here touches the network.
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
-from digest.errors import InputError
 
 if TYPE_CHECKING:
     from digest.metadata import PaperSources
     from digest.config import Settings
     from digest.issue import Issue
-
-_DUPLICATE = re.compile(r"paper (?P<id>\S+) is already covered at line (?P<first>\d+)")
 
 
 @dataclass(frozen=True)
@@ -60,23 +56,16 @@ def _quiet(name: str) -> Iterator[None]:
 
 
 def _parse(text: str, path: Path) -> tuple[Issue, list[Finding]]:
-    """The issue, with any duplicate paper sections turned into editorial ones and reported."""
+    """The issue, with any duplicate paper sections kept as editorial ones and reported."""
     from digest.issue import parse_issue
 
-    findings = []
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for _ in range(len(lines)):
-        try:
-            return parse_issue("\n".join(lines), path), findings
-        except InputError as exc:
-            m = _DUPLICATE.match(exc.message)
-            if not m or not exc.line:
-                raise
-            findings.append(
-                Finding(exc.line, "duplicate", f"{m['id']} is covered twice (first at line {m['first']}); merge the two sections")
-            )
-            lines[exc.line - 1] = f"## Duplicate of line {m['first']}"
-    raise AssertionError("unreachable")  # pragma: no cover
+    duplicates: list[tuple[int, str, int]] = []
+    issue = parse_issue(text, path, duplicates)
+    findings = [
+        Finding(line, "duplicate", f"{pid} is covered twice (first at line {first}); merge the two sections")
+        for line, pid, first in duplicates
+    ]
+    return issue, findings
 
 
 def _line_of(raw: list[str], needle: str, start: int) -> int:
@@ -137,16 +126,12 @@ def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
 def check_issue(path: str | Path, settings: Settings) -> Report:
     """Every finding for the issue at ``path``, in line order."""
     from digest.email_message import CLIP_BUDGET, email_html
+    from digest.issue import read_issue_text
     from digest.metadata import PaperSources, from_issue
     from digest.render import build_view
 
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read the issue ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not UTF-8 text; save the file as UTF-8") from None
+    text = read_issue_text(path)
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     issue, findings = _parse(text, path)
     in_file = from_issue(issue)

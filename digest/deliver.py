@@ -64,15 +64,12 @@ def prepare(file: str | Path, settings: Settings, to: list[str] | None = None, i
 
     from digest.email_message import build_message, check_address, envelope_sender, recipients
     from digest.issue import load_issue
-    from digest.metadata import issue_papers
-    from digest.render import build_view
+    from digest.render import issue_view
 
     addresses = [check_address("--to", a.strip()) for a in to] if to else recipients(settings)
     if not settings.smtp.host:
         raise ConfigError(["digest.toml: smtp.host: not set; add `[smtp]` `host = \"smtp.example.org\"`"])
-    issue = load_issue(file)
-    view = build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
-    raw = build_message(view, settings, addresses)
+    raw = build_message(issue_view(load_issue(file), settings), settings, addresses)
     return Delivery(
         raw=raw,
         sender=envelope_sender(settings),

@@ -126,19 +126,26 @@ class Issue:
 def load_issue(path: str | Path) -> Issue:
     """Read and check an issue file; raises `InputError` naming the line."""
     path = Path(path)
+    return parse_issue(read_issue_text(path), path)
+
+
+def read_issue_text(path: Path) -> str:
+    """The issue file's text; an `InputError` (with the line of a bad byte) if it cannot be read."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, None, f"cannot read the issue ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(path, line, "not UTF-8 text; save the file as UTF-8") from None
-    return parse_issue(text, path)
 
 
-def parse_issue(text: str, path: str | Path = "<issue>") -> Issue:
+def parse_issue(text: str, path: str | Path = "<issue>", duplicates: list[tuple[int, str, int]] | None = None) -> Issue:
+    """The issue in ``text``. A paper covered twice is an error, unless ``duplicates`` is
+    given: then each repeat is listed there as (line, id, first line) and kept as an
+    editorial section, so `digest check` can report every one."""
     path = Path(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     front, body_start = _front_matter(lines, path)
@@ -152,7 +159,7 @@ def parse_issue(text: str, path: str | Path = "<issue>") -> Issue:
     if issue.unannotated not in (None, "skip", "abstract"):
         raise InputError(path, _key_line(lines, "unannotated"), "unannotated must be skip or abstract")
     visible, comments = _strip_comments(lines, body_start, path)
-    _split_sections(issue, visible, comments, path)
+    _split_sections(issue, visible, comments, path, duplicates)
     return issue
 
 
@@ -273,8 +280,9 @@ def _strip_comments(
 
 
 def _split_sections(
-    issue: Issue, visible: list[tuple[int, str]], comments: list[tuple[int, str]], path: Path
-) -> None:
+    issue: Issue, visible: list[tuple[int, str]], comments: list[tuple[int, str]], path: Path,
+    duplicates: list[tuple[int, str, int]] | None,
+) -> None:  # fmt: skip
     heads: list[int] = []
     fence: str | None = None
     for i, (_, text) in enumerate(visible):
@@ -300,11 +308,15 @@ def _split_sections(
                 section.meta = _meta(c_text, c_line, path)
         if section.paper_id is not None:
             base = section.paper_id.base
-            if base in seen:
+            if base in seen and duplicates is None:
                 raise InputError(
                     path, lineno, f"paper {base} is already covered at line {seen[base]}; merge the two sections"
                 )
-            seen[base] = lineno
+            if base in seen:
+                duplicates.append((lineno, base, seen[base]))  # type: ignore[union-attr]
+                section = Section(f"Duplicate of line {seen[base]}", lineno, section.notes)
+            else:
+                seen[base] = lineno
         issue.sections.append(section)
 
 

@@ -34,6 +34,7 @@ Put files of abstracts here (any name): arXiv abstracts followed by their
 """
 
 DAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+DAY_NAMES = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 
 
 @dataclass
@@ -122,11 +123,12 @@ def digest_command() -> list[str]:
 
 def cron_lines(root: Path, *, weekday: str = "sun", hour: int = 7, config: Path | None = None) -> list[str]:
     """Ready-to-paste crontab lines: a daily fetch and the weekly draft, absolute paths throughout."""
-    if weekday[:3].lower() not in DAYS:
-        raise UsageError(f"--weekday: {weekday!r} is not a day; use one of {', '.join(DAYS)}")
+    names = {**DAYS, **{full: n for full, n in zip(DAY_NAMES, DAYS.values(), strict=True)}}
+    if weekday.strip().lower() not in names:
+        raise UsageError(f"--weekday: {weekday!r} is not a day; use one of {', '.join(DAYS)} (or the full name)")
     if not 0 <= hour <= 23:
         raise UsageError(f"--hour: {hour} is not an hour of the day (0-23)")
-    day = DAYS[weekday[:3].lower()]
+    day = names[weekday.strip().lower()]
     root = Path(root).resolve()
     cmd = shlex.join(digest_command() + (["--config", str(config.resolve())] if config else []))
     where = shlex.quote(str(root))

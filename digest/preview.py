@@ -162,7 +162,6 @@ class PreviewServer:
         """Render every format now; on an error keep serving it as a page."""
         from digest import render
         from digest.issue import load_issue
-        from digest.metadata import issue_papers
 
         capture = _Capture()
         logger = logging.getLogger("digest")
@@ -175,9 +174,7 @@ class PreviewServer:
             # or the nearest digest.toml), without reloading settings on every poll.
             self._watched = (Path(settings.source) if settings.source else None, settings.path("templates"))
             self._signature = self._files_signature()
-            issue = load_issue(self.file)
-            papers = issue_papers(issue, settings.path("store"), settings.path("seeds"))
-            view = render.build_view(issue, settings, papers)
+            view = render.issue_view(load_issue(self.file), settings)
             for fmt in render.FORMATS:
                 try:
                     pages[fmt] = page_for(fmt, render.render_view(view, settings, fmt))

@@ -273,10 +273,14 @@ def render_template(
         raise DigestError(f"{template}: {exc.message}; see README.md, 'Templates' for the variables") from None
 
 
-def render_issue(issue: Issue, settings: Settings, formats: tuple[str, ...] = ("md", "html")) -> dict[str, str]:
-    """Every requested format of ``issue``, in memory: nothing is written here."""
+def issue_view(issue: Issue, settings: Settings) -> IssueView:
+    """`build_view` with the papers' metadata from the issue, the store and the seeds."""
     from digest.metadata import issue_papers
 
-    papers = issue_papers(issue, settings.path("store"), settings.path("seeds"))
-    view = build_view(issue, settings, papers)
+    return build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
+
+
+def render_issue(issue: Issue, settings: Settings, formats: tuple[str, ...] = ("md", "html")) -> dict[str, str]:
+    """Every requested format of ``issue``, in memory: nothing is written here."""
+    view = issue_view(issue, settings)
     return {fmt: render_view(view, settings, fmt) for fmt in formats}

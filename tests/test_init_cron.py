@@ -76,8 +76,27 @@ def test_cron_prints_absolute_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert fetch[:2] == ["cd", str(root.resolve())] and new[:2] == ["cd", str(root.resolve())]
     assert Path(new[3]).is_absolute() and new[-2:] == ["-q", "new"]
     assert fetch[-4:] == ["-q", "fetch", ">>", ".digest/fetch.log"]
-    code, _, err = run("cron", "--weekday", "someday")
-    assert code == 2 and "--weekday: 'someday' is not a day" in err
+    assert "--config" not in out  # `cd ROOT` finds its digest.toml
+    for bad in ("someday", "sunburn"):
+        code, _, err = run("cron", "--weekday", bad)
+        assert code == 2 and f"--weekday: '{bad}' is not a day" in err
+    code, out, _ = run("cron", "--weekday", "Friday")
+    assert code == 0 and " * * 5 " in out
+
+
+def test_cron_names_settings_found_through_digest_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cron's environment has no DIGEST_CONFIG: the line must carry the file it named."""
+    root = tmp_path / "letter"
+    run("init", str(root))
+    elsewhere = tmp_path / "conf" / "weekly.toml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text((root / "digest.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("DIGEST_CONFIG", str(elsewhere))
+    code, out, err = run("cron")
+    assert code == 0, err
+    jobs = [line for line in out.splitlines() if not line.startswith("#")]
+    assert all(f"--config {elsewhere.resolve()}" in job for job in jobs), jobs
 
 
 def test_cron_without_a_settings_file_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,6 +139,10 @@ def cron_command(state: Any, weekday: str, hour: int) -> None:
         logging.getLogger("digest.cli").warning(
             "no digest.toml found: the lines use the current folder, %s (`digest init` makes one)", settings.root
         )
+    # cron starts with a bare environment: settings found through DIGEST_CONFIG (or any file
+    # other than the digest.toml that `cd ROOT` finds) must be named on the line.
     config = Path(state.config) if state.config else None
+    if config is None and settings.source and Path(settings.source).resolve() != (settings.root / "digest.toml").resolve():
+        config = Path(settings.source)
     for line in cron_lines(settings.root, weekday=weekday, hour=hour, config=config):
         click.echo(line)
