@@ -48,6 +48,8 @@ class IssueRecord:
     headline: str
     source: str
     """sha256 of the issue file's bytes."""
+    stat: list[int] = field(default_factory=list)
+    """[size, mtime_ns] of the file when ``source`` was hashed: the same again, it is not re-read."""
     key: str = ""
     papers: int = 0
     """Papers in the rendered issue (unannotated ones left out)."""
@@ -210,15 +212,22 @@ def _build(
     # 1. Hash every source; parse only those the manifest does not know as they are.
     found: list[tuple[str, IssueRecord | Path]] = []
     on_disk: set[str] = set()  # every issue file there is, broken or not
+    stats: dict[str, list[int]] = {}
     for _day, path in issue_files(settings.path("issues")):
         on_disk.add(path.stem)
+        prior = cached.get(path.stem)
         try:
-            source = _sha(path.read_bytes())
+            st = path.stat()
+            stats[path.stem] = [st.st_size, st.st_mtime_ns]
+            unchanged = prior and prior.get("source") and prior.get("stat") == stats[path.stem]
+            source = prior["source"] if unchanged else _sha(path.read_bytes())  # type: ignore[index]
         except OSError as exc:
             result.errors.append(InputError(path, None, f"cannot read the issue ({exc.strerror})"))
             continue
-        prior = cached.get(path.stem)
-        found.append((source, IssueRecord(**prior) if prior and prior.get("source") == source else path))
+        if prior and prior.get("source") == source:
+            found.append((source, IssueRecord(**{**prior, "stat": stats[path.stem]})))
+        else:
+            found.append((source, path))
     to_parse = [item for _s, item in found if isinstance(item, Path)]
     parsed: dict[str, Issue] = {}
     for path, issue, error in archive_jobs.run(archive_jobs.parse_job, to_parse, {}, jobs):
@@ -232,6 +241,7 @@ def _build(
             records.append(item)
         elif item.stem in parsed:
             records.append(_summary(parsed[item.stem], source, settings))
+            records[-1].stat = stats[item.stem]
 
     # 2. Key each issue on its inputs; render those whose key or outputs changed.
     sources = PaperSources.load(settings.path("store"), settings.path("seeds"), {pid for r in records for pid in r.ids})
@@ -276,10 +286,10 @@ def _build(
     # the notes alone leaves it as it was.
     index_key = old.get("index")
     if changed or not index_key or not (out / INDEX_NAME).is_file():
-        context = index_context(settings, result.issues)
-        index_key = _sha(gkey, json.dumps([context["issues"], context["papers"]], sort_keys=True))
+        shown = [[getattr(r, k) for k in INDEX_FIELDS] + [[(c[0], c[2], c[3]) for c in r.covered]] for r in result.issues]
+        index_key = _sha(gkey, json.dumps(shown))
         if index_key != old.get("index") or not (out / INDEX_NAME).is_file():
-            _write_if_changed(out / INDEX_NAME, render_index(settings, context), result)
+            _write_if_changed(out / INDEX_NAME, render_index(settings, index_context(settings, result.issues)), result)
     issues = {r.stem: vars(r) for r in result.issues}
     for stem in on_disk - issues.keys():  # broken now: keep what it built, parse it again next time
         if stem in old_issues:
@@ -377,14 +387,16 @@ def _files_in(folder: Path, prefix: str = "") -> set[str]:
 
 
 def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
+    """Write ``text`` unless the file holds it already (its time then stays, for rsync and caches)."""
     from digest.files import write_atomic
 
+    data = text.encode("utf-8")
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
             return
     except OSError:
         pass
-    write_atomic(path, text)
+    write_atomic(path, data)
     result.written.append(path)
 
 
