@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from datetime import datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit

@@ -167,9 +167,9 @@ def wrap(text: str, indent: str = "", hang: str = "") -> str:
         words = piece.split()
         if not words:
             continue
-        line, size, room = [indent], len(indent), WIDTH
+        line, size = [indent], len(indent)  # line[0] is the indent; size counts it
         for word in words:
-            if len(line) > 1 and size + 1 + len(word) > room:
+            if len(line) > 1 and size + 1 + len(word) > WIDTH:
                 lines.append(line[0] + " ".join(line[1:]))
                 line, size = [indent + hang, word], len(indent) + len(hang) + len(word)
             else:
