@@ -286,9 +286,13 @@ def _build(
     # the notes alone leaves it as it was.
     index_key = old.get("index")
     if changed or not index_key or not (out / INDEX_NAME).is_file():
+        from digest.archive_index import INDEX_FIELDS
+
         shown = [[getattr(r, k) for k in INDEX_FIELDS] + [[(c[0], c[2], c[3]) for c in r.covered]] for r in result.issues]
         index_key = _sha(gkey, json.dumps(shown))
         if index_key != old.get("index") or not (out / INDEX_NAME).is_file():
+            from digest.archive_index import index_context, render_index
+
             _write_if_changed(out / INDEX_NAME, render_index(settings, index_context(settings, result.issues)), result)
     issues = {r.stem: vars(r) for r in result.issues}
     for stem in on_disk - issues.keys():  # broken now: keep what it built, parse it again next time
@@ -299,68 +303,6 @@ def _build(
         sync_all()  # every output is on disk before the manifest says it is there
     write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":"), sort_keys=True))
     return result
-
-
-class _Row(dict):  # type: ignore[type-arg]
-    """A template row: ``row.key`` and ``row["key"]`` both work, and Jinja finds attributes
-    without first failing on a dict (measurable over hundreds of issues)."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-INDEX_FIELDS = ("stem", "date", "title", "headline", "papers", "ids", "outputs")
-"""What an issue row of the index template holds (with ``href`` and ``links``)."""
-
-
-def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, Any]:
-    """The `index.html` template's variables: ``issues`` newest first, ``papers`` by id."""
-    from digest.render import FORMATS
-
-    issues = []
-    papers: dict[str, list[_Row]] = {}
-    for r in sorted(records, key=lambda r: (r.date, r.stem), reverse=True):
-        outputs = set(r.outputs)
-        links = [_Row(format=fmt, href=f"{r.stem}{spec.suffix}") for fmt, spec in FORMATS.items() if f"{r.stem}{spec.suffix}" in outputs]
-        issues.append(_Row({k: getattr(r, k) for k in INDEX_FIELDS}, href=f"{r.stem}.html", links=links))
-        for pid, _line, title, annotated in r.covered:
-            if annotated:
-                anchor = "arxiv-" + pid.replace("/", "-")
-                papers.setdefault(pid, []).append(_Row(stem=r.stem, date=r.date, title=title, href=f"{r.stem}.html#{anchor}"))
-    # Issues came newest first; a paper lists its issues oldest first (one issue per date).
-    covered = [_Row(id=pid, issues=papers[pid][::-1]) for pid in sorted(papers)]
-    return {"newsletter": settings, "issues": issues, "papers": covered, "feed": "feed.xml"}
-
-
-def render_index(settings: Settings, context: dict[str, Any]) -> str:
-    """The archive's front page (`index_context`): issues newest first, then every paper and
-    where it was covered."""
-    from digest.archive_jobs import render_template
-
-    return render_template("index.html", settings, {**context, "papers_html": _papers_html(context["papers"])})
-
-
-def _papers_html(covered: list[_Row]) -> Any:
-    """The "Papers covered" list as ready HTML: thousands of rows are 5x faster here than in a
-    template loop (`papers` is still given to templates that want their own markup)."""
-    from html import escape
-
-    from markupsafe import Markup
-
-    issue_part: dict[str, tuple[str, str]] = {}  # stem -> escaped (stem, date): once per issue, not per paper
-    rows = []
-    for paper in covered:
-        pid = escape(paper["id"])
-        anchor = f"#arxiv-{pid.replace('/', '-')}"
-        links = []
-        for c in paper["issues"]:
-            stem, day = issue_part.get(c["stem"]) or issue_part.setdefault(c["stem"], (escape(c["stem"]), escape(c["date"])))
-            links.append(f'<a href="{stem}.html{anchor}" title="{escape(c["title"])}">{day}</a>')
-        rows.append(f'<li id="paper-{pid.replace("/", "-")}"><code>{pid}</code>: {", ".join(links)}</li>')
-    return Markup("\n".join(rows))  # noqa: S704 - every value above is escaped
 
 
 def _feed(settings: Settings, out: Path, records: list[IssueRecord]) -> str:
