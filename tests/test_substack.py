@@ -9,6 +9,7 @@ from pathlib import Path
 
 import html5lib
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import REPO
 from digest.config import load_settings
@@ -101,3 +102,56 @@ def test_golden_sample_issue(newsletter: Path, request: pytest.FixtureRequest) -
         golden.write_text(rendered, encoding="utf-8")
     assert golden.exists(), "no golden file yet: run pytest --update-golden and review the diff"
     assert rendered == golden.read_text(encoding="utf-8"), f"{golden.name} changed: review, then pytest --update-golden"
+
+
+def _shape(node: object) -> object:
+    from digest.substack import _Node
+
+    if isinstance(node, _Node):
+        return (node.tag, sorted(node.attrs.items()), [_shape(c) for c in node.children])
+    return node
+
+
+def _parser_tree(fragment: str) -> object:
+    from digest.substack import _TreeBuilder
+
+    builder = _TreeBuilder()
+    builder.feed(fragment)
+    builder.close()
+    return _shape(builder.root)
+
+
+MARKDOWN = st.lists(
+    st.sampled_from(["word", " ", "\n", "\n\n", "- ", "1. ", "> ", "**", "*", "_", "`", "```\n", "~~", "# ", "## ",
+                     "[a](https://x.org/?a=1&b=2)", "![alt \"q\"](img.png)", "<b>raw</b>", "&amp;", "&", "<", ">",
+                     "\"", "'", "|a|b|\n|-|-|\n|1|2|\n", "[^1]", "\n\n[^1]: note\n", "https://y.org", "é", "    code\n"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKDOWN)
+def test_mistunes_html_is_read_as_html_parser_reads_it(markdown: str) -> None:
+    """The one-regex reader of mistune's HTML builds exactly html.parser's tree."""
+    from digest.notes import to_html
+    from digest.substack import _tree
+
+    from unittest import mock
+
+    from digest.substack import _TreeBuilder
+
+    fragment = str(to_html(markdown))
+    expected = _parser_tree(fragment)
+    with mock.patch.object(_TreeBuilder, "feed", side_effect=AssertionError("fell back to html.parser")):
+        assert _shape(_tree(fragment)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<a href=\"x&amp;y\">", "</a>", "<br />", "<img src=x>", "<!-- c -->",
+                                 "<em class=\"a\" hidden>", "</em>", "text", " ", "&lt;", "&", "<", ">", "\"", "=",
+                                 "<script>x</script>", "</ p>", "<P>", "<1>"]), max_size=20).map("".join))
+def test_any_fragment_is_read_as_html_parser_reads_it(fragment: str) -> None:
+    """Whatever is not mistune's plain HTML falls back to html.parser, so the tree is the same."""
+    from digest.substack import _tree
+
+    assert _shape(_tree(fragment)) == _parser_tree(fragment)
