@@ -300,7 +300,8 @@ def _build(
             issues[stem] = {**old_issues[stem], "source": "", "key": ""}
     manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "feed": feed_key, "issues": issues}
     if result.rendered:
-        sync_all()  # every output is on disk before the manifest says it is there
+        # every output (and feed entry) is on disk before the manifest says it is there
+        sync_all([*result.written, *(out / ENTRIES / f"{stem}.xml" for stem in result.rendered)])
     write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":"), sort_keys=True))
     return result
 

@@ -42,6 +42,23 @@ def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -
         raise
 
 
-def sync_all() -> None:
-    """Flush every file written so far to disk (one call after many non-durable writes)."""
-    os.sync()
+def sync_all(paths: list[Path] | None = None) -> None:
+    """Flush files written without ``durable`` to disk, before recording that they exist.
+
+    A few ``paths`` (and their folders) are fsynced one by one; many, or None, are
+    flushed with one `os.sync`, which is far cheaper than thousands of fsyncs but
+    also waits for whatever else the system has not written yet.
+    """
+    if paths is None or len(paths) > SYNC_ONE_BY_ONE:
+        os.sync()
+        return
+    for path in [*paths, *{p.parent for p in paths}]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+SYNC_ONE_BY_ONE = 64
+"""Up to this many files are fsynced one by one (an incremental build: one issue's files)."""

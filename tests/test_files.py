@@ -48,3 +48,17 @@ def test_large_payloads_are_written_whole(tmp_path: Path) -> None:
     payload = os.urandom(3_000_000)
     write_atomic(tmp_path / "big.bin", payload, durable=False)
     assert (tmp_path / "big.bin").read_bytes() == payload
+
+
+def test_sync_all_flushes_a_few_files_one_by_one_and_many_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(files.os, "fsync", lambda fd: calls.append("fsync"))
+    monkeypatch.setattr(files.os, "sync", lambda: calls.append("sync"))
+    few = [tmp_path / "a" / f"{n}.html" for n in range(3)]
+    for path in few:
+        write_atomic(path, "x", durable=False)
+    files.sync_all(few)
+    assert calls == ["fsync"] * 4  # three files and their folder
+    calls.clear()
+    files.sync_all(few * 30)
+    assert calls == ["sync"]
