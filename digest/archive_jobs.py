@@ -134,10 +134,12 @@ def _init_worker() -> None:
 
 def jobs_for(count: int, jobs: int | None) -> int:
     """How many processes to use for ``count`` issues (1 = in this process)."""
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    if wanted <= 1 or count < 8:
+        return 1
     import multiprocessing
 
-    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
-    if wanted <= 1 or count < 8 or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(wanted, 32, count // 4)
 
