@@ -18,6 +18,7 @@ import gc
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ MANIFEST = f"{STATE_DIR}/manifest.json"
 ENTRIES = f"{STATE_DIR}/entries"
 INDEX_NAME = "index.html"
 MANIFEST_VERSION = 2
+RACY_NS = 2_000_000_000
+"""A file changed this recently (2 s: coarse file-system clocks) is hashed, not trusted by its stat."""
 
 
 @dataclass
@@ -49,7 +52,9 @@ class IssueRecord:
     source: str
     """sha256 of the issue file's bytes."""
     stat: list[int] = field(default_factory=list)
-    """[size, mtime_ns] of the file when ``source`` was hashed: the same again, it is not re-read."""
+    """[size, mtime_ns, ctime_ns, inode] of the file when ``source`` was hashed: the same again,
+    it is not re-read. Empty for a file changed less than `RACY_NS` before the build, whose
+    next change could keep every one of these (it is hashed again next time, as git does)."""
     key: str = ""
     papers: int = 0
     """Papers in the rendered issue (unannotated ones left out)."""
@@ -213,13 +218,15 @@ def _build(
     found: list[tuple[str, IssueRecord | Path]] = []
     on_disk: set[str] = set()  # every issue file there is, broken or not
     stats: dict[str, list[int]] = {}
+    started = time.time_ns()
     for _day, path in issue_files(settings.path("issues")):
         on_disk.add(path.stem)
         prior = cached.get(path.stem)
         try:
             st = path.stat()
-            stats[path.stem] = [st.st_size, st.st_mtime_ns]
-            unchanged = prior and prior.get("source") and prior.get("stat") == stats[path.stem]
+            racy = started - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
+            stats[path.stem] = [] if racy else [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            unchanged = prior and prior.get("source") and stats[path.stem] and prior.get("stat") == stats[path.stem]
             source = prior["source"] if unchanged else _sha(path.read_bytes())  # type: ignore[index]
         except OSError as exc:
             result.errors.append(InputError(path, None, f"cannot read the issue ({exc.strerror})"))
@@ -279,7 +286,7 @@ def _build(
     old_issues: dict[str, Any] = old.get("issues", {})
     result.removed = _prune(out, old_issues, on_disk)
     feed_key = _sha(gkey, *(f"{r.stem}:{r.key}:{','.join(r.outputs)}" for r in result.issues))
-    changed = feed_key != old.get("feed")
+    changed = force or feed_key != old.get("feed")
     if changed or not (out / "feed.xml").is_file():
         _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
     # The index shows titles, headlines, counts and papers, not the notes: an edit to
@@ -290,7 +297,7 @@ def _build(
 
         shown = [[getattr(r, k) for k in INDEX_FIELDS] + [[(c[0], c[2], c[3]) for c in r.covered]] for r in result.issues]
         index_key = _sha(gkey, json.dumps(shown))
-        if index_key != old.get("index") or not (out / INDEX_NAME).is_file():
+        if force or index_key != old.get("index") or not (out / INDEX_NAME).is_file():
             from digest.archive_index import index_context, render_index
 
             _write_if_changed(out / INDEX_NAME, render_index(settings, index_context(settings, result.issues)), result)

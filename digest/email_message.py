@@ -235,7 +235,16 @@ def _quoted_printable(text: str) -> bytes:
 
     lines = text.replace("\r\n", "\n").replace("\r", "\n")
     lines += "" if lines.endswith("\n") else "\n"
-    return binascii.b2a_qp(lines.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    data = lines.encode("utf-8")
+    encoded = binascii.b2a_qp(data, istext=True)
+    if max(map(len, encoded.split(b"\n"))) > 76:
+        # b2a_qp lets a line that ends in a space or tab reach 77-78 characters once the
+        # space is written =20; the email package's encoder keeps to 76 (RFC 2045).
+        from email import quoprimime
+
+        encoded = quoprimime.body_encode(data.decode("latin-1"), maxlinelen=76).encode("ascii")
+        encoded += b"" if encoded.endswith(b"\n") else b"\n"
+    return encoded.replace(b"\n", b"\r\n")
 
 
 def render_eml(view: IssueView, settings: Settings) -> str:

@@ -52,7 +52,9 @@ def sync_all(paths: list[Path] | None = None) -> None:
     if paths is None or len(paths) > SYNC_ONE_BY_ONE:
         os.sync()
         return
-    for path in [*paths, *{p.parent for p in paths}]:
+    folders = {p.parent for p in paths}
+    folders |= {f.parent for f in folders}  # a folder made for them is an entry in its parent
+    for path in [*paths, *folders]:
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)

@@ -123,12 +123,13 @@ def digest_command() -> list[str]:
 
 def cron_lines(root: Path, *, weekday: str = "sun", hour: int = 7, config: Path | None = None) -> list[str]:
     """Ready-to-paste crontab lines: a daily fetch and the weekly draft, absolute paths throughout."""
-    names = {**DAYS, **{full: n for full, n in zip(DAY_NAMES, DAYS.values(), strict=True)}}
-    if weekday.strip().lower() not in names:
+    word = weekday.strip().lower()
+    days = [n for n, full in enumerate(DAY_NAMES) if len(word) >= 3 and full.startswith(word)]  # fri, tues, friday
+    if len(days) != 1:
         raise UsageError(f"--weekday: {weekday!r} is not a day; use one of {', '.join(DAYS)} (or the full name)")
     if not 0 <= hour <= 23:
         raise UsageError(f"--hour: {hour} is not an hour of the day (0-23)")
-    day = names[weekday.strip().lower()]
+    day = days[0]
     root = Path(root).resolve()
     cmd = shlex.join(digest_command() + (["--config", str(config.resolve())] if config else []))
     where = shlex.quote(str(root))

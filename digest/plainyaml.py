@@ -20,8 +20,9 @@ _KEY = re.compile(r"([A-Za-z_]\w*):(?: +(.*?))? *$")
 # A plain value: no indicator first, no ": ", " #", "#" or tab anywhere (YAML might read those otherwise).
 _PLAIN = re.compile(r"(?:[^\s\[\]{}&*!|>'\"%@`#,?:\-]|-(?=[^\s#]))(?:(?!: |:$| #)[^#\t])*")
 _FLOW_ITEM = re.compile(r"(?:[^\s\[\]{}&*!|>'\"%@`#,?:\-]|-(?=[^\s#]))[^\[\]{}#,:\t]*")
-# Characters YAML treats as line breaks or refuses: such a block is left to PyYAML.
-_UNUSUAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+# Characters YAML refuses (outside its printable set) or treats as line breaks: such a
+# block is left to PyYAML, which reports them.
+_UNUSUAL = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
 STR, INT, FLOAT, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "null"))
@@ -73,7 +74,7 @@ def _read(lines: list[str], typed: Callable[[str], Any]) -> dict[str, Any]:
     while i < len(lines):
         line = lines[i]
         i += 1
-        if not line.strip():
+        if not line.strip(" "):
             continue
         m = _KEY.fullmatch(line)
         if not m or m[1] in out or not isinstance(typed(m[1]), str):
@@ -101,6 +102,7 @@ def _literal(lines: list[str], i: int, keep_last_newline: bool) -> tuple[str, in
         raise _NotPlain
     pad = " " * indent
     body: list[str] = []
+    last = i  # the last line with text
     while i < len(lines):
         line = lines[i]
         if not line.strip():
@@ -109,6 +111,7 @@ def _literal(lines: list[str], i: int, keep_last_newline: bool) -> tuple[str, in
             body.append("")
         elif line.startswith(pad):
             body.append(line[indent:])
+            last = i
         elif line[0] in " \t":
             raise _NotPlain  # less indented but not a new key
         else:
@@ -117,18 +120,19 @@ def _literal(lines: list[str], i: int, keep_last_newline: bool) -> tuple[str, in
     while body and body[-1] == "":
         body.pop()
     text = "\n".join(body)
-    return (text + "\n" if keep_last_newline and text else text), i
+    # `|` keeps the line break after the text, if there is one (a comment's last line has none)
+    return (text + "\n" if keep_last_newline and text and last < len(lines) - 1 else text), i
 
 
 def _flow(raw: str, typed: Callable[[str], Any]) -> list[Any]:
     if not raw.endswith("]"):
         raise _NotPlain
-    inner = raw[1:-1].strip()
+    inner = raw[1:-1].strip(" ")
     if not inner:
         return []
     items = []
     for item in inner.split(","):
-        item = item.strip()
+        item = item.strip(" ")
         if item.startswith("'"):
             items.append(_single_quoted(item))
         elif _FLOW_ITEM.fullmatch(item):

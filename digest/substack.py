@@ -156,11 +156,12 @@ class _Cleaner:
         return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
+# Only ASCII whitespace separates names here: html.parser reads "a\xa0href" as one tag name.
 _TAG = re.compile(
-    r"<(?:(?P<name>[a-zA-Z][a-zA-Z0-9]*)(?P<attrs>(?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*\"[^\"<]*\")?)*)\s*(?P<slash>/?)"
-    r"|/(?P<end>[a-zA-Z][a-zA-Z0-9]*)\s*)>"
+    r"<(?:(?P<name>[a-zA-Z][a-zA-Z0-9]*)(?P<attrs>(?:[ \t\n\r\f]+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:[ \t\n\r\f]*=[ \t\n\r\f]*\"[^\"<]*\")?)*)"
+    r"[ \t\n\r\f]*(?P<slash>/?)|/(?P<end>[a-zA-Z][a-zA-Z0-9]*)[ \t\n\r\f]*)>"
 )
-_ATTR = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*\"([^\"]*)\")?")
+_ATTR = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:[ \t\n\r\f]*=[ \t\n\r\f]*\"([^\"]*)\")?")
 _RAW_TEXT = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"}
 
 

@@ -23,16 +23,19 @@ _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _ODD_SPACES = ("  ", "\n", "\t", "\r", "\f", "\v")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n|\n(?=  +\S)")
 
-# A brace group, nested up to four deep (deeper ones are converted a level at a time).
+# A brace group, nested up to eight deep.
 _GROUP = r"\{[^{}]*\}"
-for _ in range(3):
+for _ in range(7):
     _GROUP = r"\{(?:[^{}]|" + _GROUP + r")*\}"
+# What an accent takes: a group, a dotless i or j (\i, \j), or one letter.
+_ACCENTED = r"(?:\s*(?:" + _GROUP + r"|\\[ij](?![A-Za-z])\s*|[A-Za-z]))"  # TeX eats the space after \i
 _SPAN = re.compile(
     r"\$\$(?:\\.|[^$\\])*\$\$"  # display math
     r"|\$(?:\\.|[^$\\])*\$"  # inline math (a lone "$35" has no closing "$" and stays as written)
     r"|\\\(.*?\\\)|\\\[.*?\\\]"
+    r"|\\[Hvcudbrkt](?![A-Za-z])" + _ACCENTED + r"\s*"  # letter-named accents: \H o, \v{s}, \c c
     r"|\\[A-Za-z]+\*?(?:\s*(?:" + _GROUP + r"|\[[^\]]*\]))*\s*"  # \command[opt]{arg}, and the space TeX eats
-    r"|\\(?:[^A-Za-z\s](?:\s*" + _GROUP + r"|[A-Za-z])?|\s)"  # \'e, \'{e}, \%, "\ "
+    r"|\\(?:[^A-Za-z\s]" + _ACCENTED + r"?|\s)"  # \'e, \'{e}, \'\i, \%, "\ "
     r"|" + _GROUP + r"|~|-{2,3}|``|''|[!?]`",
     re.S,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 import html5lib
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import example, given, settings as hsettings, strategies as st
 
 from conftest import REPO
 from digest.cli import cli
@@ -100,6 +100,9 @@ def test_structure_charsets_and_line_lengths(mail: Path) -> None:
 
 @hsettings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab =.\t\n\r-_é·€😀<>&")), max_size=400))
+@example("x" * 74 + " \nnext")  # b2a_qp would make this line 77 characters long
+@example("y" * 75 + "\t\n" + "z" * 80 + " ")
+@example("a" * 68 + "é \n")  # the same, through the non-ASCII path
 def test_bodies_decode_to_exactly_the_text_written(text: str) -> None:
     """Any text survives the quoted-printable encoding: trailing spaces and tabs, '=',
     long lines, lines that start with '.' or 'From ', non-ASCII, CR and CRLF line ends."""

@@ -58,7 +58,7 @@ def test_sync_all_flushes_a_few_files_one_by_one_and_many_at_once(tmp_path: Path
     for path in few:
         write_atomic(path, "x", durable=False)
     files.sync_all(few)
-    assert calls == ["fsync"] * 4  # three files and their folder
+    assert calls == ["fsync"] * 5  # three files, their folder and its parent
     calls.clear()
     files.sync_all(few * 30)
     assert calls == ["sync"]

@@ -80,8 +80,9 @@ def test_cron_prints_absolute_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for bad in ("someday", "sunburn"):
         code, _, err = run("cron", "--weekday", bad)
         assert code == 2 and f"--weekday: '{bad}' is not a day" in err
-    code, out, _ = run("cron", "--weekday", "Friday")
-    assert code == 0 and " * * 5 " in out
+    for good, number in (("Friday", 5), ("tues", 2), ("thurs", 4), ("SUN", 0)):
+        code, out, _ = run("cron", "--weekday", good)
+        assert code == 0 and f" * * {number} " in out, good
 
 
 def test_cron_names_settings_found_through_digest_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

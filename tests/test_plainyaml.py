@@ -91,6 +91,11 @@ def test_reads_typical_comments_without_pyyaml(drawn: tuple[Paper, float | None]
         "title: C# and F#\n",
         "title: ends with colon:\n",
         "- a list\n",
+        "comment: |\n  Accepted at\n  ICML ",  # a block on the comment's last line: no final line break
+        "title: a\ufffe\n",  # outside YAML's printable set: PyYAML refuses it
+        "title: a\n \t\nscore: 1\n",  # a blank line holding a tab
+        "b: [\xa01]\n",  # a no-break space is text, not YAML whitespace
+        "title: a\x85b\n",
         "",
     ],
 )

@@ -149,7 +149,8 @@ def test_mistunes_html_is_read_as_html_parser_reads_it(markdown: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["<p>", "</p>", "<a href=\"x&amp;y\">", "</a>", "<br />", "<img src=x>", "<!-- c -->",
                                  "<em class=\"a\" hidden>", "</em>", "text", " ", "&lt;", "&", "<", ">", "\"", "=",
-                                 "<script>x</script>", "</ p>", "<P>", "<1>"]), max_size=20).map("".join))
+                                 "<script>x</script>", "</ p>", "<P>", "<1>", "<a\xa0href=\"x\">", "\x0b",
+                                 "<em\u2028class=\"b\">"]), max_size=20).map("".join))
 def test_any_fragment_is_read_as_html_parser_reads_it(fragment: str) -> None:
     """Whatever is not mistune's plain HTML falls back to html.parser, so the tree is the same."""
     from digest.substack import _tree

@@ -24,6 +24,10 @@ from digest.tex import _squeeze, paragraphs, tex_to_text
         # A dollar amount is not math: with no closing "$" it stays as written.
         (r"awarded $35,000 in total for the bugs \emph{reported}.", "awarded $35,000 in total for the bugs reported."),
         ("no TeX here --  just\n  words", "no TeX here -- just words"),
+        # Accents without braces, as arXiv author lists write them.
+        (r"Mart\'\i nez and na\"\i ve", "Martínez and naïve"),
+        (r"Erd\H os, \v Sim\v cik, Fran\c cois, \' e", "Erdős, Šimčik, François, é"),
+        (r"\textbf{a\textbf{b\textbf{c\textbf{d\textbf{e}}}}} f", "abcde f"),
     ],
 )
 def test_tex_reads_as_unicode(tex: str, text: str) -> None:
