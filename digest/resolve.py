@@ -195,13 +195,6 @@ def cached_ids(records: Iterable[SeedRecord], store: Store) -> dict[str, str]:
     return out
 
 
-def apply_cache(records: Iterable[SeedRecord], store: Store) -> list[SeedRecord]:
-    """``records`` with ids filled from earlier resolutions: cheap enough for rendering."""
-    records = list(records)
-    found = cached_ids([r for r in records if r.arxiv_id is None], store)
-    return dedup(replace(r, arxiv_id=found[cache_key(r)]) if cache_key(r) in found else r for r in records)
-
-
 # --- the store ---------------------------------------------------------------------------
 
 
