@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -43,9 +42,10 @@ class _Node:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
 
 
-class _TreeBuilder(HTMLParser):
+class _TreeBuilder:
+    """The tree, from start tags, end tags and text, whichever reader found them."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.root = _Node("#root")
         self.stack = [self.root]
 
@@ -193,10 +193,22 @@ def _tree(fragment: str) -> _Node:
                 text = fragment[pos:]
                 builder.handle_data(html.unescape(text) if "&" in text else text)
             return builder.root
-    builder = _TreeBuilder()
-    builder.feed(fragment)
-    builder.close()
-    return builder.root
+    return parser_tree(fragment)
+
+
+def parser_tree(fragment: str) -> _Node:
+    """``fragment`` as `html.parser` reads it (imported only when needed)."""
+    from html.parser import HTMLParser
+
+    class Reader(_TreeBuilder, HTMLParser):
+        def __init__(self) -> None:
+            HTMLParser.__init__(self, convert_charrefs=True)
+            _TreeBuilder.__init__(self)
+
+    reader = Reader()
+    reader.feed(fragment)
+    reader.close()
+    return reader.root
 
 
 def clean_html(fragment: str, base: str = "") -> str:

@@ -113,12 +113,9 @@ def _shape(node: object) -> object:
 
 
 def _parser_tree(fragment: str) -> object:
-    from digest.substack import _TreeBuilder
+    from digest.substack import parser_tree
 
-    builder = _TreeBuilder()
-    builder.feed(fragment)
-    builder.close()
-    return _shape(builder.root)
+    return _shape(parser_tree(fragment))
 
 
 MARKDOWN = st.lists(
@@ -138,11 +135,11 @@ def test_mistunes_html_is_read_as_html_parser_reads_it(markdown: str) -> None:
 
     from unittest import mock
 
-    from digest.substack import _TreeBuilder
+    from digest import substack
 
     fragment = str(to_html(markdown))
     expected = _parser_tree(fragment)
-    with mock.patch.object(_TreeBuilder, "feed", side_effect=AssertionError("fell back to html.parser")):
+    with mock.patch.object(substack, "parser_tree", side_effect=AssertionError("fell back to html.parser")):
         assert _shape(_tree(fragment)) == expected
 
 
