@@ -36,7 +36,7 @@ STATE_DIR = ".digest"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 ENTRIES = f"{STATE_DIR}/entries"
 INDEX_NAME = "index.html"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 RACY_NS = 2_000_000_000
 """A file changed this recently (2 s: coarse file-system clocks) is hashed, not trusted by its stat."""
 
@@ -60,6 +60,9 @@ class IssueRecord:
     """Papers in the rendered issue (unannotated ones left out)."""
     ids: list[str] = field(default_factory=list)
     """Base ids of every paper section, rendered or not."""
+    fill_ids: list[str] = field(default_factory=list)
+    """Those whose metadata the issue file lacks: only these are looked up in the store and
+    the seeds, and only their data there is part of the key (a `digest new` draft has none)."""
     covered: list[list[Any]] = field(default_factory=list)
     """``[id, line, title, annotated]`` per paper section, as `digest.history.coverage` sees it."""
     outputs: list[str] = field(default_factory=list)
@@ -144,6 +147,7 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 
 def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
     from digest.history import coverage
+    from digest.metadata import to_fill
     from digest.render import issue_title
 
     covered = [
@@ -158,6 +162,7 @@ def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
         headline=issue.headline,
         source=source,
         ids=[s.paper_id.base for s in issue.papers if s.paper_id],
+        fill_ids=to_fill(issue),
         covered=covered,
     )
 
@@ -251,13 +256,13 @@ def _build(
             records[-1].stat = stats[item.stem]
 
     # 2. Key each issue on its inputs; render those whose key or outputs changed.
-    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), {pid for r in records for pid in r.ids})
+    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), {pid for r in records for pid in r.fill_ids})
     todo: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
     by_stem = {r.stem: r for r in records}
     existing = _files_in(out) | _files_in(out / ENTRIES, f"{ENTRIES}/")  # two listings, not a stat per file
     for i, record in enumerate(records):
         nav = _nav(records, i)
-        record.key = _sha(gkey, record.source, fingerprint(sources, record.ids), json.dumps(nav, sort_keys=True))
+        record.key = _sha(gkey, record.source, fingerprint(sources, record.fill_ids), json.dumps(nav, sort_keys=True))
         prior = cached.get(record.stem)
         present = record.outputs and existing.issuperset([*record.outputs, f"{ENTRIES}/{record.stem}.xml"])
         if prior and prior.get("key") == record.key and present:

@@ -99,7 +99,7 @@ class PaperSources:
         """``papers`` (from an issue file) with their empty fields filled from the store, then the seeds."""
         out = {}
         for pid, paper in papers.items():
-            if not _complete(paper):
+            if not is_complete(paper):
                 paper = fill(paper, self.store.get(pid))
                 if not paper.abstract:
                     paper = fill(paper, self.seeds.get(pid))
@@ -112,8 +112,14 @@ def from_issue(issue: Issue) -> dict[str, Paper]:
     return {s.paper_id.base: from_section(s) for s in issue.papers if s.paper_id}
 
 
-def _complete(p: Paper) -> bool:
+def is_complete(p: Paper) -> bool:
+    """Whether the issue file says all a render needs (the store and seeds are then not asked)."""
     return bool(p.title and p.authors and p.abstract and p.categories)
+
+
+def to_fill(issue: Issue) -> list[str]:
+    """Base ids of the issue's papers whose metadata the store and the seeds must complete."""
+    return [pid for pid, paper in from_issue(issue).items() if not is_complete(paper)]
 
 
 def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
@@ -144,5 +150,5 @@ def _store_papers(path: Path | None, wanted: set[str]) -> dict[str, Paper]:
 def issue_papers(issue: Issue, store_path: Path | None, seeds_dir: Path | None) -> dict[str, Paper]:
     """Every paper of ``issue`` keyed by base id, as complete as the sources allow."""
     in_file = from_issue(issue)
-    need = {pid for pid, paper in in_file.items() if not _complete(paper)}
+    need = {pid for pid, paper in in_file.items() if not is_complete(paper)}
     return PaperSources.load(store_path, seeds_dir, need).complete(in_file)

@@ -185,6 +185,31 @@ def test_templates_settings_and_paper_data_are_part_of_the_key(
     assert build().rendered == ["2022-10-30"]  # a missing output is rendered again
 
 
+def test_drafted_issues_need_neither_store_nor_seeds(
+    newsletter: Path, renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issues whose digest:paper comments say everything (as `digest new` drafts them) build
+    without reading the seed folder, and new seed data for their papers renders nothing."""
+    from digest import seedfiles
+
+    (newsletter / "issues" / f"{SAMPLE}.md").unlink()  # the sample's papers have no metadata comments
+    paths = add_issues(newsletter, 2)
+    reads: list[Path] = []
+    original = seedfiles.read_seed_folder
+    monkeypatch.setattr(seedfiles, "read_seed_folder", lambda folder, **kw: reads.append(folder) or original(folder, **kw))
+    build()
+    pid = make_issue(date(2022, 10, 30)).split("abs/")[1].split(")")[0]
+    (newsletter / "seeds" / "extra.jsonl").write_text(
+        json.dumps({"arxiv_id": pid, "abstract": "A different abstract from the seeds."}) + "\n", encoding="utf-8"
+    )
+    renders.clear()
+    assert build().rendered == [] and renders == [] and reads == []
+    assert "A different abstract" not in (newsletter / "build" / "2022-10-30.html").read_text(encoding="utf-8")
+    # a paper without its metadata in the file is filled from the seeds, and its data is in the key
+    paths[0].write_text(paths[0].read_text(encoding="utf-8").replace("abstract: Abstract 0", "comment: x"), encoding="utf-8")
+    assert build().rendered == ["2022-10-30"] and reads
+
+
 def test_broken_issue_is_reported_and_the_rest_still_builds(newsletter: Path) -> None:
     add_issues(newsletter, 2)
     broken = newsletter / "issues" / "2022-11-13.md"
