@@ -127,7 +127,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     """Every finding for the issue at ``path``, in line order."""
     from digest.email_message import CLIP_BUDGET, email_html
     from digest.issue import read_issue_text
-    from digest.metadata import PaperSources, from_issue
+    from digest.metadata import PaperSources, from_issue, is_complete
     from digest.render import build_view
 
     path = Path(path)
@@ -135,7 +135,11 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     issue, findings = _parse(text, path)
     in_file = from_issue(issue)
-    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), set(in_file))
+    # Only papers the file does not describe fully are looked up (a large seed folder is slow to read).
+    wanted = {pid for pid, p in in_file.items() if not is_complete(p)} | {
+        s.paper_id.base for s in issue.papers if s.paper_id and not s.meta
+    }
+    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), wanted)
     papers = sources.complete(in_file)  # the store and seeds are read once for both uses
     mode = issue.unannotated or settings.unannotated
 
