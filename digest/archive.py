@@ -138,11 +138,21 @@ def fingerprint(sources: PaperSources, ids: list[str]) -> str:
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:
+    """The last build's manifest. One written by another version of digest keeps only each
+    issue's outputs: nothing is reused from it, but the files of issues deleted since can
+    still be removed."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else {}
+    if not isinstance(data, dict) or not isinstance(data.get("issues"), dict):
+        return {}
+    if data.get("version") == MANIFEST_VERSION:
+        return data
+    return {"issues": {
+        stem: {"outputs": [o for o in rec.get("outputs", []) if isinstance(o, str)], "source": "", "key": ""}
+        for stem, rec in data["issues"].items() if isinstance(rec, dict)
+    }}  # fmt: skip
 
 
 def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
@@ -361,7 +371,7 @@ def _prune(out: Path, before: dict[str, Any], present: set[str]) -> list[Path]:
     for stem, record in before.items():
         if stem in present:
             continue
-        for name in [*record.get("outputs", []), f"{ENTRIES}/{stem}.xml"]:
+        for name in [*record.get("outputs", []), f"{ENTRIES}/{stem}.xml", f"{ENTRIES}/{stem}.html"]:  # .html: manifest v1
             path = out / name
             if path.is_file() and path.resolve().parent.is_relative_to(out):
                 path.unlink()

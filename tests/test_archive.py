@@ -141,17 +141,28 @@ def test_second_build_renders_only_what_changed(newsletter: Path, renders: list[
     assert len(build(force=True).rendered) == 5 and len(renders) == 5
 
 
-def test_an_edit_that_keeps_size_and_time_is_still_seen(newsletter: Path, renders: list[str]) -> None:
+def test_an_edit_that_keeps_size_and_time_is_still_seen(
+    newsletter: Path, renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Unchanged files are not re-read (size and times match the manifest), but an edit that
     keeps the size and puts the old modification time back is caught: by its change time,
     or, for a file changed just before the build, because its times are not trusted yet."""
     import os
     import time
 
+    from digest import archive
+
     old, fresh = add_issues(newsletter, 2)
     hour_ago = time.time() - 3600
     os.utime(old, (hour_ago, hour_ago))
     build()
+    manifest = newsletter / "build" / ".digest" / "manifest.json"
+    stats = {stem: r["stat"] for stem, r in json.loads(manifest.read_text(encoding="utf-8"))["issues"].items()}
+    assert stats["2022-10-30"] == stats["2022-11-06"] == []  # just written: not trusted yet
+    monkeypatch.setattr(archive, "RACY_NS", 0)  # trust every stat from now on: the change time must catch it
+    build()
+    stats = {stem: r["stat"] for stem, r in json.loads(manifest.read_text(encoding="utf-8"))["issues"].items()}
+    assert stats["2022-10-30"] and stats["2022-11-06"]
     for path in (old, fresh):
         before = path.stat()
         text = path.read_text(encoding="utf-8")
@@ -235,6 +246,34 @@ def test_deleted_issue_loses_its_outputs(newsletter: Path) -> None:
     assert not (newsletter / "build" / "2022-11-06.html").exists()
     assert newsletter / "build" / "2022-11-06.md" in result.removed
     assert "2022-11-06" not in (newsletter / "build" / "index.html").read_text()
+
+
+def test_a_build_after_an_upgrade_still_removes_deleted_issues_files(newsletter: Path) -> None:
+    """A manifest from another digest version is not reused, but its list of outputs is."""
+    paths = add_issues(newsletter, 2)
+    build()
+    manifest = newsletter / "build" / ".digest" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["version"] = 1  # as an older digest wrote it
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    paths[1].unlink()
+    result = build()
+    assert len(result.rendered) == 2  # nothing reused from the old manifest
+    assert not (newsletter / "build" / "2022-11-06.html").exists()
+    assert not (newsletter / "build" / ".digest" / "entries" / "2022-11-06.xml").exists()
+
+
+def test_force_rewrites_the_index_and_the_feed(newsletter: Path) -> None:
+    add_issues(newsletter, 1)
+    build()
+    site = newsletter / "build"
+    good = {name: (site / name).read_text(encoding="utf-8") for name in ("index.html", "feed.xml")}
+    for name in good:
+        (site / name).write_text("damaged\n", encoding="utf-8")
+    build()
+    assert (site / "index.html").read_text(encoding="utf-8") == "damaged\n"  # its inputs did not change
+    build(force=True)
+    assert {name: (site / name).read_text(encoding="utf-8") for name in good} == good
 
 
 def test_email_needs_a_sender_and_is_skipped_with_a_warning(newsletter: Path, caplog: pytest.LogCaptureFixture) -> None:
