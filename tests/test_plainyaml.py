@@ -96,6 +96,8 @@ def test_reads_typical_comments_without_pyyaml(drawn: tuple[Paper, float | None]
         "title: a\n \t\nscore: 1\n",  # a blank line holding a tab
         "b: [\xa01]\n",  # a no-break space is text, not YAML whitespace
         "title: a\x85b\n",
+        "title: a\x07b\n",  # an ASCII control character: PyYAML refuses it
+        "title: a\rb\n",
         "",
     ],
 )
