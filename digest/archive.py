@@ -281,7 +281,8 @@ def _build(
             todo.append((record.stem, nav, formats))
     state = {"settings": settings, "out": out, "sources": sources, "parsed": parsed}
     failed: set[str] = set()
-    for (stem, _nav_, _f), done, error in archive_jobs.run(archive_jobs.render_job, todo, state, jobs, progress):
+    warm = lambda: archive_jobs.warm_render(settings)  # noqa: E731
+    for (stem, _nav_, _f), done, error in archive_jobs.run(archive_jobs.render_job, todo, state, jobs, progress, warm):
         if error is not None:
             result.errors.append(error)
             failed.add(stem)

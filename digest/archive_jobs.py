@@ -144,12 +144,29 @@ def jobs_for(count: int, jobs: int | None) -> int:
     return min(wanted, 32, count // 4)
 
 
+def warm_render(settings: Settings) -> None:
+    """Import and compile what every render needs (templates, Markdown and TeX readers) once,
+    before the workers fork, so each inherits it instead of doing it again."""
+    try:
+        import css_inline  # noqa: F401
+
+        from digest import email_message, feed, notes, plaintext, render, substack, tex  # noqa: F401
+
+        env = render.environment(settings.path("templates"))
+        for name in ("issue.md", "issue.html", "email.html", "entry.html"):
+            env.get_template(name)
+        notes._ast_markdown(), notes._html_renderer(), tex._converter()
+    except Exception:  # noqa: BLE001 - a broken template is reported by the render itself, with its line
+        pass
+
+
 def run(
     fn: Callable[[Any], Any], items: list[Any], state: dict[str, Any], jobs: int | None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, warm: Callable[[], None] | None = None,
 ) -> Iterator[tuple[Any, Any, Any]]:  # fmt: skip
     """Yield ``(item, result, error)`` in order; ``error`` is an `InputError` or None.
 
+    ``warm`` runs before worker processes fork (not when there is only this one).
     A fatal `DigestError` (a template that cannot render) is raised at once.
     """
     _STATE.clear()
@@ -165,6 +182,8 @@ def run(
         # What the workers inherit (settings, store data, parsed issues) never needs collecting
         # there: frozen, the collector neither walks it nor copies its pages by touching them.
         # (`digest.archive.build_archive` unfreezes when the build is done.)
+        if warm is not None:
+            warm()
         gc.freeze()
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker)
         results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
