@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from digest.config import load_settings
-from digest.draft import appended, heading, paper_section, run_new, short_name, suggested_headline
+from digest.draft import appended, heading, paper_section, short_name, suggested_headline
+from digest.new import run_new
 from digest.errors import InputError
 from digest.issue import parse_issue
 from digest.metadata import from_section

@@ -56,7 +56,7 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     what was missed.
     """
     from digest import runlog
-    from digest.draft import run_new
+    from digest.new import run_new
     from digest.errors import DigestError, UnavailableError
 
     settings = state.settings()
