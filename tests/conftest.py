@@ -40,3 +40,19 @@ def newsletter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "seeds", root / "seeds")
     monkeypatch.chdir(root)
     return root
+
+
+def modules_loaded(argv: list[str], modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after `digest ARGV` (which must succeed)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom digest.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        f"print('imported:' + ','.join(sorted(m for m in {modules!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return [m for m in done.stdout.strip().splitlines()[-1].removeprefix("imported:").split(",") if m]
+
