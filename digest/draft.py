@@ -174,14 +174,9 @@ def existing_papers(path: Path, existing: bytes) -> set[str]:
     the file's own), and so does a file whose end swallows the probe (an open
     code block), since appended candidates would not be sections there.
     """
-    from digest.issue import parse_issue
+    from digest.issue import decode_issue, parse_issue
 
-    data = appended(existing, PROBE + "\n")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, data[: exc.start].count(b"\n") + 1, "not UTF-8 text; save the file as UTF-8") from None
-    issue = parse_issue(text, path)
+    issue = parse_issue(decode_issue(path, appended(existing, PROBE + "\n")), path)
     if not issue.sections or issue.sections[-1].heading != PROBE[3:]:
         raise InputError(path, None, "cannot append candidates: the file ends inside a code block,"
                          " so new sections would not be read; close it and run again")  # fmt: skip

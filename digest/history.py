@@ -119,7 +119,7 @@ def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]
     """
     from digest.errors import UsageError
     from digest.ids import parse_id
-    from digest.issue import parse_issue
+    from digest.issue import decode_issue, parse_issue
 
     ident = parse_id(paper)
     if ident is None:
@@ -130,11 +130,11 @@ def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]
         try:
             raw = path.read_bytes()
             if needle in raw.lower():
-                issues.append(parse_issue(raw.decode("utf-8-sig"), path))
+                issues.append(parse_issue(decode_issue(path, raw), path))
         except InputError as exc:
             log.warning("%s (skipped)", exc)
-        except (OSError, UnicodeDecodeError) as exc:
-            log.warning("%s: cannot read the issue (%s); skipped", path, getattr(exc, "strerror", None) or exc)
+        except OSError as exc:
+            log.warning("%s: cannot read the issue (%s); skipped", path, exc.strerror or exc)
     return coverage(issues, unannotated).get(ident.base, [])
 
 

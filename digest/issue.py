@@ -135,6 +135,11 @@ def read_issue_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, None, f"cannot read the issue ({exc.strerror})") from None
+    return decode_issue(path, raw)
+
+
+def decode_issue(path: Path, raw: bytes) -> str:
+    """An issue file's bytes as text (a BOM dropped); an `InputError` naming the line of a bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
