@@ -65,16 +65,9 @@ def render_one(
 
 def render_template(name: str, settings: Settings, context: dict[str, Any]) -> str:
     """A packaged (or overridden) archive template: ``index.html``, ``entry.html``."""
-    import jinja2
+    from digest.render import render_named
 
-    from digest.render import environment
-
-    try:
-        return environment(settings.path("templates")).get_template(name).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise DigestError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
-    except jinja2.UndefinedError as exc:
-        raise DigestError(f"{name}: {exc.message}; see docs/archive.md for the variables") from None
+    return render_named(name, settings, context)
 
 
 def parse_job(path: Path) -> Issue:
@@ -94,12 +87,8 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
     out: Path = _STATE["out"]
     path = settings.path("issues") / f"{stem}.md"
     issue = _STATE["parsed"].get(stem) or load_issue(path)
-    try:
-        texts, entry, count, skipped = render_one(issue, settings, _STATE["sources"].papers(issue), nav, formats)
-    except InputError as exc:
-        if Path(exc.path).resolve() != path.resolve():
-            raise DigestError(str(exc)) from None  # a template error: every issue would fail the same way
-        raise
+    # A template error is a `DigestError` (every issue would fail the same way): fatal, not per issue.
+    texts, entry, count, skipped = render_one(issue, settings, _STATE["sources"].papers(issue), nav, formats)
     outputs = []
     for fmt, text in texts.items():
         name = f"{stem}{FORMATS[fmt].suffix}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import Settings
-from digest.errors import DigestError, InputError
+from digest.errors import DigestError
 from digest.issue import Issue, Section
 from digest.paper import Paper
 
@@ -259,18 +259,39 @@ def render_template(
     view: IssueView, settings: Settings, template: str, fmt: str, extra: dict[str, Any] | None = None
 ) -> str:
     """``template`` (override folder first, then the packaged one) rendered for ``view``."""
+    context = {"issue": view, "newsletter": settings, "format": fmt, **(extra or {})}
+    return render_named(template, settings, context)
+
+
+def render_named(name: str, settings: Settings, context: dict[str, Any]) -> str:
+    """The template ``name`` rendered with ``context``; whatever goes wrong in a template
+    (syntax, a missing include, an unknown variable, ``{{ 1 + "a" }}``) is one line naming it."""
     import jinja2
 
-    env = environment(settings.path("templates"))
-    context = {"issue": view, "newsletter": settings, "format": fmt, **(extra or {})}
     try:
-        return env.get_template(template).render(context)
+        return environment(settings.path("templates")).get_template(name).render(context)
+    except DigestError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
-        raise InputError(exc.filename or exc.name or template, exc.lineno, f"template error: {exc.message}") from None
+        raise DigestError(f"{exc.filename or exc.name or name}:{exc.lineno}: template error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise DigestError(f"template {exc.name} not found in {settings.path('templates')} or {PACKAGE_TEMPLATES}") from None
     except jinja2.UndefinedError as exc:
-        raise DigestError(f"{template}: {exc.message}; see README.md, 'Templates' for the variables") from None
+        raise DigestError(f"{_template_place(exc, name)}: {exc.message}; see README.md, 'Templates' for the variables") from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise DigestError(f"{_template_place(exc, name)}: template error: {exc}") from None
+
+
+def _template_place(exc: BaseException, name: str) -> str:
+    """``file:line`` of the template frame an error was raised in (Jinja maps its frames to
+    template lines), or ``name`` when there is none."""
+    tb, place = exc.__traceback__, name
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".md", ".xml", ".txt", ".css")):
+            place = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return place
 
 
 def issue_view(issue: Issue, settings: Settings) -> IssueView:

@@ -116,3 +116,22 @@ def test_an_unwritable_output_path_is_one_line(newsletter: Path) -> None:
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "afile/sub" in err and "check the path and its permissions" in err
+
+
+@pytest.mark.parametrize(
+    "name,text,command,expected",
+    [
+        ("issue.md", "line one\n{{ issue.title + 1 }}\n", ["render", "issues/2022-10-23.md", "--format", "md"],
+         "templates/issue.md:2: template error: can only concatenate str"),
+        ("issue.md", "{% if %}\n", ["render", "issues/2022-10-23.md", "--format", "md"],
+         "templates/issue.md:1: template error: Expected an expression"),
+        ("index.html", '{% include "missing.html" %}\n', ["build"], "template missing.html not found in"),
+        ("entry.html", "{{ nothing_here }}\n", ["build"], "'nothing_here' is undefined"),
+    ],
+)
+def test_a_broken_template_is_one_line(newsletter: Path, name: str, text: str, command: list[str], expected: str) -> None:
+    (newsletter / "templates").mkdir()
+    (newsletter / "templates" / name).write_text(text, encoding="utf-8")
+    code, _, err = run(*command)
+    assert code == 1 and expected in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
