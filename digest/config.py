@@ -8,6 +8,7 @@ are all reported at once, each as ``digest.toml: key: problem``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -185,8 +186,23 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
             raise ValueError(f"expected a list of strings, got {value!r}")
     if spec.choices and value not in spec.choices:
         raise ValueError(f"expected one of {', '.join(spec.choices)}, got {value!r}")
+    if t is float and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
     if t in (int, float) and value < 0:
         raise ValueError(f"must not be negative, got {value!r}")
+    if spec.key == "arxiv.timeout" and value == 0:
+        raise ValueError("must be more than 0 seconds")
+    if spec.key == "smtp.port" and not 0 < value <= 65535:
+        raise ValueError(f"expected a port from 1 to 65535, got {value!r}")
+    if spec.key == "window_days" and value > 3660:
+        raise ValueError(f"expected at most 3660 days, got {value!r}")
+    if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url") and value:
+        from urllib.parse import urlsplit
+
+        try:
+            urlsplit(value).hostname
+        except ValueError as exc:
+            raise ValueError(f"not a usable address ({exc}), got {value!r}") from None
     if spec.key == "timezone" and value != "UTC":
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -239,6 +255,8 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             text = config.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise ConfigError([f"{config}: cannot read settings ({exc.strerror})"]) from None
+        except UnicodeDecodeError:
+            raise ConfigError([f"{config}: not UTF-8 text; save the settings file as UTF-8"]) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

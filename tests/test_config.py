@@ -88,6 +88,34 @@ def test_bad_environment_values_name_the_variable(monkeypatch: pytest.MonkeyPatc
     ]
 
 
+@pytest.mark.parametrize(
+    "var,value,problem",
+    [
+        ("DIGEST_ARXIV_TIMEOUT", "nan", "expected a finite number"),
+        ("DIGEST_ARXIV_DELAY", "inf", "expected a finite number"),
+        ("DIGEST_ARXIV_TIMEOUT", "0", "must be more than 0 seconds"),
+        ("DIGEST_SMTP_PORT", "70000", "expected a port from 1 to 65535"),
+        ("DIGEST_URL", "http://[::1", "not a usable address"),
+        ("DIGEST_WINDOW_DAYS", "99999999", "expected at most 3660 days"),
+    ],
+)
+def test_values_that_would_fail_later_are_refused_up_front(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, var: str, value: str, problem: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert len(info.value.problems) == 1 and info.value.problems[0].startswith(f"{var}: {problem}")
+
+
+def test_a_settings_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "digest.toml"
+    cfg.write_bytes(b"name = \"\xff\xfe\"\n")
+    with pytest.raises(ConfigError, match=r"digest.toml: not UTF-8 text"):
+        load_settings(cfg)
+
+
 def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
     cfg = tmp_path / "digest.toml"
     cfg.write_text('name = "x"\nwindow_days = \n')
