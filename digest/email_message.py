@@ -59,6 +59,10 @@ def check_address(what: str, value: str) -> str:
         raise UsageError(f"{what}: {value!r} is not one mail address like 'Jane Doe <jane@example.org>'")
     if not found[0][1].isascii():
         raise UsageError(f"{what}: {value!r} has a non-ASCII address; write the domain in its xn-- form")
+    try:
+        _header_line("To", value)  # what the message will do with it: an odd domain literal fails here
+    except Exception:  # noqa: BLE001 - the email package raises AttributeError and others on such input
+        raise UsageError(f"{what}: {value!r} is not one mail address like 'Jane Doe <jane@example.org>'") from None
     return value
 
 

@@ -18,7 +18,13 @@ from digest.paper import Author, Paper, fill
 log = logging.getLogger(__name__)
 
 
+def _listed(value: Any) -> Any:
+    """A comment's list field as written: a lone number or true (``authors: 5``) as one item."""
+    return value if value is None or isinstance(value, (str, list, tuple)) else [str(value)]
+
+
 def _authors(value: Any) -> tuple[Author, ...]:
+    value = _listed(value)
     if isinstance(value, str):
         value = [a.strip() for a in value.split(",")]
     out = []
@@ -31,6 +37,7 @@ def _authors(value: Any) -> tuple[Author, ...]:
 
 
 def _categories(value: Any) -> tuple[str, ...]:
+    value = _listed(value)
     if isinstance(value, str):
         value = value.replace(",", " ").split()
     return tuple(str(c) for c in value or ())

@@ -121,7 +121,7 @@ def issue_title(issue: Issue, settings: Settings) -> str:
     values = {"date": issue.date.isoformat(), "headline": issue.headline, "name": settings.name}
     try:
         title = settings.title_format.format(**values)
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise DigestError(
             f"{settings.source or 'settings'}: title_format: {exc!s} is not one of {{date}}, {{headline}}, {{name}}"
         ) from None

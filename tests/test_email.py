@@ -281,6 +281,14 @@ def test_addresses_with_line_breaks_are_refused(mail: Path, monkeypatch: pytest.
     assert result.exit_code == 2 and "line break" in result.stderr
 
 
+@pytest.mark.parametrize("var", ["DIGEST_EMAIL_FROM", "DIGEST_EMAIL_TO"])
+def test_an_address_the_mail_headers_cannot_hold_is_one_line(mail: Path, monkeypatch: pytest.MonkeyPatch, var: str) -> None:
+    monkeypatch.setenv(var, "jane@[10.0.0.1")
+    result = CliRunner().invoke(cli, ["render", "issues/2022-10-23.md", "--format", "email"], catch_exceptions=False)
+    assert result.exit_code == 2 and result.stderr.startswith(f"{var}: ")
+    assert "'jane@[10.0.0.1' is not one mail address" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_email_needs_a_sender(newsletter: Path) -> None:
     settings = newsletter / "digest.toml"
     settings.write_text(settings.read_text().split("[email]")[0])

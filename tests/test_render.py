@@ -230,3 +230,22 @@ def test_a_sponsor_of_several_paragraphs_stays_valid_everywhere(tmp_path: Path, 
     assert '<div class="sponsor"><p>Made possible by <strong>X</strong>.</p>\n<p>And by <a href="https://y.example">Y</a>.</p></div>' in page
     substack = render_view(view, settings, "substack")
     assert "<p><p>" not in substack and "<em><p>" not in substack and "Made possible by" in substack
+
+
+def test_odd_metadata_and_title_format_are_not_tracebacks(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`authors: 5` in a metadata comment is one author named 5; a title_format reaching into
+    a value is a one-line settings error."""
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    (newsletter / "issues" / "2022-10-30.md").write_text(
+        "---\ndate: 2022-10-30\n---\n\n## [T](https://arxiv.org/abs/2210.11399)\n<!-- digest:paper\n"
+        "authors: 5\ncategories: true\nabstract: x\n-->\n\nNotes.\n", encoding="utf-8"
+    )
+    done = CliRunner().invoke(cli, ["render", "issues/2022-10-30.md", "--format", "md"], catch_exceptions=False)
+    assert done.exit_code == 0, done.stderr
+    assert "*5* · True" in (newsletter / "build" / "2022-10-30.md").read_text(encoding="utf-8")
+    monkeypatch.setenv("DIGEST_TITLE_FORMAT", "{date.year}")
+    done = CliRunner().invoke(cli, ["render", "issues/2022-10-30.md", "--format", "md"], catch_exceptions=False)
+    assert done.exit_code == 1 and "title_format: 'str' object has no attribute 'year'" in done.stderr
