@@ -104,8 +104,11 @@ class Store:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None,
                                    check_same_thread=False)  # fmt: skip
         except sqlite3.Error:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                   check_same_thread=False)  # fmt: skip
+            try:
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                       check_same_thread=False)  # fmt: skip
+            except sqlite3.Error as exc:
+                raise StoreError(f"{path}: cannot open the store ({exc}); check its permissions") from None
         return cls._ready(conn, path)
 
     @classmethod
@@ -117,6 +120,8 @@ class Store:
             store._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if "locked" in str(exc):  # busy, not broken: moving it away would lose it
+                raise StoreError(store_problem(path, exc)) from None
             raise StoreError(f"{path}: not a usable digest store ({exc}); move it away and fetch again") from None
         return store
 

@@ -135,3 +135,10 @@ def test_a_broken_template_is_one_line(newsletter: Path, name: str, text: str, c
     code, _, err = run(*command)
     assert code == 1 and expected in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("args", [["new", "--offline", "--date", "0001-01-01"], ["new", "--offline", "--date", "9999-12-31"],
+                                  ["fetch", "--since", "0001-01-01"], ["new", "--offline", "--window", "999999999"]])  # fmt: skip
+def test_dates_and_windows_out_of_range_are_usage_errors(newsletter: Path, args: list[str]) -> None:
+    code, _, err = run(*args)
+    assert code == 2 and "Traceback" not in err and ("outside 1991-9000" in err or "1<=x<=3660" in err), err

@@ -101,9 +101,12 @@ def day_option_value(ctx: click.Context, param: click.Parameter, value: str | No
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2022-10-23") from None
+    if not date(1991, 1, 1) <= day <= date(9000, 12, 31):  # arXiv's years, with room: date arithmetic stays in range
+        raise click.BadParameter(f"{value!r} is outside 1991-9000; arXiv has no papers there")
+    return day
 
 
 def pass_state(f: Any) -> Any:

@@ -37,7 +37,7 @@ Examples:
 """,
 )
 @click.option("--date", "issue_date", callback=_day, metavar="DATE", help="The issue date (default: today in `timezone`).")
-@click.option("--window", type=click.IntRange(min=1), metavar="N", help="Look back N days, ending on DATE (default: since the previous issue, or window_days).")
+@click.option("--window", type=click.IntRange(min=1, max=3660), metavar="N", help="Look back N days, ending on DATE (default: since the previous issue, or window_days).")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Most candidates to keep (default: max_candidates; 0 = all).")
 @click.option("--offline", is_flag=True, help="Do not ask arXiv; draft from the store.")
 @click.option("--dry-run", is_flag=True, help="Print the text that would be added; write nothing (implies --offline).")
