@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -77,23 +78,25 @@ class DigestGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CoreError as exc:
-            state = ctx.obj
-            if state is not None and state.verbose:
-                import traceback
-
-                traceback.print_exc(file=sys.stderr)
+            _traceback_if_verbose(ctx)
             raise _CoreErrorShown(str(exc), int(exc.exit_code)) from None
+        except BrokenPipeError:  # `digest ... | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            raise SystemExit(0) from None
         except OSError as exc:  # a file or folder the user named cannot be written or read
-            state = ctx.obj
-            if state is not None and state.verbose:
-                import traceback
-
-                traceback.print_exc(file=sys.stderr)
+            _traceback_if_verbose(ctx)
             where = f"{exc.filename}: " if exc.filename else ""
             raise _CoreErrorShown(f"{where}{exc.strerror or exc}; check the path and its permissions", 1) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None
+
+
+def _traceback_if_verbose(ctx: click.Context) -> None:
+    if ctx.obj is not None and ctx.obj.verbose:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 def day_option_value(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
