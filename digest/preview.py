@@ -150,6 +150,7 @@ class PreviewServer:
         self._stop = threading.Event()
         self._serving = False
         self._signature: Any = None
+        self._watched: tuple[Path | None, Path | None] = (None, None)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
@@ -168,12 +169,13 @@ class PreviewServer:
         logger.addHandler(capture)
         pages: dict[str, tuple[str, str]] = {}
         error = ""
+        signature = None
         try:
             settings = self.load_settings()
             # Watch the settings file and templates folder actually in use (--config, DIGEST_CONFIG
             # or the nearest digest.toml), without reloading settings on every poll.
             self._watched = (Path(settings.source) if settings.source else None, settings.path("templates"))
-            self._signature = self._files_signature()
+            signature = self._files_signature()
             view = render.issue_view(load_issue(self.file), settings)
             for fmt in render.FORMATS:
                 try:
@@ -187,6 +189,12 @@ class PreviewServer:
             error = f"{self.file}: unexpected error: {type(exc).__name__}: {exc}"
         finally:
             logger.removeHandler(capture)
+        # What this render saw, also when the settings did not load (else every poll would
+        # see a change and reload the page four times a second until the file is fixed).
+        try:
+            self._signature = signature if signature is not None else self._files_signature()
+        except OSError:  # the next poll tries again
+            pass
         with self._cond:
             self.formats = list(render.FORMATS)
             self.pages, self.error, self.warnings = pages, error, capture.lines
@@ -197,7 +205,7 @@ class PreviewServer:
         from digest.config import find_config
         from digest.render import PACKAGE_TEMPLATES
 
-        config, templates = getattr(self, "_watched", (None, None))
+        config, templates = self._watched
         if config is None:  # settings not loaded yet (or broken): the nearest digest.toml
             config = find_config(self.file.resolve().parent)
         paths = [self.file, *([config] if config is not None else [])]

@@ -85,6 +85,16 @@ def test_an_error_is_shown_with_its_line_and_the_server_survives(newsletter: Pat
     assert "<h1>2022-10-23 arXiv roundup" in get(server.url + "view/html")[1]
 
 
+def test_broken_settings_are_shown_once_not_re_rendered_on_every_poll(newsletter: Path, server) -> None:  # type: ignore[no-untyped-def]
+    seen = server.version
+    edit(newsletter / "digest.toml", "[email]", "[email]\nbogus = 1")
+    server.wait_for_change(seen, 10)
+    assert "bogus" in server.error
+    settled = server.version
+    time.sleep(0.6)  # twelve polls
+    assert server.version == settled
+
+
 def test_template_changes_re_render(newsletter: Path, server) -> None:  # type: ignore[no-untyped-def]
     seen = server.version
     (newsletter / "templates").mkdir()
