@@ -56,3 +56,14 @@ def modules_loaded(argv: list[str], modules: tuple[str, ...]) -> list[str]:
     assert done.returncode == 0, done.stderr
     return [m for m in done.stdout.strip().splitlines()[-1].removeprefix("imported:").split(",") if m]
 
+
+def run(*args: str) -> tuple[int, str, str]:
+    """``digest ARGS`` in this process: (exit code, stdout, stderr). A crash is a test failure,
+    never an exit code that happens to match."""
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
 
+from conftest import run
 from digest.check import check_issue
-from digest.cli import cli
 from digest.config import load_settings
 
 PROBLEMS = """---
@@ -50,11 +49,6 @@ headline: Last week
 
 First time.
 """
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_every_problem_is_reported_with_its_line(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001

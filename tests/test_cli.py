@@ -7,15 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import modules_loaded
-from digest.cli import cli
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from conftest import modules_loaded, run
 
 
 def test_render_writes_every_format_into_build(newsletter: Path) -> None:

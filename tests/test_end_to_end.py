@@ -7,16 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from arxiv_server import ArxivServer, entries
-from conftest import REPO
-from digest.cli import cli
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from conftest import REPO, run
 
 
 def redate(items: list[bytes], days: list[str]) -> list[bytes]:

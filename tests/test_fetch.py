@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from arxiv_server import FIXTURES, ArxivServer, entries, entry_id, synthesize
-from click.testing import CliRunner
 
+from conftest import run
 from digest.arxiv_client import ArxivClient, ArxivQueryError, ArxivUnavailable
-from digest.cli import cli
 from digest.config import load_settings
 from digest.fetch import build_query, default_window, fetch_api_window, query_key, run_fetch
 from digest.store import Store, Window
@@ -33,11 +32,6 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivSer
         monkeypatch.setenv("DIGEST_ARXIV_PAGE_SIZE", "10")
         monkeypatch.setenv("DIGEST_ARXIV_RETRIES", "3")
         yield s
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def stored(tmp_path: Path) -> Store:

@@ -8,16 +8,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from digest.cli import cli
+from conftest import run
 from digest.config import KEYS, Settings, load_settings
 from digest.newsletter import settings_template
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_init_makes_a_newsletter_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,10 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import REPO
-from digest.cli import cli
+from conftest import REPO, run
 from digest.paper import Author, Paper
 from digest.store import Store
 
@@ -35,11 +33,6 @@ def letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         store.upsert([paper(n, day=17 + n % 7) for n in range(1, 6)])
     monkeypatch.chdir(root)
     return root
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_new_drafts_reports_and_logs_the_run(letter: Path) -> None:
