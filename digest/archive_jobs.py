@@ -19,7 +19,7 @@ from typing import Any
 
 from digest.archive import ENTRIES
 from digest.config import Settings
-from digest.errors import DigestError, InputError
+from digest.errors import DigestError, ExitCode, InputError
 from digest.issue import Issue
 from digest.paper import Paper
 
@@ -181,7 +181,9 @@ def run(
             for line in warnings:
                 log.warning("%s", line)
             if error is not None and error[0] == "fatal":
-                raise DigestError(error[1])
+                fatal = DigestError(error[1])
+                fatal.exit_code = ExitCode(error[2])  # as the same error exits in one process
+                raise fatal
             yield item, value, InputError(error[1], error[2], error[3]) if error else None
             if progress is not None:
                 progress(n, len(items))

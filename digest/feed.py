@@ -124,9 +124,3 @@ def feed_document(settings: Any, newest: date | None, entries: list[str]) -> str
     head = ET.tostring(feed, encoding="unicode").rpartition("</feed>")[0]
     body = "".join(f" {entry}\n" for entry in entries)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + head + body + "</feed>\n"
-
-
-def atom_feed(settings: Any, entries: list[FeedEntry]) -> str:
-    """The feed as UTF-8 XML text; ``entries`` in any order (written newest first)."""
-    ordered = sorted(entries, key=lambda e: (e.date, e.stem), reverse=True)
-    return feed_document(settings, ordered[0].date if ordered else None, [entry_xml(settings, e) for e in ordered])
