@@ -104,14 +104,17 @@ def run_seeds(paths: Sequence[str], store_path: str, *, resolve_ids: bool = Fals
     with Store.open(store_path) as store:
         try:
             result = resolve(records, store, client)
-            report.requests = result.requests
-            if client is not None:
-                report.metadata = fetch_seed_metadata(result.records(), store, client)
         except UnavailableError as exc:
             log.warning("arXiv unavailable; showing what the store knows (%s)", exc)
-            report.error = str(exc)
-            report.online = False
+            report.error, report.online = str(exc), False
             result = resolve(records, store, None)
+        report.requests = result.requests
+        if client is not None and report.online:
+            try:
+                report.metadata = fetch_seed_metadata(result.records(), store, client)
+            except UnavailableError as exc:  # the ids are resolved; only their metadata is missing
+                log.warning("arXiv unavailable; showing what the store knows (%s)", exc)
+                report.error, report.online = str(exc), False
         report.resolutions = result.resolutions
     return report
 
