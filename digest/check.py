@@ -113,7 +113,8 @@ def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
     """For each paper of the issue already covered in an earlier issue: where (``file:line``)."""
     from digest.history import coverage, load_issues
 
-    earlier = coverage(load_issues(settings.path("issues"), before=issue.date), settings.unannotated)
+    ids = [s.paper_id.base for s in issue.papers if s.paper_id]
+    earlier = coverage(load_issues(settings.path("issues"), before=issue.date, mentioning=ids), settings.unannotated)
     found: dict[str, str] = {}
     for section in issue.papers:
         assert section.paper_id is not None

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from digest.errors import InputError
-from digest.issue import Issue, Section, load_issue
+from digest.issue import Issue, Section, decode_issue, parse_issue
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +63,27 @@ def load_issues(
     before: date | None = None,
     errors: list[InputError] | None = None,
     files: list[tuple[date, Path]] | None = None,
+    mentioning: list[str] | None = None,
 ) -> list[Issue]:
-    """The parsed issues in ``folder`` (only those dated before ``before`` when given).
+    """The parsed issues in ``folder`` (only those dated before ``before`` when given, and
+    only those whose text holds one of the ids ``mentioning``: a byte search, so a long
+    archive is not parsed to find a few papers).
 
     Broken files are logged as warnings (and appended to ``errors``) and skipped.
     """
+    needles = [m.lower().encode() for m in mentioning] if mentioning is not None else None
     out = []
     for when, path in issue_files(folder) if files is None else files:
         if before is not None and when >= before:
             continue
         try:
-            out.append(load_issue(path))
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise InputError(path, None, f"cannot read the issue ({exc.strerror})") from None
+            if needles is not None and not any(n in raw.lower() for n in needles):
+                continue
+            out.append(parse_issue(decode_issue(path, raw), path))
         except InputError as exc:
             log.warning("%s (skipped)", exc)
             if errors is not None:
@@ -115,26 +125,16 @@ def coverage(issues: list[Issue], unannotated: str = "skip") -> dict[str, list[C
 def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]:
     """Which issues have a section for ``paper`` (any version), oldest first.
 
-    Only issue files that mention the id's text are parsed, so this stays fast on a long archive.
+    Only issue files that mention the id's text are parsed, so this stays fast on a long archive;
+    a broken one is a warning.
     """
     from digest.errors import UsageError
     from digest.ids import parse_id
-    from digest.issue import decode_issue, parse_issue
 
     ident = parse_id(paper)
     if ident is None:
         raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
-    needle = ident.base.lower().encode()
-    issues = []
-    for _day, path in issue_files(folder):
-        try:
-            raw = path.read_bytes()
-            if needle in raw.lower():
-                issues.append(parse_issue(decode_issue(path, raw), path))
-        except InputError as exc:
-            log.warning("%s (skipped)", exc)
-        except OSError as exc:
-            log.warning("%s: cannot read the issue (%s); skipped", path, exc.strerror or exc)
+    issues = load_issues(folder, mentioning=[ident.base])
     return coverage(issues, unannotated).get(ident.base, [])
 
 
