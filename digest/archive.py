@@ -157,7 +157,7 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 
 def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
     from digest.history import coverage
-    from digest.metadata import to_fill
+    from digest.metadata import from_issue, to_fill
     from digest.render import issue_title
 
     covered = [
@@ -172,7 +172,7 @@ def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
         headline=issue.headline,
         source=source,
         ids=[s.paper_id.base for s in issue.papers if s.paper_id],
-        fill_ids=to_fill(issue),
+        fill_ids=to_fill(from_issue(issue)),
         covered=covered,
     )
 

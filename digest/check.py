@@ -128,7 +128,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     """Every finding for the issue at ``path``, in line order."""
     from digest.email_message import CLIP_BUDGET, email_html
     from digest.issue import read_issue_text
-    from digest.metadata import PaperSources, from_issue, is_complete
+    from digest.metadata import PaperSources, from_issue, to_fill
     from digest.render import build_view
 
     path = Path(path)
@@ -137,7 +137,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     issue, findings = _parse(text, path)
     in_file = from_issue(issue)
     # Only papers the file does not describe fully are looked up (a large seed folder is slow to read).
-    wanted = {pid for pid, p in in_file.items() if not is_complete(p)} | {
+    wanted = set(to_fill(in_file)) | {
         s.paper_id.base for s in issue.papers if s.paper_id and not s.meta
     }
     sources = PaperSources.load(settings.path("store"), settings.path("seeds"), wanted)

@@ -124,9 +124,9 @@ def is_complete(p: Paper) -> bool:
     return bool(p.title and p.authors and p.abstract and p.categories)
 
 
-def to_fill(issue: Issue) -> list[str]:
-    """Base ids of the issue's papers whose metadata the store and the seeds must complete."""
-    return [pid for pid, paper in from_issue(issue).items() if not is_complete(paper)]
+def to_fill(in_file: dict[str, Paper]) -> list[str]:
+    """Base ids of the papers (from `from_issue`) whose metadata the store and seeds must complete."""
+    return [pid for pid, paper in in_file.items() if not is_complete(paper)]
 
 
 def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
@@ -157,5 +157,5 @@ def _store_papers(path: Path | None, wanted: set[str]) -> dict[str, Paper]:
 def issue_papers(issue: Issue, store_path: Path | None, seeds_dir: Path | None) -> dict[str, Paper]:
     """Every paper of ``issue`` keyed by base id, as complete as the sources allow."""
     in_file = from_issue(issue)
-    need = {pid for pid, paper in in_file.items() if not is_complete(paper)}
+    need = set(to_fill(in_file))
     return PaperSources.load(store_path, seeds_dir, need).complete(in_file)
