@@ -154,7 +154,12 @@ def compile_query(query: str) -> Matcher:
     pos, matcher = _or(tokens, 0, text)
     if pos != len(tokens):
         raise _bad(text, f"unexpected {tokens[pos][1]!r}")
-    return matcher
+
+    def matches(paper: Paper) -> bool:
+        _WORDS_OF.clear()  # a new paper: its fields are split into words once, for every term
+        return matcher(paper)
+
+    return matches
 
 
 def _bad(query: str, problem: str) -> ConfigError:
@@ -241,7 +246,9 @@ def _term(name: str, value: str) -> Matcher:
     phrase = " " + " ".join(words)
 
     def match(p: Paper) -> bool:
-        tokens = _WORD.findall(_field_text(p, name).lower())
+        tokens = _WORDS_OF.get(name)
+        if tokens is None:
+            tokens = _WORDS_OF[name] = _WORD.findall(_field_text(p, name).lower())
         if len(words) == 1 and not prefix:
             return words[0] in tokens
         joined = " " + " ".join(tokens) + ("" if prefix else " ")
@@ -250,16 +257,17 @@ def _term(name: str, value: str) -> Matcher:
     return match
 
 
+_WORDS_OF: dict[str, list[str]] = {}
+"""The words of each field of the paper being matched (see `compile_query`)."""
+
+
 def _field_text(p: Paper, name: str) -> str:
-    authors = " ".join(a.name for a in p.authors)
-    parts = {
-        "ti": p.title,
-        "au": authors,
-        "abs": p.abstract,
-        "co": p.comment or "",
-        "jr": p.journal_ref or "",
-        "rn": p.extra.get("report_no", ""),
-    }
+    if name == "ti":
+        return p.title
+    if name == "abs":
+        return p.abstract
+    if name == "au":
+        return " ".join(a.name for a in p.authors)
     if name == "all":
-        return " \n ".join((p.title, authors, p.abstract, p.comment or ""))
-    return parts.get(name, "")
+        return " \n ".join((p.title, " ".join(a.name for a in p.authors), p.abstract, p.comment or ""))
+    return {"co": p.comment or "", "jr": p.journal_ref or "", "rn": p.extra.get("report_no", "")}.get(name, "")
