@@ -153,12 +153,15 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         findings += _link_findings(issue.sponsor, raw, 1)
     known = _known_ids(issue, sources)
     earlier = _earlier_coverage(issue, settings)
+    with _quiet("digest.render"):  # its warnings about papers left out are findings here, with lines
+        view = build_view(issue, settings, papers)
+    left_out = set(view.skipped)  # the render's own decision, so check and render never disagree
     for s in issue.sections:
         findings += _link_findings(s.notes, raw, s.line + 1)
         if s.paper_id is None:
             continue
         pid = s.paper_id.base
-        if not s.notes and not (mode == "abstract" and papers[pid].abstract):
+        if pid in left_out:
             why = "it is left out of the issue" if mode != "abstract" else "no abstract is known to stand in"
             findings.append(Finding(s.line, "no-notes", f"{pid} has no notes: {why}"))
         if pid not in known:
@@ -169,8 +172,6 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         if pid in earlier:
             findings.append(Finding(s.line, "covered-before", f"{pid} was already covered in {earlier[pid]}"))
 
-    with _quiet("digest.render"):
-        view = build_view(issue, settings, papers)
     html_bytes = len(email_html(view, settings).encode("utf-8"))
     if html_bytes > CLIP_BUDGET:
         findings.append(Finding(
