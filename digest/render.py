@@ -173,7 +173,7 @@ def _paper_view(section: Section, paper: Paper, tex_to_text: Any, paragraphs: An
     return PaperView(
         id=paper.id,
         versioned_id=versioned,
-        url=f"https://arxiv.org/abs/{ident}",
+        url=ident.abs_url,
         title=tex_to_text(paper.title) or str(ident),
         authors=names,
         authors_short=format_authors(names),
