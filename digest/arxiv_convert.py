@@ -21,6 +21,7 @@ from typing import Any
 
 from digest.ids import ID_PATTERN, parse_id
 from digest.paper import Author, Paper
+from digest.schedule import rss_announcement
 
 _ABS_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/(?P<id>{ID_PATTERN})", re.I)
 _RSS_DESC = re.compile(
@@ -100,8 +101,12 @@ def _rss_date(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+"""An HTML tag: a name right after ``<``, so ``p<0.05 and x>y`` in an abstract is text, not a tag."""
+
+
 def _strip_tags(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    return html.unescape(_TAG.sub("", text))
 
 
 def _rss_authors(entry: Any) -> tuple[Author, ...]:
@@ -169,4 +174,5 @@ def _rss_entry(entry: Any, feed_date: datetime | None) -> Paper | None:
         published=_utc(announced) if announce_type == "new" else None,
         source="rss",
         extra=extra,
+        announced=rss_announcement(announced.date()) if announced else None,
     )
