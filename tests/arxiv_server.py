@@ -14,7 +14,11 @@ Reusable by any test (and the benchmark)::
         assert len(server.api_requests) == 2
 
 Routes: ``/api/query`` (an id_list route wins, else the window responder) and
-``/rss/<categories>`` (conditional GET with ETag / Last-Modified -> 304).
+``/rss/<categories>`` (a recorded feed from `serve_feed`, else the optional
+``feed_responder(categories, params)`` hook; conditional GET with ETag /
+Last-Modified -> 304 either way). ``hold_next_api(release, arrived)`` makes the
+next API request signal ``arrived`` and wait for ``release`` in the server
+thread before it is answered (for save-race tests; no sleeps).
 Faults, applied in order to the next matching request: ``status`` (e.g. 503,
 or 429 with ``retry_after``), ``drop`` (the connection closes mid-body),
 ``truncate`` (half the XML, with a matching Content-Length), ``empty`` (the
@@ -130,6 +134,11 @@ class ArxivServer:
         self.window: Callable[[dict[str, str]], Response] = lambda params: Response(200, fixture(
             "arxiv-api-2026-empty-result.xml"))  # fmt: skip
         self.feeds: dict[str, Response] = {}
+        self.feed_responder: Callable[[str, dict[str, str]], Response | None] | None = None
+        """Answers ``/rss/<categories>`` not in `feeds` (``None`` from it: a 404); the
+        server applies the conditional-GET rules to its ETag / Last-Modified."""
+        self.holds: deque[tuple[threading.Event, threading.Event]] = deque()
+        self.closing = threading.Event()
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -140,6 +149,7 @@ class ArxivServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()  # a request still held is let go
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
@@ -193,6 +203,12 @@ class ArxivServer:
         for _ in range(times):
             self.faults.append(Fault(kind, route, status, retry_after, start))
 
+    def hold_next_api(self, release: threading.Event, arrived: threading.Event) -> None:
+        """The next API request sets ``arrived``, then waits (in its server thread) until
+        ``release`` is set, and is then answered as usual (from the state at that moment)."""
+        with self.lock:
+            self.holds.append((release, arrived))
+
     # -- answering ---------------------------------------------------------------------
     def _fault_for(self, route: str, params: dict[str, str]) -> Fault | None:
         with self.lock:
@@ -207,12 +223,24 @@ class ArxivServer:
             self.requests.append(Seen(path, params, headers))
         if path == "/api/query":
             route = "api"
+            with self.lock:
+                hold = self.holds.popleft() if self.holds else None
+            if hold is not None:
+                release, arrived = hold
+                arrived.set()
+                while not release.wait(0.05) and not self.closing.is_set():
+                    pass
             resp = self.ids.get(params.get("id_list", "")) if params.get("id_list") else None
             resp = resp or self.window(params)
             resp = Response(resp.status, resp.body, {"Content-Type": "application/atom+xml; charset=utf-8", **resp.headers})
-        elif path.startswith("/rss/") and path[5:] in self.feeds:
+        elif path.startswith("/rss/") and (path[5:] in self.feeds or self.feed_responder is not None):
             route = "rss"
-            resp = self.feeds[path[5:]]
+            found = self.feeds.get(path[5:])
+            if found is None and self.feed_responder is not None:
+                found = self.feed_responder(path[5:], params)
+            if found is None:
+                return Response(404, b"not found"), None
+            resp = found
             etag, modified = resp.headers.get("ETag"), resp.headers.get("Last-Modified")
             if (etag and headers.get("if-none-match") == etag) or (
                 not etag and modified and headers.get("if-modified-since") == modified
@@ -226,6 +254,7 @@ class ArxivServer:
 def _handler(server: ArxivServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass
