@@ -128,7 +128,7 @@ def fingerprint(sources: PaperSources, ids: list[str]) -> str:
     for pid in ids:
         known = [sources.store.get(pid), sources.seeds.get(pid)]
         fields = [
-            {f.name: getattr(p, f.name) for f in dataclasses.fields(Paper) if f.name not in ("extra", "source")}
+            {f.name: getattr(p, f.name) for f in dataclasses.fields(Paper) if f.name not in ("extra", "source", "announced")}
             if p
             else None
             for p in known

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import tomllib
+from datetime import date, datetime
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,14 @@ class ArxivSettings:
     rss_url: str = _key("https://rss.arxiv.org/rss/", "arXiv RSS endpoint; categories are appended as cs.LG+cs.CL")
     delay: float = _key(3.0, "seconds between requests (arXiv's terms ask for at least 3)")
     page_size: int = _key(2000, "entries per API request (arXiv allows up to 2000)")
-    timeout: float = _key(30.0, "seconds before a request is given up and retried")
+    timeout: float = _key(30.0, "seconds a whole request may take, body included, before it is given up and retried")
     retries: int = _key(5, "retries per request on 429, 5xx, timeouts and broken pages")
+    holidays: list[str] = _key([], "days arXiv announces nothing (YYYY-MM-DD), e.g. [\"2026-11-26\"]; see docs/new.md")
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        """`holidays` as dates (validated when the settings were read)."""
+        return frozenset(date.fromisoformat(d) for d in self.holidays)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class Settings:
     timezone: str = _key("UTC", "time zone of issue dates, e.g. Europe/Berlin")
     window_days: int = _key(7, "days a new issue looks back when there is no earlier issue")
     max_candidates: int = _key(60, "most candidates `digest new` drafts")
+    max_window_days: int = _key(28, "after a gap, the most days of announcements `digest new` drafts (--window for more)")
     unannotated: str = _key(
         "skip", "papers without notes: skip (left out, with a warning) or abstract", choices=("skip", "abstract")
     )
@@ -159,6 +167,8 @@ def _type_name(t: Any) -> str:
 def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
     """``value`` as the key's type, or raise ValueError with the problem."""
     t = spec.type
+    if spec.key == "arxiv.holidays":
+        value = _holidays(value, from_env)
     if from_env:
         if t is bool:
             low = value.strip().lower()
@@ -194,7 +204,7 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
         raise ValueError("must be more than 0 seconds")
     if spec.key == "smtp.port" and not 0 < value <= 65535:
         raise ValueError(f"expected a port from 1 to 65535, got {value!r}")
-    if spec.key == "window_days" and value > 3660:
+    if spec.key in ("window_days", "max_window_days") and value > 3660:
         raise ValueError(f"expected at most 3660 days, got {value!r}")
     if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url") and value:
         from urllib.parse import urlsplit
@@ -213,6 +223,23 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
     if spec.key == "email.send_hour" and value > 23:
         raise ValueError(f"expected an hour from 0 to 23, got {value!r}")
     return value
+
+
+def _holidays(value: Any, from_env: bool) -> Any:
+    """TOML dates or ISO strings as ISO strings; anything else is refused by name."""
+    items = value.split(",") if from_env and isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value  # the list check below names the problem
+    out = []
+    for item in items:
+        if isinstance(item, date) and not isinstance(item, datetime):
+            out.append(item.isoformat())
+            continue
+        try:
+            out.append(date.fromisoformat(str(item).strip()).isoformat())
+        except ValueError:
+            raise ValueError(f"expected dates as YYYY-MM-DD, got {item!r}") from None
+    return ",".join(out) if from_env else out
 
 
 def _key_lines(text: str) -> dict[str, int]:

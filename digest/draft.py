@@ -134,7 +134,7 @@ def front_matter(issue_date: date, headline: str, sponsor: str) -> str:
 
 def intro_comment(count: int, window: IssueWindow, ranked_by: str) -> str:
     return (
-        f"<!-- digest new: {count} candidates for {window}, {ranked_by}.\n"
+        f"<!-- digest new: {count} candidates announced {window.reason} ({window}), {ranked_by}.\n"
         "Write notes under the papers worth covering; a paper without notes is left out of the issue.\n"
         "Delete a section to drop it for good: re-running `digest new` only appends papers it has not proposed. -->\n\n"
     )

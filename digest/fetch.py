@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from digest import clock
 from digest.errors import DigestError, ExitCode, UnavailableError
+from digest.schedule import SETTLE_DAYS, settled
 from digest.store import Store, UpsertCounts, Window
 
 if TYPE_CHECKING:
@@ -77,6 +79,8 @@ class FetchReport:
     windows: list[WindowReport] = field(default_factory=list)
     missing: int = 0
     """Entries arXiv reported but did not serve (its total minus what was fetched)."""
+    short: str | None = None
+    """arXiv kept answering with fewer entries than the store already holds for a window."""
     error: str | None = None
     store: str = ""
 
@@ -89,7 +93,7 @@ class FetchReport:
     def exit_code(self) -> int:
         if self.error:
             return int(ExitCode.UNAVAILABLE)
-        return int(ExitCode.ERROR) if self.missing else int(ExitCode.OK)
+        return int(ExitCode.ERROR) if self.missing or self.short else int(ExitCode.OK)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -110,6 +114,8 @@ class FetchReport:
             f"fetched {self.fetched}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
             f" ({self.requests} requests, {self.retries} retries) -> {self.store}"
         )
+        if self.short:
+            out.append(f"incomplete: {self.short}")
         if self.missing:
             out.append(
                 f"incomplete: arXiv reported {self.missing} more entries than it served;"
@@ -136,19 +142,48 @@ def build_query(categories: list[str], query: str, since: date, until: date) -> 
     return " AND ".join(parts)
 
 
-ANNOUNCE_LAG = 4
-"""Days a submission may take to appear in the API: Friday's and the weekend's show up on
-Monday evening (ET), so a daily fetch re-reads the last few days rather than only yesterday."""
+ANNOUNCE_LAG = 5
+"""Days between a submission and its announcement, at most, outside holiday seasons: Thursday
+14:00 ET is announced on Sunday 20:00 (and a holiday adds a day or two). `digest new` fetches
+the submission days from this long before the earliest announcement its issue may hold."""
+
+
+def first_open_day(store: Store, key: str, since: date, until: date) -> date:
+    """``since``, moved past the days complete windows already hold (a settled day is never re-read)."""
+    while since <= until and store.covered("api", key, since, since):
+        since += timedelta(days=1)
+    return since
+
+
+REREAD_DAYS = SETTLE_DAYS + ANNOUNCE_LAG
+"""How far back a default fetch looks for days arXiv may still add to (`digest.schedule.settled`)."""
 
 
 def default_window(store: Store, key: str, today: date, window_days: int) -> tuple[date, date]:
-    """``--until``: today. ``--since``: ``window_days`` ago, or later when complete windows
-    already reach closer to today, but never later than `ANNOUNCE_LAG` days before their end."""
-    since = today - timedelta(days=window_days)
-    done = [w for w in store.windows("api", key, complete=True) if w.until <= today]
-    if done:
-        since = max(since, max(w.until for w in done) - timedelta(days=ANNOUNCE_LAG))
+    """``--until``: today. ``--since``: ``window_days`` ago (`REREAD_DAYS` if longer), moved
+    past the days that are settled and fetched completely: the days arXiv may still add to
+    (late announcements, late cross-lists) are read again, the others never."""
+    since = first_open_day(store, key, today - timedelta(days=max(window_days, REREAD_DAYS)), today)
     return min(since, today), today
+
+
+def draft_days(store: Store, settings: Settings, lower: datetime, cutoff: datetime) -> tuple[date, date, date]:
+    """The submission days behind announcements in (``lower``, ``cutoff``], and the days arXiv may
+    still add to (`REREAD_DAYS`): ``(first, since, until)``,
+    where ``since`` is ``first`` moved past the days fetched completely (no fetch if past ``until``)."""
+    key = query_key(list(settings.arxiv.categories), settings.arxiv.query)
+    until = (min(cutoff, clock.now()) - timedelta(hours=6)).date()  # nothing is announced within 6 h of submission
+    first = (min(lower, clock.now() - timedelta(days=SETTLE_DAYS)) - timedelta(days=ANNOUNCE_LAG)).date()
+    return first, first_open_day(store, key, first, until), until
+
+
+def known_count(store: Store, since: date, until: date, categories: list[str], query: str) -> int:
+    """Papers of the window the store already holds from the API: arXiv's total cannot be lower."""
+    from digest.selection import compile_query
+
+    matches = compile_query(query)
+    return sum(1 for p in store.papers(since, until, categories or None, by="published")
+               if p.source == "api" and matches(p))  # fmt: skip
 
 
 def fetch_api_window(
@@ -161,12 +196,21 @@ def fetch_api_window(
     query: str = "",
     report: FetchReport | None = None,
     progress: ProgressFn | None = None,
+    holidays: frozenset[date] = frozenset(),
 ) -> FetchReport:
-    """Fetch one API window into ``store`` (skipped if already covered; resumed if cut short).
+    """Fetch one API window into ``store`` (skipped if already complete; resumed if cut short).
+
+    A window is complete only when every page was read and arXiv can no longer
+    add to its days (`digest.schedule.settled`); otherwise its days are read
+    again next time, from where this read stopped. An answer with fewer
+    entries than the store already holds for the window is retried and, if
+    it persists, reported ``incomplete`` (exit 1), never stored as complete.
 
     Raises `UnavailableError` when retries run out; every page before that
     is stored and the window's offset saved, so the next call resumes there.
     """
+    from digest.arxiv_client import ShortAnswer
+
     report = report or FetchReport(via="api", store=str(store.path))
     key = query_key(categories, query)
     if store.covered("api", key, since, until):
@@ -175,13 +219,15 @@ def fetch_api_window(
     prior = store.window("api", key, since, until)
     start = prior.next_start if prior and not prior.complete else 0
     fetched = prior.fetched if prior and not prior.complete else 0
-    total = prior.total if prior and not prior.complete else None
-    wr = WindowReport("api", since.isoformat(), until.isoformat(), "incomplete", total, 0, start)
+    minimum = known_count(store, since, until, categories, query) if start == 0 else 0
+    wr = WindowReport("api", since.isoformat(), until.isoformat(), "incomplete", None, 0, start)
     report.windows.append(wr)
     q = build_query(categories, query, since, until)
+    total: int | None = None
     pages = 0
+    settled_until = _settled_until(since, until, holidays)
     try:
-        for page in prefetch(client.search_pages(q, start=start, total=total, limit=API_LIMIT)):
+        for page in prefetch(client.search_pages(q, start=start, limit=API_LIMIT, minimum=minimum)):
             pages += 1
             start += page.received
             fetched += len(page.papers)
@@ -189,15 +235,25 @@ def fetch_api_window(
             done = start >= total or not page.received or start >= API_LIMIT
             with store.transaction():
                 report.count(store.upsert(page.papers, via="api"))
-                stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                complete = done and start >= total
+                stamp = clock.stamp()
+                read_all = done and start >= total
+                complete = read_all and settled_until == until
                 store.save_window(Window("api", key, since, until, complete, start, total, fetched,
                                          stamp if complete else None))  # fmt: skip
+                if read_all and settled_until is not None and settled_until < until:
+                    # every entry of the settled days is stored: those days are never read again
+                    store.save_window(Window("api", key, since, settled_until, True, 0, None, 0, stamp))
             wr.fetched += len(page.papers)
             wr.total = total
             report.fetched += len(page.papers)
             if progress:
                 progress(Progress("page", entries=start, total=total, pages=pages))
+    except ShortAnswer as exc:
+        wr.status = "incomplete"
+        wr.total = exc.total
+        report.short = f"arXiv reported {exc.total} entries for {since}..{until} where the store already holds" \
+                       f" {exc.minimum} ({exc.attempts} attempts); nothing marked complete, run `digest fetch` again later"
+        return report
     except UnavailableError as exc:
         wr.status = "failed"
         kept = f"kept {wr.fetched} entries of {since}..{until} (at {start} of {total if total is not None else '?'})"
@@ -206,11 +262,22 @@ def fetch_api_window(
     finally:
         _counters(report, client)
     if total is None or start >= total:
-        wr.status = "complete"
+        wr.status = "complete" if settled_until == until else "open"
     else:
         wr.status = "incomplete"
         report.missing += total - start
     return report
+
+
+def _settled_until(since: date, until: date, holidays: frozenset[date]) -> date | None:
+    """The last day of [since, until] arXiv can no longer add to (None: not even ``since``)."""
+    now = clock.now()
+    day = until
+    while day >= since:
+        if settled(day, now, holidays):
+            return day
+        day -= timedelta(days=1)
+    return None
 
 
 def prefetch(pages: Iterator[T]) -> Iterator[T]:
@@ -269,14 +336,14 @@ def fetch_rss(store: Store, client: ArxivClient, categories: list[str], report: 
     if result.not_modified:
         report.not_modified = True
         return report
-    day = result.announced or date.today().isoformat()
+    day = result.announced or clock.now().date().isoformat()
     with store.transaction():
         report.count(store.upsert(result.papers, via="rss"))
         store.set_value(f"rss:etag:{url}", result.etag)
         store.set_value(f"rss:last-modified:{url}", result.last_modified)
         d = date.fromisoformat(day)
         store.save_window(Window("rss", query_key(categories, ""), d, d, True, len(result.papers), len(result.papers),
-                                 len(result.papers), datetime.now(timezone.utc).isoformat(timespec="seconds")))  # fmt: skip
+                                 len(result.papers), clock.stamp()))  # fmt: skip
     report.fetched += len(result.papers)
     report.windows.append(WindowReport("rss", day, day, "complete", len(result.papers), len(result.papers)))
     return report
@@ -309,7 +376,7 @@ def run_fetch(
     categories = list(settings.arxiv.categories)
     if not categories and via == "rss":
         raise DigestError("arxiv.categories is empty; the RSS feed needs at least one category in digest.toml")
-    today = today or datetime.now(timezone.utc).date()
+    today = today or clock.now().date()
     own_client = client is None
     on_wait = (lambda s: progress(Progress("wait", wait=s))) if progress else None
     client = client or ArxivClient.from_settings(settings, on_wait=on_wait)
@@ -328,7 +395,7 @@ def run_fetch(
             if since > until:
                 raise DigestError(f"--since {since} is after --until {until}; swap them")
             fetch_api_window(store, client, since, until, categories=categories, query=settings.arxiv.query,
-                             report=report, progress=progress)  # fmt: skip
+                             report=report, progress=progress, holidays=settings.arxiv.holiday_dates)  # fmt: skip
     except UnavailableError:
         pass  # report.error says what failed and what was kept
     finally:

@@ -42,6 +42,48 @@ def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -
         raise
 
 
+def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) -> bool:
+    """Write ``data`` atomically only if ``path`` still holds ``expected`` (None: does not exist).
+
+    The file is compared just before the rename, after the new bytes are on disk,
+    so a save made by an editor in the meantime is never overwritten: the
+    caller gets False, nothing is written, and it composes again over the save.
+    """
+    path = Path(path)
+    payload = data
+    tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            current: bytes | None = path.read_bytes()
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
+        except FileNotFoundError:
+            current = None
+        if current != expected:
+            tmp.unlink(missing_ok=True)
+            return False
+        if expected is None:
+            os.link(tmp, path)  # fails if the editor created the file just now: never replace it
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
+        return True
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        return False
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def sync_all(paths: list[Path] | None = None) -> None:
     """Flush files written without ``durable`` to disk, before recording that they exist.
 

@@ -33,6 +33,9 @@ class Paper:
     """Where the record came from: ``api``, ``rss``, ``seed:<file>``, ``issue``."""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
     """Source-specific facts, e.g. the RSS ``announce_type``."""
+    announced: datetime | None = field(default=None, compare=False)
+    """When arXiv announced it in the editor's categories: the RSS listing's announcement when
+    a feed said so, else estimated from the v1 date by `digest.schedule` (the store decides)."""
 
     @property
     def versioned_id(self) -> str:
@@ -53,7 +56,7 @@ def fill(paper: Paper, other: Paper | None) -> Paper:
         return paper
     changes = {}
     for f in fields(Paper):
-        if f.name in ("id", "source", "extra"):
+        if f.name in ("id", "source", "extra", "announced"):
             continue
         mine = getattr(paper, f.name)
         if mine in (None, "", ()) and getattr(other, f.name) not in (None, "", ()):

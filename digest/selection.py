@@ -1,13 +1,19 @@
-"""Which papers an issue proposes: its window, the candidates, and new versions of covered papers.
+"""Which papers an issue proposes: coverage by announcement, not by submission day.
 
-    window = issue_window(issues_dir, date(2022, 10, 23), window_days=7)
-    chosen = select(store, window, categories, query, coverage)
-    chosen.candidates      # in the window, matching, never covered before
-    chosen.replacements    # a newer version of a covered paper, updated in the window
+    window = issue_window(store, issues_dir, date(2022, 10, 23), settings, now=clock.now())
+    chosen = select(store, window, categories, query, coverage, pooled)
+    chosen.candidates      # announced since the previous draft, matching, in no earlier issue
+    chosen.replacements    # a newer version of a covered paper, updated since then
 
-The window runs from the day after the previous issue to the issue date,
-inclusive, or ``window_days`` days ending on the issue date (``--window N``
-overrides both). Days are whole UTC days, as the store keeps them.
+An issue's candidates are the papers the store holds that were announced
+after the previous draft's cut-off, or were first stored after that draft
+ran (a paper fetched late, or announced on a holiday the schedule did not
+know, still gets its one draft), that no earlier issue had as a candidate,
+proposed or covered. Two bounds keep the list sane: an issue dated in the
+past takes nothing announced after its date ends (in ``timezone``), and
+nothing older than ``max_window_days`` (``window_days`` for the very first
+issue; ``--window N`` replaces all of this with the last N days).
+`docs/new.md` states the rule for editors.
 
 ``arxiv.query`` is what `digest fetch` asks arXiv for; the store may hold
 papers fetched otherwise (RSS, seeds, another query), so the same query is
@@ -18,14 +24,19 @@ applied here to the stored records with `compile_query`: arXiv's syntax of
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from digest.errors import ConfigError
+from digest.history import previous_issue_date
+from digest.ids import parse_id
+from digest.schedule import describe
 
 if TYPE_CHECKING:
     from digest.history import Coverage
@@ -34,40 +45,90 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class IssueWindow:
-    """Inclusive days ``since``..``until``; ``reason`` says where ``since`` came from."""
+class Gap:
+    """Announcements left out after a long pause: (``since``, ``until``], and how to get them."""
 
-    since: date
-    until: date
-    reason: str
-    previous: date | None = None
+    since: datetime
+    until: datetime
+    stored: int
 
     @property
     def days(self) -> int:
-        return (self.until - self.since).days + 1
+        return math.ceil((self.until - self.since).total_seconds() / 86400)
+
+
+@dataclass(frozen=True)
+class IssueWindow:
+    """What an issue may propose (see the module docstring).
+
+    ``after``: announced after this instant (the previous draft's cut-off), or
+    ``stored_after``: stored after this row (the last the previous draft saw);
+    ``floor``: announced after this in any case; ``until``: never after (None while
+    the issue's date has not ended); ``cutoff``: what this draft closes at.
+    """
+
+    cutoff: datetime
+    floor: datetime
+    reason: str
+    after: datetime | None = None
+    stored_after: int | None = None
+    until: datetime | None = None
+    previous: date | None = None
+    gap: Gap | None = None
+
+    @property
+    def lower(self) -> datetime:
+        """The earliest announcement the window reaches back to."""
+        return max(self.after, self.floor) if self.after is not None else self.floor
+
+    @property
+    def since(self) -> date:
+        return self.lower.date()
 
     def __str__(self) -> str:
-        return f"{self.since}..{self.until}"
+        return f"after {describe(self.lower)}, through {describe(self.cutoff)}"
+
+
+def issue_end(issue_date: date, zone: str) -> datetime:
+    """The instant an issue's date ends in the newsletter's ``timezone``."""
+    tz = timezone.utc if zone == "UTC" else ZoneInfo(zone)
+    return datetime.combine(issue_date + timedelta(days=1), time(0), tzinfo=tz).astimezone(timezone.utc)
 
 
 def issue_window(
+    store: Store | None,
     issues_dir: Path,
     issue_date: date,
+    *,
+    zone: str,
     window_days: int,
+    max_window_days: int,
+    now: datetime,
     override: int | None = None,
     files: list[tuple[date, Path]] | None = None,
 ) -> IssueWindow:
-    """The days an issue dated ``issue_date`` covers (see the module docstring)."""
-    from digest.history import previous_issue_date
-
+    """What the issue dated ``issue_date`` may propose, decided at ``now``."""
+    end = issue_end(issue_date, zone)
+    cutoff, until = (now, None) if end >= now else (end, end)
     previous = previous_issue_date(issues_dir, issue_date, files)
     if override is not None:
-        days = max(1, override)
-        return IssueWindow(issue_date - timedelta(days=days - 1), issue_date, f"--window {override}", previous)
-    if previous is not None:
-        return IssueWindow(previous + timedelta(days=1), issue_date, f"after the issue of {previous}", previous)
-    days = max(1, window_days)
-    return IssueWindow(issue_date - timedelta(days=days - 1), issue_date, f"window_days = {window_days}", None)
+        floor = cutoff - timedelta(days=max(1, override))
+        return IssueWindow(cutoff, floor, f"in the last {override} days (--window {override})", until=until,
+                           previous=previous)  # fmt: skip
+    draft = store.previous_draft(issue_date) if store is not None else None
+    if draft is not None and (previous is None or draft.issue >= previous):
+        after, seen, reason = draft.cutoff, draft.seen, f"since the draft of {draft.issue}"
+    elif previous is not None:
+        after, seen, reason = issue_end(previous, zone), None, f"since the issue of {previous}"
+    else:
+        floor = cutoff - timedelta(days=max(1, window_days))
+        return IssueWindow(cutoff, floor, f"in the last {window_days} days (window_days: no earlier issue)", until=until)
+    floor = cutoff - timedelta(days=max(1, max_window_days))
+    gap = None
+    if after < floor:
+        stored = store.count_announced(after, floor) if store is not None else 0
+        gap = Gap(after, floor, stored)
+    return IssueWindow(cutoff, floor, reason, after, seen, until, previous, gap)
 
 
 @dataclass
@@ -76,11 +137,13 @@ class Selection:
 
     window: IssueWindow
     in_window: int = 0
-    """Papers first published in the window, in the configured categories."""
+    """Papers announced in the window (or stored since the last draft), in the configured categories."""
+    late: int = 0
+    """Of those, announced before the previous draft but stored after it ran."""
     not_matching: int = 0
     """Of those, left out by ``arxiv.query``."""
     covered: list[Paper] = field(default_factory=list)
-    """In the window but covered by an earlier issue (any version): left out."""
+    """In the window but proposed or covered by an earlier issue: left out."""
     candidates: list[Paper] = field(default_factory=list)
     replacements: list[tuple[Paper, Coverage]] = field(default_factory=list)
     """A newer version of a covered paper, updated in the window, with its latest coverage."""
@@ -92,27 +155,33 @@ def select(
     categories: list[str],
     query: str,
     covered: dict[str, list[Coverage]],
+    pooled: set[str] | frozenset[str] = frozenset(),
 ) -> Selection:
-    """Split the window's papers into candidates, covered ones and replacements.
+    """Split the window's papers into candidates, earlier ones and replacements.
 
-    ``covered`` is `digest.history.coverage` of the earlier issues; only
-    entries with ``annotated`` set count (a drafted candidate nobody wrote
-    about was not covered).
+    ``covered`` is `digest.history.coverage` of the earlier issues (a paper in
+    any earlier issue file is never a candidate again); ``pooled`` the papers
+    earlier drafts had as candidates (`Store.pooled_before`). Replacements are
+    offered only for papers an earlier issue wrote about (``annotated``).
     """
     matches = compile_query(query)
     latest = {pid: max(cs, key=lambda c: c.issue_date) for pid, cs in _annotated(covered).items()}
     out = Selection(window)
-    for paper in store.papers(window.since, window.until, categories or None, by="published"):
+    for paper in store.announced(after=window.after, stored_after=window.stored_after, floor=window.floor,
+                                 until=window.until, categories=categories or None):  # fmt: skip
         out.in_window += 1
-        if paper.id in latest:
+        if window.after is not None and paper.announced is not None and paper.announced <= window.after:
+            out.late += 1
+        if paper.id in covered or paper.id in pooled:
             out.covered.append(paper)
         elif not matches(paper):
             out.not_matching += 1
         else:
             out.candidates.append(paper)
+    lower, upper = window.lower, window.cutoff
     for pid, paper in store.get_many(latest).items():
         cov = latest[pid]
-        if paper.updated is None or not window.since <= paper.updated.date() <= window.until:
+        if paper.updated is None or not lower < paper.updated <= upper:
             continue
         if cov.version is not None:
             newer = (paper.version or 0) > cov.version
@@ -233,8 +302,6 @@ def _term(name: str, value: str) -> Matcher:
             return lambda p: any(c.lower().startswith(want[:-1]) for c in p.categories)
         return lambda p: any(c.lower() == want for c in p.categories)
     if name == "id":
-        from digest.ids import parse_id
-
         ident = parse_id(value)
         if ident is None:
             return lambda p: False

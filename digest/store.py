@@ -34,11 +34,13 @@ from digest.store_rows import (
     _now,
     _paper,
     _row,
+    announcement,
     merge,
+    sql_functions,
     utc_iso,
 )
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Store", "StoreError", "UpsertCounts", "Window", "merge", "utc_iso"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Draft", "Store", "StoreError", "UpsertCounts", "Window", "merge", "utc_iso"]
 
 
 class StoreError(DigestError):
@@ -72,6 +74,24 @@ class Window:
     total: int | None = None
     fetched: int = 0
     finished_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A run of `digest new` for one issue: ``cutoff`` is the last announcement its candidates
+    could come from; the next issue takes what was announced after it or stored after ``last_run``."""
+
+    issue: date
+    first_run: datetime
+    last_run: datetime
+    cutoff: datetime
+    seen: int = 0
+    """The store's last paper (`Store.last_row`) when it selected: any later row is a paper stored after it."""
+
+
+def _draft(r: tuple[Any, ...]) -> Draft:
+    return Draft(date.fromisoformat(r[0]), datetime.fromisoformat(r[1]), datetime.fromisoformat(r[2]),
+                 datetime.fromisoformat(r[3]), int(r[4]))  # fmt: skip
 
 
 class Store:
@@ -115,6 +135,7 @@ class Store:
     def _ready(cls, conn: sqlite3.Connection, path: Path) -> Store:
         store = cls(conn, path)
         try:
+            sql_functions(conn)
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA foreign_keys = ON")
             store._migrate()
@@ -201,7 +222,7 @@ class Store:
             old_row = existing.get(pid)
             if old_row is None:
                 counts.new += 1
-                inserts.append(_row(p, [p.version] if p.version else [], stamp, stamp, how))
+                inserts.append(_row(p, [p.version] if p.version else [], stamp, stamp, how, announcement(p, None)))
                 continue
             old = _paper(old_row)
             versions = set(json.loads(old_row[2]))
@@ -209,15 +230,15 @@ class Store:
                 versions.add(p.version)
             merged = merge(old, p)
             vias = sorted(set(old_row[17].split(",")) | {how})
-            row = _row(merged, sorted(versions), old_row[15], stamp, ",".join(vias))
-            if row[1:15] == tuple(old_row[1:15]):
+            row = _row(merged, sorted(versions), old_row[15], stamp, ",".join(vias), announcement(p, old_row))
+            if row[1:15] == tuple(old_row[1:15]) and row[18:20] == tuple(old_row[18:20]):
                 counts.unchanged += 1
                 updates.append(("last", stamp, row[17], pid))
             else:
                 counts.updated += 1
                 updates.append(("full", row))
         with self.transaction() as c:
-            c.executemany(f"INSERT INTO papers ({_COLUMNS}) VALUES ({','.join('?' * 18)})", inserts)
+            c.executemany(f"INSERT INTO papers ({_COLUMNS}) VALUES ({','.join('?' * 20)})", inserts)
             full = [u[1] for u in updates if u[0] == "full"]
             c.executemany(
                 "DELETE FROM papers_fts WHERE rowid IN (SELECT rowid FROM papers WHERE id = ? AND indexed = 1)",
@@ -226,7 +247,7 @@ class Store:
             c.executemany(
                 "UPDATE papers SET indexed=0, version=?, versions=?, title=?, authors=?, abstract=?, comment=?, journal_ref=?,"
                 " doi=?, primary_category=?, categories=?, published=?, updated=?, source=?, extra=?,"
-                " first_fetched=?, last_fetched=?, fetched_via=? WHERE id=?",
+                " first_fetched=?, last_fetched=?, fetched_via=?, announced=?, announced_via=? WHERE id=?",
                 [(*r[1:], r[0]) for r in full],
             )
             c.executemany("UPDATE papers SET last_fetched=?, fetched_via=? WHERE id=?", [u[1:] for u in updates if u[0] == "last"])
@@ -266,12 +287,12 @@ class Store:
         by: str = "published",
         limit: int | None = None,
     ) -> list[Paper]:
-        """Papers whose ``by`` date (published, updated or last_fetched) is in [since, until].
+        """Papers whose ``by`` date (published, updated, last_fetched or announced) is in [since, until].
 
         Dates are inclusive whole days (UTC). ``categories`` keeps papers listed
         in any of them (cross-lists included). Newest first.
         """
-        if by not in ("published", "updated", "last_fetched"):
+        if by not in ("published", "updated", "last_fetched", "announced"):
             raise ValueError(f"cannot select papers by {by!r}")
         where, args = [], []  # type: ignore[var-annotated]
         if since is not None:
@@ -369,6 +390,95 @@ class Store:
                 reach = date.fromordinal(w.until.toordinal() + 1)
         return False
 
+    # -- announcements and drafts ---------------------------------------------------
+    def announced(
+        self,
+        *,
+        after: datetime | None,
+        stored_after: int | None,
+        floor: datetime | None,
+        until: datetime | None,
+        categories: Iterable[str] | None = None,
+    ) -> list[Paper]:
+        """Papers announced after ``after`` or stored after row ``stored_after`` (`last_row`; either
+        suffices, None leaves that test out), announced after ``floor`` and at/before
+        ``until`` (None: no bound), in any of ``categories``. Newest announcement first."""
+        where, args = ["p.announced IS NOT NULL"], []  # type: ignore[var-annotated]
+        either = []
+        if after is not None:
+            either.append("p.announced > ?")
+            args.append(utc_iso(after))
+        if stored_after is not None:
+            either.append("p.rowid > ?")
+            args.append(stored_after)
+        if either:
+            where.append("(" + " OR ".join(either) + ")")
+        if floor is not None:
+            where.append("p.announced > ?")
+            args.append(utc_iso(floor))
+        if until is not None:
+            where.append("p.announced <= ?")
+            args.append(utc_iso(until))
+        cats = list(categories or [])
+        if cats:
+            where.append(f"p.id IN (SELECT paper_id FROM paper_categories WHERE category IN ({','.join('?' * len(cats))}))")
+            args.extend(cats)
+        cols = ", ".join("p." + c.strip() for c in _COLUMNS.split(","))
+        sql = f"SELECT {cols} FROM papers p WHERE {' AND '.join(where)} ORDER BY p.announced DESC, p.id DESC"
+        return [_paper(r) for r in self.conn.execute(sql, args)]
+
+    def count_announced(self, after: datetime, until: datetime, categories: Iterable[str] | None = None) -> int:
+        """How many stored papers were announced in (after, until], in ``categories``."""
+        cats = list(categories or [])
+        sql = "SELECT count(*) FROM papers p WHERE p.announced > ? AND p.announced <= ?"
+        if cats:
+            sql += f" AND p.id IN (SELECT paper_id FROM paper_categories WHERE category IN ({','.join('?' * len(cats))}))"
+        return int(self.conn.execute(sql, (utc_iso(after), utc_iso(until), *cats)).fetchone()[0])
+
+    def draft(self, issue: date) -> Draft | None:
+        """The record of `digest new` for the issue dated ``issue``, if it ever ran."""
+        r = self.conn.execute("SELECT issue, first_run, last_run, cutoff, seen FROM drafts WHERE issue = ?",
+                              (issue.isoformat(),)).fetchone()  # fmt: skip
+        return _draft(r) if r else None
+
+    def previous_draft(self, issue: date) -> Draft | None:
+        """The latest draft of an issue dated before ``issue``."""
+        r = self.conn.execute("SELECT issue, first_run, last_run, cutoff, seen FROM drafts WHERE issue < ?"
+                              " ORDER BY issue DESC LIMIT 1", (issue.isoformat(),)).fetchone()  # fmt: skip
+        return _draft(r) if r else None
+
+    def pooled_before(self, issue: date) -> set[str]:
+        """Every paper any issue dated before ``issue`` had as a candidate."""
+        rows = self.conn.execute("SELECT DISTINCT paper_id FROM candidates WHERE issue < ?", (issue.isoformat(),))
+        return {r[0] for r in rows}
+
+    def proposed(self, issue: date) -> set[str]:
+        """The papers `digest new` wrote into the issue's file (a deleted section is not added back)."""
+        rows = self.conn.execute("SELECT paper_id FROM candidates WHERE issue = ? AND written = 1", (issue.isoformat(),))
+        return {r[0] for r in rows}
+
+    def pool(self, issue: date) -> set[str]:
+        """Every candidate the issue has had, written into the file or not."""
+        return {r[0] for r in self.conn.execute("SELECT paper_id FROM candidates WHERE issue = ?", (issue.isoformat(),))}
+
+    def last_row(self) -> int:
+        """The newest paper row (rowids only grow): papers stored later have a higher one."""
+        return int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM papers").fetchone()[0])
+
+    def record_draft(self, issue: date, ran_at: datetime, cutoff: datetime, pool: Iterable[str],
+                     written: Iterable[str], seen: int = 0) -> None:  # fmt: skip
+        """Remember a run of `digest new`: its time, its cut-off, the last row it saw, its candidates,
+        what it wrote."""
+        day, ran, cut = issue.isoformat(), utc_iso(ran_at), utc_iso(cutoff)
+        with self.transaction() as c:
+            c.execute("INSERT INTO drafts (issue, first_run, last_run, cutoff, seen) VALUES (?, ?, ?, ?, ?)"
+                      " ON CONFLICT (issue) DO UPDATE SET last_run = max(last_run, excluded.last_run),"
+                      " cutoff = max(cutoff, excluded.cutoff), seen = max(seen, excluded.seen)",
+                      (day, ran, ran, cut, seen))  # fmt: skip
+            c.executemany("INSERT OR IGNORE INTO candidates (issue, paper_id) VALUES (?, ?)", [(day, p) for p in pool])
+            c.executemany("INSERT INTO candidates (issue, paper_id, written) VALUES (?, ?, 1)"
+                          " ON CONFLICT (issue, paper_id) DO UPDATE SET written = 1", [(day, p) for p in written])  # fmt: skip
+
     # -- key/value ---------------------------------------------------------------
     def get_value(self, key: str) -> str | None:
         """A cached value (RSS validators, seed resolutions: ``namespace:key``)."""
@@ -440,5 +550,6 @@ def _translated(method: Callable[..., Any]) -> Callable[..., Any]:
 
 # SQLite errors after opening (a locked, read-only or damaged file) reach the user as one line.
 for _name in ("upsert", "get_many", "versions", "papers", "index", "search", "count", "window", "save_window",
-              "windows", "covered", "get_value", "set_value", "values", "stats"):  # fmt: skip
+              "windows", "covered", "get_value", "set_value", "values", "stats", "announced", "count_announced", "draft",
+              "previous_draft", "pooled_before", "proposed", "pool", "last_row", "record_draft"):  # fmt: skip
     setattr(Store, _name, _translated(getattr(Store, _name)))

@@ -13,8 +13,10 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
+from digest import clock
 from digest.ids import parse_id
 from digest.paper import Author, Paper, fill
+from digest.schedule import announcement_of, rss_announcement
 
 MIGRATIONS: list[list[str]] = [
     [  # v1
@@ -35,14 +37,37 @@ MIGRATIONS: list[list[str]] = [
         "CREATE VIRTUAL TABLE papers_fts USING fts5 (title, abstract, tokenize='unicode61 remove_diacritics 2')",
         "CREATE INDEX papers_unindexed ON papers (indexed) WHERE indexed = 0",
     ],
+    [  # v2: coverage by announcement (see docs/new.md)
+        "ALTER TABLE papers ADD COLUMN announced TEXT",
+        "ALTER TABLE papers ADD COLUMN announced_via TEXT",
+        # RSS said when (its listing's announcement); otherwise estimated from the v1 date.
+        "UPDATE papers SET announced = digest_rss_announced(json_extract(extra, '$.announced')), announced_via = 'rss'"
+        " WHERE json_extract(extra, '$.announced') IS NOT NULL",
+        "UPDATE papers SET announced = digest_announcement(published), announced_via = 'schedule'"
+        " WHERE announced IS NULL AND published IS NOT NULL",
+        "CREATE INDEX papers_announced ON papers (announced)",
+        "CREATE INDEX papers_first_fetched ON papers (first_fetched)",
+        # One row per run of `digest new` for an issue: when it ran, and the announcements it closed at.
+        # ``seen``: the highest papers.rowid when it selected (rowids only grow: later rows are later papers).
+        "CREATE TABLE drafts (issue TEXT PRIMARY KEY, first_run TEXT NOT NULL, last_run TEXT NOT NULL,"
+        " cutoff TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0)",
+        # Every candidate an issue had (its triage pool); ``written`` once `digest new` put it in the file.
+        "CREATE TABLE candidates (issue TEXT NOT NULL, paper_id TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (issue, paper_id)) WITHOUT ROWID",
+        "CREATE INDEX candidates_paper ON candidates (paper_id)",
+        "INSERT OR IGNORE INTO candidates (issue, paper_id, written) SELECT substr(kv.key, 10), j.value, 1"
+        " FROM kv, json_each(kv.value) AS j WHERE kv.key LIKE 'proposed:%' AND json_valid(kv.value)",
+        "DELETE FROM kv WHERE key LIKE 'proposed:%'",
+    ],
 ]
 """Schema steps: ``MIGRATIONS[n]`` takes ``user_version`` n to n+1. Append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
 _SOURCE_RANK = {"api": 2, "rss": 1}
 _COLUMNS = (
     "id, version, versions, title, authors, abstract, comment, journal_ref, doi, primary_category,"
-    " categories, published, updated, source, extra, first_fetched, last_fetched, fetched_via"
+    " categories, published, updated, source, extra, first_fetched, last_fetched, fetched_via, announced, announced_via"
 )
+_REPLACED = ("replace", "replace-cross")
 
 
 def utc_iso(value: datetime | None) -> str | None:
@@ -57,7 +82,41 @@ def utc_iso(value: datetime | None) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return clock.stamp()
+
+
+def sql_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the migrations use (schedule estimates need Python)."""
+    conn.create_function("digest_announcement", 1, lambda v: utc_iso(announcement_of(_dt(v))) if v else None,
+                         deterministic=True)  # fmt: skip
+    conn.create_function("digest_rss_announced", 1, lambda v: utc_iso(rss_announcement(date.fromisoformat(v)))
+                         if v else None, deterministic=True)  # fmt: skip
+
+
+def announcement(p: Paper, old: tuple[Any, ...] | None) -> tuple[str | None, str | None]:
+    """``(announced, announced_via)`` to store for ``p`` arriving over the stored row ``old``.
+
+    An RSS listing is the truth and the earliest one wins (a later `replace` never moves
+    it); an estimate from the v1 date (`digest.schedule`) fills only what no feed said,
+    so an API fetch never erases what RSS said.
+    """
+    known = (old[18], old[19]) if old is not None and old[18] else None
+    if p.source == "rss" and p.announced is not None:
+        said = (utc_iso(p.announced), "rss")
+        if known is None:
+            return said
+        if p.extra.get("announce_type") in _REPLACED:  # a new version, not the paper's announcement
+            return known
+        if known[1] != "rss" or (said[0] or "") < (known[0] or ""):
+            return said
+        return known
+    if known is not None:
+        return known
+    if p.announced is not None:
+        return utc_iso(p.announced), "given"
+    if p.published is not None:
+        return utc_iso(announcement_of(p.published)), "schedule"
+    return None, None
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -72,13 +131,14 @@ def _base(text: str) -> str:
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
-def _row(p: Paper, versions: list[int], first: str, last: str, via: str) -> tuple[Any, ...]:
+def _row(p: Paper, versions: list[int], first: str, last: str, via: str,
+         announced: tuple[str | None, str | None] = (None, None)) -> tuple[Any, ...]:  # fmt: skip
     return (
         p.id, p.version, _encode(versions), p.title,
         _encode([[a.name, a.affiliation] for a in p.authors]),
         p.abstract, p.comment, p.journal_ref, p.doi, p.primary_category,
         _encode(p.categories), utc_iso(p.published), utc_iso(p.updated), p.source,
-        _encode(p.extra) if p.extra else "{}", first, last, via,
+        _encode(p.extra) if p.extra else "{}", first, last, via, *announced,
     )  # fmt: skip
 
 
@@ -98,6 +158,7 @@ def _paper(r: sqlite3.Row | tuple[Any, ...]) -> Paper:
         updated=_dt(r[12]),
         source=r[13],
         extra=json.loads(r[14]),
+        announced=_dt(r[18]),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -219,18 +219,30 @@ def test_total_beyond_what_arxiv_serves_is_not_silent(server: ArxivServer, tmp_p
     assert "5 entries that were not fetched" in err
 
 
-def test_default_window_and_daily_use(server: ArxivServer, tmp_path: Path) -> None:
+def test_default_window_and_daily_use(server: ArxivServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     server.serve_window(entries(*PAGES))
     settings = load_settings()
-    report = run_fetch(settings, today=date(2026, 4, 12))
-    assert report.windows[0].since == "2026-04-05" and report.windows[0].until == "2026-04-12"
-    assert run_fetch(settings, today=date(2026, 4, 12)).requests == 0
-    nxt = run_fetch(settings, today=date(2026, 4, 13))
-    # the next day re-reads the last ANNOUNCE_LAG days: weekend submissions appear days late
-    assert (nxt.windows[0].since, nxt.windows[0].until, nxt.unchanged) == ("2026-04-08", "2026-04-13", 20)
+    now = [datetime(2026, 4, 12, 12, tzinfo=timezone.utc)]
+    monkeypatch.setattr("digest.clock.now", lambda: now[0])
+    report = run_fetch(settings)
+    # REREAD_DAYS (15) back: a late cross-list can add to a day for a week after its announcement
+    assert report.windows[0].since == "2026-03-28" and report.windows[0].until == "2026-04-12"
+    assert report.windows[0].status == "open"  # arXiv can still add to its last days
+    # the days arXiv can no longer add to (announced, plus SETTLE_DAYS) are never read again ...
+    again = run_fetch(settings)
+    assert again.windows[0].since == "2026-04-01" and again.requests >= 1
+    # ... the others are, day after day, until they settle (04-01 settled at midnight: read once more)
+    now[0] = datetime(2026, 4, 13, 12, tzinfo=timezone.utc)
+    nxt = run_fetch(settings)
+    assert (nxt.windows[0].since, nxt.windows[0].until, nxt.unchanged) == ("2026-04-01", "2026-04-13", 20)
+    assert run_fetch(settings).windows[0].since == "2026-04-02"
+    now[0] = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    assert run_fetch(settings, since=date(2026, 4, 5), until=date(2026, 4, 12)).windows[0].status == "complete"
+    assert run_fetch(settings, since=date(2026, 4, 5), until=date(2026, 4, 12)).requests == 0
     with Store.open(settings.path("store")) as store:
         key = query_key(["cs.LG", "cs.CL"], "")
         assert default_window(store, key, date(2026, 4, 20), 7) == (date(2026, 4, 13), date(2026, 4, 20))
+        assert default_window(store, key, date(2026, 4, 25), 7) == (date(2026, 4, 13), date(2026, 4, 25))
         # an old backfill window never stretches the next default fetch over years
         store.save_window(Window("api", key, date(2022, 10, 17), date(2022, 10, 23), complete=True))
         assert default_window(store, key, date(2026, 4, 20), 7) == (date(2026, 4, 13), date(2026, 4, 20))

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -39,14 +39,18 @@ def test_new_drafts_reports_and_logs_the_run(letter: Path) -> None:
     code, out, err = run("new", "--date", "2022-10-23", "--offline")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "2022-10-23.md: drafted 3 candidates and 0 new versions (window 2022-10-17..2022-10-23, window_days = 7)"
+    # 2210.00005, submitted on Saturday, is announced on Monday evening: after the issue's date ends.
+    assert lines[0] == ("2022-10-23.md: drafted 3 candidates and 0 new versions"
+                        " (announced in the last 7 days (window_days: no earlier issue))")
     assert "network: not asked (--offline or --dry-run); drafting from the store only" in lines
-    assert "kept 3 of 5 candidates, left out 2" in out
+    assert ("announced in the last 7 days (window_days: no earlier issue): 4 papers (after Sun 2022-10-16 20:00 ET,"
+            " through Sun 2022-10-23 20:00 ET); 0 in earlier issues") in out
+    assert "kept 3 of 4 candidates, left out 1" in out
     assert (letter / "issues" / "2022-10-23.md").read_text().count("<!-- digest:paper") == 3
     (log,) = (letter / ".digest" / "runs.log").read_text().splitlines()
     assert "  new --date 2022-10-23 --offline  exit 0  " in log and log.endswith("drafted 3 candidates and 0 new versions")
     code, out, _ = run("new", "--date", "2022-10-23", "--offline", "--limit", "0")
-    assert code == 0 and out.startswith("2022-10-23.md: added 2 candidates")
+    assert code == 0 and out.startswith("2022-10-23.md: added 1 candidates")
 
 
 def test_quiet_prints_nothing_and_dry_run_writes_nothing(letter: Path) -> None:
@@ -55,22 +59,24 @@ def test_quiet_prints_nothing_and_dry_run_writes_nothing(letter: Path) -> None:
     path = letter / "issues" / "2022-10-23.md"
     before = path.read_bytes()
     with Store.open(letter / ".digest" / "store.sqlite") as store:
-        store.upsert([paper(40, day=22)])
-        proposed = store.get_value("proposed:2022-10-23")
+        store.upsert([paper(40, day=20)])
+        proposed = store.proposed(date(2022, 10, 23))
     code, out, err = run("new", "--date", "2022-10-23", "--dry-run", "--limit", "10")
     assert code == 0
     assert out.startswith("## [Paper 40: on things](https://arxiv.org/abs/2210.00040)\n<!-- digest:paper\n")
-    assert "would add 3 candidates" in err
+    assert "would add 2 candidates" in err
     assert path.read_bytes() == before
     with Store.open(letter / ".digest" / "store.sqlite") as store:
-        assert store.get_value("proposed:2022-10-23") == proposed
+        assert store.proposed(date(2022, 10, 23)) == proposed
 
 
 def test_json_report(letter: Path) -> None:
     code, out, _ = run("new", "--date", "2022-10-23", "--offline", "--json")
     data = json.loads(out)
-    assert code == 0 and data["created"] and len(data["added"]) == 3 and data["left_out"] == 2
-    assert data["window"] == {"since": "2022-10-17", "until": "2022-10-23", "reason": "window_days = 7"}
+    assert code == 0 and data["created"] and len(data["added"]) == 3 and data["left_out"] == 1
+    assert data["window"]["since"] == "2022-10-17T00:00:00+00:00"  # Sunday 20:00 ET
+    assert data["window"]["until"] == "2022-10-24T00:00:00+00:00"  # the end of the issue's date (timezone: UTC)
+    assert data["window"]["reason"] == "in the last 7 days (window_days: no earlier issue)"
 
 
 def test_a_broken_issue_exits_1_and_is_logged(letter: Path) -> None:
@@ -93,7 +99,8 @@ def test_arxiv_unavailable_still_drafts_from_the_store_and_exits_3(letter: Path,
         monkeypatch.setenv("DIGEST_ARXIV_RETRIES", "1")
         code, out, err = run("new", "--date", "2022-10-23")
     assert code == 3
-    assert err.startswith("2022-10-23.md: drafted from the store only; could not fetch 2022-10-17..2022-10-23:")
+    # the submission days behind the announcements of the window, from 5 days before its start
+    assert err.startswith("2022-10-23.md: drafted from the store only; could not fetch 2022-10-12..2022-10-23:")
     assert "network: could not fetch" in out
     assert (letter / "issues" / "2022-10-23.md").read_text().count("<!-- digest:paper") == 3
     assert "exit 3" in (letter / ".digest" / "runs.log").read_text()
@@ -109,8 +116,8 @@ def test_the_window_is_fetched_first_and_the_report_says_so(letter: Path, monkey
         code, out, err = run("new", "--date", "2022-10-23", "--window", "2")
         assert code == 0, err
         assert len(server.api_requests) == 1
-        assert "submittedDate:[202210220000 TO 202210232359]" in server.api_requests[0].params["search_query"]
-    assert "network: api 2022-10-22..2022-10-23: complete, 10 entries (10 new, 0 updated, 1 requests)" in out
+        assert "submittedDate:[202210170000 TO 202210232359]" in server.api_requests[0].params["search_query"]
+    assert "network: api 2022-10-17..2022-10-23: complete, 10 entries (10 new, 0 updated, 1 requests)" in out
 
 
 _HOLDER = """

@@ -41,7 +41,7 @@ def test_open_creates_and_open_existing_does_not(tmp_path: Path) -> None:
     assert Store.open_existing(tmp_path / "nope" / "store.sqlite") is None
     assert not (tmp_path / "nope").exists()
     with Store.open(tmp_path / "a" / "store.sqlite") as s:
-        assert s.schema_version == SCHEMA_VERSION == 1
+        assert s.schema_version == SCHEMA_VERSION == 2
     again = Store.open_existing(tmp_path / "a" / "store.sqlite")
     assert again is not None and again.count() == 0
     again.close()

@@ -42,10 +42,10 @@ class _Bar:
 
 @command(
     "fetch",
-    epilog="\b\nExamples:\n  digest fetch                                  # window_days back (the last 4 fetched days again), to today\n"
+    epilog="\b\nExamples:\n  digest fetch                                  # window_days back to today, less the days already settled\n"
     "  digest fetch --since 2022-10-17 --until 2022-10-23\n  digest fetch --via rss --json",
 )
-@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: window_days ago, or 4 days before the end of the last complete fetch if later).")
+@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: window_days ago, moved past the days arXiv can no longer add to and that were fetched completely).")
 @click.option("--until", callback=_day, metavar="DATE", help="Last submission day, inclusive (default: today).")
 @click.option("--via", type=click.Choice(["api", "rss"]), default="api", show_default=True, help="arXiv API query or the RSS feed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as one JSON object.")
@@ -54,9 +54,11 @@ def fetch_command(state: Any, since: date | None, until: date | None, via: str, 
     """Pull new arXiv entries for arxiv.categories into the local store.
 
     One request at a time, arxiv.delay seconds apart; failures are retried
-    with backoff. A window fetched completely is not fetched again. Exit code 3
-    means arXiv was unavailable: what was fetched is kept, and the next run
-    resumes there.
+    with backoff. A day is fetched again until arXiv can no longer add to it
+    (its papers are announced, see docs/fetch.md); then never again. Exit
+    code 3 means arXiv was unavailable: what was fetched is kept, and the next
+    run resumes there. Exit code 1: arXiv answered with fewer entries than it
+    has (or than the store already holds); nothing is marked complete.
     """
     from digest.errors import DigestError, UnavailableError
     from digest.fetch import run_fetch
@@ -71,6 +73,8 @@ def fetch_command(state: Any, since: date | None, until: date | None, via: str, 
             click.echo(line)
     if report.error:
         raise UnavailableError(report.error)
+    if report.short:
+        raise DigestError(f"incomplete: {report.short}")
     if report.missing:
         raise DigestError(f"arXiv reported {report.missing} entries that were not fetched; narrow --since/--until")
 

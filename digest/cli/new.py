@@ -14,13 +14,13 @@ from digest.cli.common import day_option_value as _day, command, pass_state
 
 
 def _today(zone: str) -> date:
-    from datetime import datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from digest import clock
     from digest.errors import ConfigError
 
     try:
-        return datetime.now(ZoneInfo(zone)).date()
+        return clock.now().astimezone(ZoneInfo(zone)).date()
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError([f"timezone: {zone!r} is not a time zone; use e.g. UTC or Europe/Berlin"]) from None
 
@@ -37,7 +37,7 @@ Examples:
 """,
 )
 @click.option("--date", "issue_date", callback=_day, metavar="DATE", help="The issue date (default: today in `timezone`).")
-@click.option("--window", type=click.IntRange(min=1, max=3660), metavar="N", help="Look back N days, ending on DATE (default: since the previous issue, or window_days).")
+@click.option("--window", type=click.IntRange(min=1, max=3660), metavar="N", help="Take the papers announced in the last N days (ending with DATE), instead of those since the previous draft.")
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Most candidates to keep (default: max_candidates; 0 = all).")
 @click.option("--offline", is_flag=True, help="Do not ask arXiv; draft from the store.")
 @click.option("--dry-run", is_flag=True, help="Print the text that would be added; write nothing (implies --offline).")
@@ -47,13 +47,17 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
                 dry_run: bool, as_json: bool) -> None:  # fmt: skip
     """Draft the issue of DATE from the store: candidates best first, ready for notes.
 
-    The window runs from the day after the previous issue in issues/ (or
-    window_days back) to DATE; it is fetched first unless --offline. Papers
-    covered in earlier issues are left out; their new versions are listed
-    after the candidates. On an existing issue, only candidates not proposed
-    before are appended: nothing you wrote changes. Exit 3: arXiv was
-    unavailable, the draft was made from the store; run again later to add
-    what was missed.
+    The candidates are the papers arXiv announced since the previous draft
+    (in arxiv.categories, matching arxiv.query) that no earlier issue had;
+    a paper announced after this run goes into the next draft. After a long
+    pause only the last max_window_days are drafted (the report says how to
+    get the rest). The submission days behind them are fetched first unless
+    --offline. New versions of papers covered before are listed after the
+    candidates. On an existing issue, only candidates not proposed before are
+    appended, after whatever the file holds when they are written (a save
+    made during the fetch is kept): nothing you wrote changes. Exit 3: arXiv
+    was unavailable, the draft was made from the store; run again later to
+    add what was missed. See docs/new.md.
     """
     from digest import runlog
     from digest.new import run_new
