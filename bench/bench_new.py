@@ -54,7 +54,7 @@ def papers(n: int, pool: list[str], rng: random.Random) -> list:  # type: ignore
 
     out = []
     for i, text in enumerate(abstracts(n, pool, rng)):
-        when = datetime(2022, 10, 17 + i % 7, 12, tzinfo=timezone.utc)
+        when = datetime(2022, 10, 17 + i % 5, 12, tzinfo=timezone.utc)  # Monday..Friday: all announced by Sunday 20:00 ET
         title = " ".join(rng.choice(pool).split()[:9]).rstrip(".")
         out.append(Paper(f"2210.{i + 1:05d}", 1, title, (Author("A. Author"), Author("B. Author")), text,
                          categories=("cs.LG",), primary_category="cs.LG", published=when, updated=when,
@@ -99,16 +99,16 @@ def main() -> None:
         root = newsletter(tmp / "letter", args.candidates, args.profile, pool, rng)
         issue = root / "issues" / "2022-10-23.md"
         argv = digest_argv("new", "--date", "2022-10-23", "--offline")
-        # each run drafts from scratch: remove the issue and the memory of what was proposed
+        # each run drafts from scratch: remove the issue and the record of its draft (its candidates)
         wrapper = [sys.executable, "-c", (
             "import sys, sqlite3, pathlib, subprocess; r = pathlib.Path(sys.argv[1]);"
             " (r / 'issues' / '2022-10-23.md').unlink(missing_ok=True);"
-            " c = sqlite3.connect(r / '.digest' / 'store.sqlite'); c.execute(\"DELETE FROM kv WHERE key LIKE 'proposed:%'\");"
+            " c = sqlite3.connect(r / '.digest' / 'store.sqlite'); c.execute('DELETE FROM candidates'); c.execute('DELETE FROM drafts');"
             " c.commit(); c.close(); sys.exit(subprocess.call(sys.argv[2:], cwd=r))"), str(root), *argv]  # fmt: skip
         prune = [sys.executable, "-c", (
             "import sys, sqlite3, pathlib, subprocess; r = pathlib.Path(sys.argv[1]);"
             " (r / 'issues' / '2022-10-23.md').unlink(missing_ok=True);"
-            " c = sqlite3.connect(r / '.digest' / 'store.sqlite'); c.execute(\"DELETE FROM kv WHERE key LIKE 'proposed:%'\");"
+            " c = sqlite3.connect(r / '.digest' / 'store.sqlite'); c.execute('DELETE FROM candidates'); c.execute('DELETE FROM drafts');"
             " c.commit(); c.close()"), str(root)]  # fmt: skip
         pruning = time_process(prune, args.runs, cwd=root)
         whole = time_process(wrapper, args.runs, cwd=root) - pruning  # the last run's issue stays

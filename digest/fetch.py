@@ -168,12 +168,14 @@ def default_window(store: Store, key: str, today: date, window_days: int) -> tup
 
 
 def draft_days(store: Store, settings: Settings, lower: datetime, cutoff: datetime) -> tuple[date, date, date]:
-    """The submission days behind announcements in (``lower``, ``cutoff``], and the days arXiv may
-    still add to (`REREAD_DAYS`): ``(first, since, until)``,
+    """The submission days behind announcements in (``lower``, ``cutoff``], late cross-lists
+    included (`REREAD_DAYS`): ``(first, since, until)``,
     where ``since`` is ``first`` moved past the days fetched completely (no fetch if past ``until``)."""
     key = query_key(list(settings.arxiv.categories), settings.arxiv.query)
     until = (min(cutoff, clock.now()) - timedelta(hours=6)).date()  # nothing is announced within 6 h of submission
-    first = (min(lower, clock.now() - timedelta(days=SETTLE_DAYS)) - timedelta(days=ANNOUNCE_LAG)).date()
+    # a paper cross-listed into the categories up to SETTLE_DAYS after its own announcement
+    # carries the v1 date of that announcement: read those days too (settled ones are skipped)
+    first = (min(lower, clock.now()) - timedelta(days=REREAD_DAYS)).date()
     return first, first_open_day(store, key, first, until), until
 
 

@@ -207,9 +207,9 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         if window.gap is not None:
             g = window.gap
             _warn(report, f"no draft since {describe(g.since)}: drafting the last {settings.max_window_days} days only"
-                          f" (max_window_days); {g.stored} stored papers announced before {describe(g.until)} are left"
-                          f" out: `digest new --date {issue_date} --window {g.days + settings.max_window_days}`"
-                          " takes them too")  # fmt: skip
+                          f" (max_window_days); what arXiv announced before {describe(g.until)} is left out (the store"
+                          f" holds {g.stored} such papers): `digest new --date {issue_date} --window"
+                          f" {g.days + settings.max_window_days}` takes them too")  # fmt: skip
         profile, report.profile = profile_texts(settings, earlier, store)
         ranked = rank(chosen.candidates, profile)
         if ranked and ranked[0].score is not None:

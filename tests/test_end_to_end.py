@@ -37,13 +37,13 @@ def test_init_fetch_new_notes_render(tmp_path: Path, monkeypatch: pytest.MonkeyP
         server.serve_window(items)
         monkeypatch.setenv("DIGEST_ARXIV_API_URL", server.api_url)
         monkeypatch.setenv("DIGEST_ARXIV_DELAY", "0")
-        # the days behind the announcements of the issue: from five days before its window
-        code, out, err = run("fetch", "--since", "2022-10-12", "--until", "2022-10-23")
+        # the days behind the announcements of the issue: from REREAD_DAYS (15) before its window
+        code, out, err = run("fetch", "--since", "2022-10-02", "--until", "2022-10-23")
         assert code == 0, err
         code, out, err = run("new", "--date", "2022-10-23", "--limit", "12")
         assert code == 0, err
         assert len(server.api_requests) == 1  # the window was fetched completely already: new asks nothing
-    assert "network: api 2022-10-12..2022-10-23: skipped" in out
+    assert "network: api 2022-10-02..2022-10-23: skipped" in out
     # Tuesday's and Thursday's papers; Saturday's are announced on Monday, after the issue's date
     assert re.search(r"^announced in the last 7 days \(window_days: no earlier issue\): ([4-7][0-9]) papers", out, re.M), out
     assert "ranking: best first by TF-IDF similarity" in out and "left out" in out

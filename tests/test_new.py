@@ -99,8 +99,9 @@ def test_arxiv_unavailable_still_drafts_from_the_store_and_exits_3(letter: Path,
         monkeypatch.setenv("DIGEST_ARXIV_RETRIES", "1")
         code, out, err = run("new", "--date", "2022-10-23")
     assert code == 3
-    # the submission days behind the announcements of the window, from 5 days before its start
-    assert err.startswith("2022-10-23.md: drafted from the store only; could not fetch 2022-10-12..2022-10-23:")
+    # the submission days behind the announcements of the window, late cross-lists included:
+    # from REREAD_DAYS (15) before its start
+    assert err.startswith("2022-10-23.md: drafted from the store only; could not fetch 2022-10-02..2022-10-23:")
     assert "network: could not fetch" in out
     assert (letter / "issues" / "2022-10-23.md").read_text().count("<!-- digest:paper") == 3
     assert "exit 3" in (letter / ".digest" / "runs.log").read_text()
@@ -116,8 +117,8 @@ def test_the_window_is_fetched_first_and_the_report_says_so(letter: Path, monkey
         code, out, err = run("new", "--date", "2022-10-23", "--window", "2")
         assert code == 0, err
         assert len(server.api_requests) == 1
-        assert "submittedDate:[202210170000 TO 202210232359]" in server.api_requests[0].params["search_query"]
-    assert "network: api 2022-10-17..2022-10-23: complete, 10 entries (10 new, 0 updated, 1 requests)" in out
+        assert "submittedDate:[202210070000 TO 202210232359]" in server.api_requests[0].params["search_query"]
+    assert "network: api 2022-10-07..2022-10-23: complete, 10 entries (10 new, 0 updated, 1 requests)" in out
 
 
 _HOLDER = """
