@@ -64,6 +64,15 @@ class SmtpSettings:
     port: int = _key(587, "SMTP port (587 for starttls, 465 for tls)")
     user: str = _key("", "SMTP login; the password comes only from DIGEST_SMTP_PASSWORD")
     security: str = _key("starttls", "starttls or tls; `digest send --insecure` allows clear text", choices=("starttls", "tls"))
+    ca_file: str = _key("", "PEM file of the CA that signed the server's certificate (a private CA); empty = the system's")
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    buttondown_url: str = _key("https://api.buttondown.com/v1", "Buttondown API; the token comes only from DIGEST_BUTTONDOWN_TOKEN")
+    listmonk_url: str = _key("", "listmonk address, e.g. https://lists.example.org; credentials only from DIGEST_LISTMONK_USER and DIGEST_LISTMONK_TOKEN")
+    listmonk_lists: list[str] = _key([], "listmonk list ids a campaign goes to, e.g. [\"3\"]")
+    ghost_url: str = _key("", "Ghost site address, e.g. https://blog.example.org; the Admin API key only from DIGEST_GHOST_ADMIN_KEY")
 
 
 @dataclass(frozen=True)
@@ -89,10 +98,12 @@ class Settings:
     unannotated: str = _key(
         "skip", "papers without notes: skip (left out, with a warning) or abstract", choices=("skip", "abstract")
     )
+    feed_entries: int = _key(50, "issues feed.xml holds, newest first (0 = every issue)")
     arxiv: ArxivSettings = field(default_factory=ArxivSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
     """The newsletter folder: where digest.toml is, or the working directory."""
     source: str = field(default="", metadata={"internal": True})
@@ -103,7 +114,8 @@ class Settings:
         return (self.root / getattr(self.paths, name)).resolve()
 
 
-SECTIONS = {"arxiv": ArxivSettings, "email": EmailSettings, "smtp": SmtpSettings, "paths": PathSettings}
+SECTIONS = {"arxiv": ArxivSettings, "email": EmailSettings, "smtp": SmtpSettings, "paths": PathSettings,
+            "publish": PublishSettings}
 
 
 @dataclass(frozen=True)
@@ -206,7 +218,8 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
         raise ValueError(f"expected a port from 1 to 65535, got {value!r}")
     if spec.key in ("window_days", "max_window_days") and value > 3660:
         raise ValueError(f"expected at most 3660 days, got {value!r}")
-    if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url") and value:
+    if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url", "publish.buttondown_url", "publish.listmonk_url",
+                    "publish.ghost_url") and value:
         from urllib.parse import urlsplit
 
         try:

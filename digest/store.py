@@ -461,6 +461,28 @@ class Store:
         """Every candidate the issue has had, written into the file or not."""
         return {r[0] for r in self.conn.execute("SELECT paper_id FROM candidates WHERE issue = ?", (issue.isoformat(),))}
 
+    def decide(self, issue: date, paper_id: str, decision: str | None) -> None:
+        """Record the editor's triage decision (``kept``, ``dismissed``, or None to undo it)."""
+        if decision not in (None, "kept", "dismissed"):
+            raise ValueError(f"unknown decision {decision!r}")
+        with self.transaction() as c:
+            c.execute("INSERT INTO candidates (issue, paper_id, decision, decided_at) VALUES (?, ?, ?, ?)"
+                      " ON CONFLICT (issue, paper_id) DO UPDATE SET decision = excluded.decision,"
+                      " decided_at = excluded.decided_at",
+                      (issue.isoformat(), _base(paper_id), decision, _now() if decision else None))  # fmt: skip
+
+    def decisions(self, issue: date) -> dict[str, str]:
+        """The editor's triage decisions for the issue, by paper id, in the order they were made."""
+        rows = self.conn.execute("SELECT paper_id, decision FROM candidates WHERE issue = ? AND decision IS NOT NULL"
+                                 " ORDER BY decided_at, paper_id", (issue.isoformat(),))  # fmt: skip
+        return dict(rows.fetchall())
+
+    def earlier_candidates(self, issue: date) -> dict[str, tuple[bool, str | None]]:
+        """Papers earlier issues had as candidates: ``{id: (written into the file, decision)}``."""
+        rows = self.conn.execute("SELECT paper_id, max(written), max(decision) FROM candidates WHERE issue < ?"
+                                 " GROUP BY paper_id", (issue.isoformat(),))  # fmt: skip
+        return {r[0]: (bool(r[1]), r[2]) for r in rows}
+
     def last_row(self) -> int:
         """The newest paper row (rowids only grow): papers stored later have a higher one."""
         return int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM papers").fetchone()[0])
@@ -551,5 +573,6 @@ def _translated(method: Callable[..., Any]) -> Callable[..., Any]:
 # SQLite errors after opening (a locked, read-only or damaged file) reach the user as one line.
 for _name in ("upsert", "get_many", "versions", "papers", "index", "search", "count", "window", "save_window",
               "windows", "covered", "get_value", "set_value", "values", "stats", "announced", "count_announced", "draft",
-              "previous_draft", "pooled_before", "proposed", "pool", "last_row", "record_draft"):  # fmt: skip
+              "previous_draft", "pooled_before", "proposed", "pool", "last_row", "record_draft", "decide", "decisions",
+              "earlier_candidates"):  # fmt: skip
     setattr(Store, _name, _translated(getattr(Store, _name)))

@@ -51,9 +51,10 @@ MIGRATIONS: list[list[str]] = [
         # ``seen``: the highest papers.rowid when it selected (rowids only grow: later rows are later papers).
         "CREATE TABLE drafts (issue TEXT PRIMARY KEY, first_run TEXT NOT NULL, last_run TEXT NOT NULL,"
         " cutoff TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0)",
-        # Every candidate an issue had (its triage pool); ``written`` once `digest new` put it in the file.
+        # Every candidate an issue had (its triage pool); ``written`` once `digest new` put it in the file;
+        # ``decision`` the editor's in triage (kept, dismissed), ``decided_at`` when.
         "CREATE TABLE candidates (issue TEXT NOT NULL, paper_id TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (issue, paper_id)) WITHOUT ROWID",
+        " decision TEXT, decided_at TEXT, PRIMARY KEY (issue, paper_id)) WITHOUT ROWID",
         "CREATE INDEX candidates_paper ON candidates (paper_id)",
         "INSERT OR IGNORE INTO candidates (issue, paper_id, written) SELECT substr(kv.key, 10), j.value, 1"
         " FROM kv, json_each(kv.value) AS j WHERE kv.key LIKE 'proposed:%' AND json_valid(kv.value)",

@@ -41,7 +41,7 @@ def test_init_refuses_to_overwrite_anything(tmp_path: Path) -> None:
 
 def test_the_settings_file_lists_every_key_commented_with_its_default_and_help(tmp_path: Path) -> None:
     text = settings_template()
-    assert tomllib.loads(text) == {"arxiv": {}, "email": {}, "smtp": {}, "paths": {}}
+    assert tomllib.loads(text) == {"arxiv": {}, "email": {}, "smtp": {}, "paths": {}, "publish": {}}
     for spec in KEYS:
         assert f"# {spec.help}" in text
     uncommented = "\n".join(line[2:] if re.match(r"# [a-z_]+ = ", line) else line for line in text.splitlines())
