@@ -1,0 +1,3 @@
+"""`digest publish`: see docs/publish.md."""
+
+from __future__ import annotations

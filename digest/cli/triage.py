@@ -1,0 +1,3 @@
+"""`digest triage`: see docs/triage.md."""
+
+from __future__ import annotations
