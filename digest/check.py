@@ -1,9 +1,15 @@
 """`digest check`: what an editor wants to know before sending an issue, each with its line.
 
-Papers without notes, ids that no source knows, papers covered twice (in this
-issue or an earlier one), an empty headline, images without alt text or with
-relative addresses, links that are not http(s) or mailto, and an HTML email
-part over the 90 KB budget (Gmail clips messages at about 102 KB).
+Two kinds of finding. What a *reader* would notice (`Finding.reader`): ids
+that no source knows, papers covered twice in the issue, an empty headline,
+images a reader cannot load (relative addresses, ``localhost``), links that
+are not http(s) or mailto, and an HTML email part over the 90 KB budget
+(Gmail clips messages at about 102 KB); ``check --strict`` fails on these
+only. And what the *editor* may want to fix: the headline `digest new`
+suggested left untouched, an issue with no annotated paper, images without
+alt text, papers covered in an earlier issue. Papers left without notes (the
+normal state after triage) are not findings: `Report.left_out` lists them
+and the report says how many in one line.
 Nothing here touches the network.
 """
 
@@ -11,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
@@ -23,14 +29,23 @@ if TYPE_CHECKING:
     from digest.issue import Issue
 
 
+READER_CODES = frozenset({"duplicate", "headline", "image-url", "link", "unknown-id", "size"})
+"""Findings a reader of the issue would notice: the ones ``check --strict`` fails on."""
+
+
 @dataclass(frozen=True)
 class Finding:
     line: int
     code: str
     message: str
 
+    @property
+    def reader(self) -> bool:
+        """Would a reader notice it (a broken image or link, an unknown paper, a clipped email)?"""
+        return self.code in READER_CODES
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "reader": self.reader}
 
 
 @dataclass
@@ -38,9 +53,23 @@ class Report:
     path: str
     findings: list[Finding]
     html_bytes: int = 0
+    left_out: list[Finding] = field(default_factory=list)
+    """Papers without notes, left out of the issue (one line in the report; each with -v)."""
 
-    def lines(self) -> list[str]:
-        return [f"{self.path}:{f.line}: {f.message}" for f in self.findings]
+    @property
+    def reader_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.reader]
+
+    def lines(self, verbose: bool = False) -> list[str]:
+        """One line per finding; the papers left out as one summary line, or one each when ``verbose``."""
+        out = [f"{self.path}:{f.line}: {f.message}" for f in self.findings]
+        if verbose:
+            out += [f"{self.path}:{f.line}: {f.message}" for f in self.left_out]
+        elif self.left_out:
+            n = len(self.left_out)
+            out.append(f"{self.path}: {n} candidate{'s' if n != 1 else ''} without notes"
+                       f" {'are' if n != 1 else 'is'} left out (-v lists them)")  # fmt: skip
+        return out
 
 
 @contextmanager
@@ -97,8 +126,11 @@ def _link_findings(markdown: str, raw: list[str], start: int) -> list[Finding]:
             alt = "".join(c.get("raw", "") for c in _walk(node.get("children") or [])).strip()
             if not alt:
                 out.append(Finding(line, "image-alt", f"image {url} has no alt text: write it inside ![...]"))
+            host = (urlsplit(url).hostname or "").lower()
             if scheme not in ("http", "https"):
                 out.append(Finding(line, "image-url", f"image {url} is not an absolute https:// address; mail clients cannot load it"))
+            elif host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
+                out.append(Finding(line, "image-url", f"image {url} is on {host}: only this machine can load it; host it where readers can"))
         elif scheme not in ("http", "https", "mailto"):
             out.append(Finding(line, "link", f"link {url} is not http(s) or mailto; readers' mail clients cannot follow it"))
     return out
@@ -153,6 +185,8 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         findings += _link_findings(issue.sponsor, raw, 1)
     known = _known_ids(issue, sources)
     earlier = _earlier_coverage(issue, settings)
+    left: list[Finding] = []
+    findings += _editor_findings(issue, raw, settings)
     with _quiet("digest.render"):  # its warnings about papers left out are findings here, with lines
         view = build_view(issue, settings, papers)
     left_out = set(view.skipped)  # the render's own decision, so check and render never disagree
@@ -163,7 +197,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         pid = s.paper_id.base
         if pid in left_out:
             why = "it is left out of the issue" if mode != "abstract" else "no abstract is known to stand in"
-            findings.append(Finding(s.line, "no-notes", f"{pid} has no notes: {why}"))
+            left.append(Finding(s.line, "no-notes", f"{pid} has no notes: {why}"))
         if pid not in known:
             findings.append(Finding(
                 s.line, "unknown-id",
@@ -179,5 +213,33 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
             f"the HTML email part is {html_bytes / 1000:.1f} KB, over the {CLIP_BUDGET // 1000} KB budget "
             "(Gmail clips messages at about 102 KB): shorten notes or split the issue",
         ))
+    if issue.papers and not any(s.notes for s in issue.papers):
+        findings.append(Finding(1, "no-annotated", "no paper has notes yet: the issue would go out without papers"))
     findings.sort(key=lambda f: f.line)
-    return Report(str(path), findings, html_bytes)
+    return Report(str(path), findings, html_bytes, left)
+
+
+def _editor_findings(issue: Issue, raw: list[str], settings: Settings) -> list[Finding]:
+    """The headline `digest new` suggested, still as it was."""
+    from digest.store import Store, StoreError
+
+    if not issue.headline:
+        return []
+    try:
+        store = Store.open_existing(settings.path("store"))
+    except StoreError:
+        return []
+    if store is None:
+        return []
+    with store:
+        suggested = store.get_value(suggested_headline_key(issue.date.isoformat()))
+    if suggested is None or suggested.strip() != issue.headline.strip():
+        return []
+    line = next((n for n, x in enumerate(raw, 1) if x.startswith("headline:")), 1)
+    return [Finding(line, "suggested-headline",
+                    "the headline is still the one `digest new` suggested from paper titles: write your own")]
+
+
+def suggested_headline_key(day: str) -> str:
+    """Where `digest new` keeps the headline it suggested for the issue of ``day``."""
+    return f"suggested-headline:{day}"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
+from digest.check import suggested_headline_key
 from digest.draft import appended, existing_papers, front_matter, intro_comment, sections_text, suggested_headline
 from digest.errors import DigestError, ExitCode, InputError, UnavailableError
 from digest.files import write_if_unchanged
@@ -225,6 +226,9 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         if not dry_run:
             data = _write(report, path, existing, data, kept, replacements, proposed, settings)
             if store is not None:
+                if report.created and data is not None:  # `check` tells the editor when it is still the suggestion
+                    store.set_value(suggested_headline_key(issue_date.isoformat()),
+                                    suggested_headline([r.paper for r in report.added]))  # fmt: skip
                 written = [r.paper.id for r in report.added] + [r.paper.id for r, _ in report.replacements]
                 store.record_draft(issue_date, ran_at, window.cutoff, [r.paper.id for r in ranked], written, seen)
         return report

@@ -157,7 +157,7 @@ def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> Is
                 pv.show_abstract = True
             else:
                 why = "no abstract is known for it" if mode == "abstract" else "write notes, or set unannotated: abstract"
-                log.warning("%s:%d: %s has no notes and is left out (%s)", issue.path, section.line, paper.id, why)
+                log.info("%s:%d: %s has no notes and is left out (%s)", issue.path, section.line, paper.id, why)
                 view.skipped.append(paper.id)
                 continue
         pv.notes_html = to_html(section.notes)
@@ -295,10 +295,23 @@ def _template_place(exc: BaseException, name: str) -> str:
 
 
 def issue_view(issue: Issue, settings: Settings) -> IssueView:
-    """`build_view` with the papers' metadata from the issue, the store and the seeds."""
+    """`build_view` with the papers' metadata from the issue, the store and the seeds; papers
+    left out for want of notes are one warning line (each is listed at -v)."""
     from digest.metadata import issue_papers
 
-    return build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
+    view = build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
+    summary = left_out_summary(view)
+    if summary:
+        log.warning("%s: %s", issue.path, summary)
+    return view
+
+
+def left_out_summary(view: IssueView) -> str | None:
+    """``27 candidates without notes are left out (-v lists them)``, or None when none is."""
+    n = len(view.skipped)
+    if not n:
+        return None
+    return f"{n} candidate{'s' if n != 1 else ''} without notes {'are' if n != 1 else 'is'} left out (-v lists them)"
 
 
 def render_issue(issue: Issue, settings: Settings, formats: tuple[str, ...] = ("md", "html")) -> dict[str, str]:

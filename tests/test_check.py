@@ -65,17 +65,23 @@ def test_every_problem_is_reported_with_its_line(tmp_path: Path, monkeypatch) ->
         (14, "image-url"),
         (15, "link"),
         (15, "link"),
-        (17, "no-notes"),
         (17, "unknown-id"),
         (19, "duplicate"),
         (23, "covered-before"),
     ]
+    # a paper without notes is not a finding: one summary line, each listed with -v
+    assert [(f.line, f.code) for f in report.left_out] == [(17, "no-notes")]
     lines = report.lines()
     assert lines[0] == "issues/2024-05-08.md:3: the headline is empty: the subject line and the inbox preview need it"
-    assert "issues/2024-05-08.md:19: 2405.00001 is covered twice (first at line 8)" in lines[8]
-    assert lines[9] == "issues/2024-05-08.md:23: 2405.00003 was already covered in 2024-05-01.md:6"
+    assert "issues/2024-05-08.md:19: 2405.00001 is covered twice (first at line 8)" in lines[7]
+    assert lines[8] == "issues/2024-05-08.md:23: 2405.00003 was already covered in 2024-05-01.md:6"
+    assert lines[9] == "issues/2024-05-08.md: 1 candidate without notes is left out (-v lists them)"
+    assert "issues/2024-05-08.md:17: 2405.00002 has no notes: it is left out of the issue" in report.lines(verbose=True)
     assert "plots/b.png is not an absolute https:// address" in lines[3]
     assert "javascript:alert(1) is not http(s) or mailto" in lines[4]
+    # what a reader would notice, for --strict: not the alt text, not last week's coverage
+    assert [f.code for f in report.reader_findings] == ["headline", "link", "image-url", "link", "link", "unknown-id",
+                                                        "duplicate"]
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
@@ -83,7 +89,8 @@ def test_cli_exit_codes_and_json(tmp_path: Path, monkeypatch) -> None:  # noqa: 
     (tmp_path / "issues").mkdir()
     (tmp_path / "issues" / "2024-05-08.md").write_text(PROBLEMS, encoding="utf-8")
     code, out, err = run("check", "issues/2024-05-08.md")
-    assert code == 0 and out.startswith("issues/2024-05-08.md:3: the headline is empty") and "9 warnings" in err
+    assert code == 0 and out.startswith("issues/2024-05-08.md:3: the headline is empty") and "8 warnings (7 a reader would notice)" in err
+    assert "1 candidate without notes is left out (-v lists them)" in out
     code, out, _ = run("check", "issues/2024-05-08.md", "--strict")
     assert code == 1
     code, out, _ = run("check", "issues/2024-05-08.md", "--json")
@@ -116,3 +123,33 @@ def test_the_sample_issue_lists_only_ids_no_source_knows(newsletter: Path) -> No
     assert code == 0
     assert out and all("is not in the store, seeds/ or a digest:paper comment" in line for line in out.splitlines())
     assert "2205.05131" not in out  # seeds/ know UL2
+
+
+def test_after_triage_check_is_signal_and_strict_fails_only_on_what_readers_notice(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """3 papers annotated and 27 left without notes (the normal state after triage), one broken image."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "issues").mkdir()
+    notes = "".join(f"## [P{i}](https://arxiv.org/abs/2405.{i:05d})\n<!-- digest:paper\ntitle: P{i}\n-->\n\n"
+                    + (f"Notes on P{i}.\n\n" if i <= 3 else "") for i in range(1, 31))  # fmt: skip
+    text = ("---\ndate: 2024-05-08\nheadline: Real\n---\n\nIntro ![A figure](http://localhost:8000/fig.png)\n\n"
+            + notes)
+    (tmp_path / "issues" / "2024-05-08.md").write_text(text, encoding="utf-8")
+    code, out, err = run("check", "issues/2024-05-08.md", "--strict")
+    assert code == 1
+    assert out.splitlines() == [
+        "issues/2024-05-08.md:6: image http://localhost:8000/fig.png is on localhost: only this machine can load it;"
+        " host it where readers can",
+        "issues/2024-05-08.md: 27 candidates without notes are left out (-v lists them)",
+    ]
+    code, out, err = run("-v", "check", "issues/2024-05-08.md")
+    assert out.count("has no notes") == 27
+    # fixed image: editor-only findings do not fail --strict
+    (tmp_path / "issues" / "2024-05-08.md").write_text(text.replace("http://localhost:8000", "https://img.example.org"))
+    code, out, err = run("check", "issues/2024-05-08.md", "--strict")
+    assert code == 0, out
+    # no paper annotated at all: a finding for the editor
+    bare = "".join(f"## [P{i}](https://arxiv.org/abs/2405.{i:05d})\n<!-- digest:paper\ntitle: P{i}\n-->\n\n"
+                   for i in range(1, 31))  # fmt: skip
+    (tmp_path / "issues" / "2024-05-08.md").write_text("---\ndate: 2024-05-08\nheadline: Real\n---\n\n" + bare)
+    code, out, err = run("check", "issues/2024-05-08.md")
+    assert "issues/2024-05-08.md:1: no paper has notes yet: the issue would go out without papers" in out

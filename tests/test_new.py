@@ -158,3 +158,12 @@ def test_two_runs_at_once_one_drafts_the_other_exits_1(letter: Path) -> None:
     text = (letter / "issues" / "2022-10-23.md").read_text()
     assert text.count("<!-- digest:paper") == 3 and text.rstrip().endswith("-->")
     assert "drafted 3 candidates" in out
+
+
+def test_check_says_when_the_suggested_headline_is_still_there(letter: Path) -> None:
+    assert run("new", "--date", "2022-10-23", "--offline")[0] == 0
+    path = letter / "issues" / "2022-10-23.md"
+    code, out, _ = run("check", str(path))
+    assert "the headline is still the one `digest new` suggested from paper titles: write your own" in out
+    path.write_text(path.read_text().replace("headline: Paper 4, Paper 3, Paper 2", "headline: My own words"))
+    assert "suggested" not in run("check", str(path))[1]

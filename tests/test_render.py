@@ -12,7 +12,7 @@ import html5lib
 import mistune
 import pytest
 
-from conftest import FIXTURES, REPO
+from conftest import run, FIXTURES, REPO
 from digest.config import load_settings
 from digest.issue import load_issue, parse_issue
 from digest.metadata import issue_papers
@@ -179,7 +179,15 @@ def test_papers_without_notes_are_left_out_with_a_warning(
     view = build_view(issue, settings, issue_papers(issue, None, None))
     md = render_view(view, settings, "md")
     assert "Kept" in md and "Skipped" not in md
-    assert "2024-05-01.md:12: 2405.00002 has no notes and is left out" in caplog.text
+    # one line, not one per paper: after triage most candidates are left without notes
+    path = tmp_path / "issues" / "2024-05-01.md"
+    path.parent.mkdir()
+    path.write_text(text + "".join(f"\n## arXiv:2405.0001{n}\n<!-- digest:paper\ntitle: T{n}\n-->\n" for n in range(3)))
+    code, out, err = run("render", str(path), "--format", "md", "--out", str(tmp_path / "out"))
+    assert code == 0 and err.splitlines() == [f"warning: {path}: 4 candidates without notes are left out (-v lists them)"]
+    code, out, err = run("-v", "render", str(path), "--format", "md", "--out", str(tmp_path / "out"))
+    assert f"{path}:12: 2405.00002 has no notes and is left out (write notes, or set unannotated: abstract)" in err
+    assert err.count("has no notes and is left out") == 4
     # one switch turns the roundup into an automatic digest
     issue.unannotated = "abstract"
     md = render_view(build_view(issue, settings, issue_papers(issue, None, None)), settings, "md")

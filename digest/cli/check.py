@@ -15,22 +15,26 @@ from digest.cli.common import State, command, echo, pass_state
     epilog="""\b
 Examples:
   digest check issues/2022-10-23.md            # warnings as FILE:LINE: message
-  digest check issues/2022-10-23.md --strict   # exit 1 if there is any warning (CI, cron)
+  digest check issues/2022-10-23.md --strict   # exit 1 if a reader would notice something (CI, cron)
+  digest -v check issues/2022-10-23.md         # also list each paper left without notes
 """,
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--strict", is_flag=True, help="Exit 1 when anything was found.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a reader would notice a problem (see below).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @pass_state
 def check_command(state: State, file: Path, strict: bool, as_json: bool) -> None:
     """Check the issue FILE for what an editor wants to fix before sending.
 
-    Papers without notes (left out of the issue), ids that neither the issue
-    file, the store nor seeds/ know, papers covered twice or in an earlier
-    issue, an empty headline, images without alt text or with relative
-    addresses, links that are not http(s) or mailto, and an HTML email part
-    over 90 KB (Gmail clips at about 102 KB). Each warning names its line.
-    Exit 0, or 1 with --strict when anything was found.
+    What a reader would notice: ids that neither the issue file, the store
+    nor seeds/ know, papers covered twice, an empty headline, images readers
+    cannot load (relative addresses, localhost), links that are not http(s)
+    or mailto, an HTML email part over 90 KB (Gmail clips at about 102 KB).
+    What the editor may want to fix: the suggested headline left as it was,
+    no paper annotated yet, images without alt text, papers covered in an
+    earlier issue. Papers left without notes are one summary line (each with
+    -v). Each warning names its line. Exit 0, or 1 with --strict when a
+    reader would notice something.
     """
     import json
 
@@ -39,13 +43,15 @@ def check_command(state: State, file: Path, strict: bool, as_json: bool) -> None
     report = check_issue(file, state.settings())
     if as_json:
         echo(json.dumps({"file": report.path, "html_bytes": report.html_bytes,
-                         "findings": [f.as_dict() for f in report.findings]}, indent=2))
+                         "findings": [f.as_dict() for f in report.findings],
+                         "left_out": [f.as_dict() for f in report.left_out]}, indent=2))
     else:
-        for line in report.lines():
+        for line in report.lines(verbose=state.verbose > 0):
             echo(line)
     if not state.quiet:
-        n = len(report.findings)
+        n, r = len(report.findings), len(report.reader_findings)
         size = f"HTML email part {report.html_bytes / 1000:.1f} KB"
-        echo(f"{n} warning{'' if n == 1 else 's'}; {size}" if n else f"no warnings; {size}", err=True)
-    if strict and report.findings:
+        echo(f"{n} warning{'' if n == 1 else 's'} ({r} a reader would notice); {size}" if n else f"no warnings; {size}",
+             err=True)  # fmt: skip
+    if strict and report.reader_findings:
         raise SystemExit(1)
