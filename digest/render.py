@@ -58,7 +58,7 @@ def default_formats(settings: Settings) -> tuple[str, ...]:
     the email when no `email.from` is configured (asking for it then is an error)."""
     if settings.email.sender:
         return DEFAULT_FORMATS
-    log.info("email not rendered: set email.from in digest.toml to get build/<stem>.eml")
+    log.warning("email not rendered: email.from is not set; set it in digest.toml to get build/<stem>.eml too")
     return tuple(f for f in DEFAULT_FORMATS if f != "email")
 
 

@@ -257,3 +257,14 @@ def test_odd_metadata_and_title_format_are_not_tracebacks(newsletter: Path, monk
     monkeypatch.setenv("DIGEST_TITLE_FORMAT", "{date.year}")
     done = CliRunner().invoke(cli, ["render", "issues/2022-10-30.md", "--format", "md"], catch_exceptions=False)
     assert done.exit_code == 1 and "title_format: 'str' object has no attribute 'year'" in done.stderr
+
+
+def test_render_says_in_one_line_why_it_skipped_the_email(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "digest.toml").write_text('name = "No email yet"\n')
+    shutil.copytree(REPO / "issues", tmp_path / "issues")
+    code, out, err = run("render", "issues/2022-10-23.md")
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [
+        "2022-10-23.html", "2022-10-23.md", "2022-10-23.substack.html", "2022-10-23.txt"]
+    assert "warning: email not rendered: email.from is not set; set it in digest.toml to get build/<stem>.eml too" in err
