@@ -34,6 +34,10 @@ class InputError(DigestError):
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, int | None, str]]:
+        # Crosses a process pool intact (a build worker returns it as it is), as arxiv.py's errors do.
+        return (type(self), (self.path, self.line, self.message))
+
 
 class ConfigError(DigestError):
     """Settings that cannot be used; every problem is listed, one per line,
@@ -44,6 +48,9 @@ class ConfigError(DigestError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
+        return (type(self), (self.problems,))
 
 
 class UsageError(DigestError):
