@@ -8,8 +8,9 @@ limit, so a long `List-Unsubscribe` stays one plain line instead of an RFC 2047
 encoded-word that breaks one-click unsubscribe.
 
 The same issue and settings always give the same bytes: the Date is the issue
-date at `email.send_hour` in `timezone`, and the Message-ID and MIME boundary are
-derived from the message's content. Text that reaches a header from the issue
+date at `email.send_hour` in `timezone` (`digest send` passes the time of sending
+instead), and the Message-ID and MIME boundary are derived from the message's
+content. Text that reaches a header from the issue
 (the title) has its line breaks folded to spaces; addresses and header values
 from the settings or the command line that hold a CR or LF are refused.
 """
@@ -174,8 +175,14 @@ def email_html(view: IssueView, settings: Settings) -> str:
     return _HEAD_STYLE.sub("", inliner.inline(html))
 
 
-def build_message(view: IssueView, settings: Settings, to: list[str] | None = None) -> bytes:
+def build_message(
+    view: IssueView, settings: Settings, to: list[str] | None = None, sent_at: datetime | None = None
+) -> bytes:
     """The `.eml` bytes (CRLF line ends) of the issue, addressed to ``to`` or `email.to`.
+
+    ``Date`` is ``sent_at`` when given (`digest send`: the time of sending), else the issue
+    date at `email.send_hour` (the draft `digest render` writes). The Message-ID and the
+    boundary never depend on ``sent_at``: a message sent again keeps its Message-ID.
 
     The headers are made and folded by the `email` package (addresses, RFC 2047
     words); the two bodies are encoded by `binascii`'s quoted-printable encoder, which
@@ -200,7 +207,7 @@ def build_message(view: IssueView, settings: Settings, to: list[str] | None = No
         ("From", from_),
         ("To", ", ".join(to)),
         ("Subject", subject),
-        ("Date", when),
+        ("Date", when if sent_at is None else format_datetime(sent_at)),
         ("Message-ID", f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"),
     ]
     if unsubscribe:

@@ -1,44 +1,73 @@
-"""`digest send`: deliver an issue's email over SMTP."""
+"""`digest send`: deliver an issue's email over SMTP, one message per reader."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from digest.cli.common import State, command, echo, pass_state
 
 
+class _Bar:
+    """Readers sent so far, on a terminal only."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, address: str) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="sending", file=sys.stderr, show_pos=True)
+            self.bar.render_progress()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+
 @command(
     "send",
-    short_help="Send an issue's email over SMTP (STARTTLS or TLS).",
+    short_help="Send an issue's email over SMTP, one message per reader.",
     epilog="""\b
 Examples:
   digest send issues/2022-10-23.md --to me@example.org --dry-run
-  DIGEST_SMTP_PASSWORD=... digest send issues/2022-10-23.md --to me@example.org
+  DIGEST_SMTP_PASSWORD=... digest send issues/2022-10-23.md --to alice@example.org --to bob@example.org
+  DIGEST_SMTP_PASSWORD=... digest send issues/2022-10-23.md        # email.to; again after a failure: the rest
 """,
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--to", "to", multiple=True, metavar="ADDR", help="Recipient; repeat for more (default: email.to).")
-@click.option("--dry-run", is_flag=True, help="Print the envelope and headers; send nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the envelopes and the first message's headers; send nothing.")
+@click.option("--resend", is_flag=True, help="Send also to readers the send log says already have this issue.")
 @click.option("--insecure", is_flag=True, help="Allow clear text and certificates that do not verify.")
 @pass_state
-def send_command(state: State, file: Path, to: tuple[str, ...], dry_run: bool, insecure: bool) -> None:
-    """Render the issue FILE as email and deliver it.
+def send_command(state: State, file: Path, to: tuple[str, ...], dry_run: bool, resend: bool, insecure: bool) -> None:
+    """Render the issue FILE as email and send each reader a message of their own.
 
-    The message is the one `digest render FILE --format email` writes, with
-    To naming the recipients. The server comes from digest.toml: smtp.host,
-    smtp.port, smtp.user and smtp.security (starttls or tls); the password only
-    from DIGEST_SMTP_PASSWORD. A server without STARTTLS or with a certificate
-    that does not verify is refused unless --insecure is given.
+    Each message's To names only its reader; all travel over one connection to
+    smtp.host:smtp.port, secured by smtp.security (starttls or tls) and verified
+    against the system's CAs or the private CA in smtp.ca_file. The password
+    comes only from DIGEST_SMTP_PASSWORD. Every delivery is logged in
+    .digest/sent/<issue>.log, so running the command again after a failure sends
+    only to the readers not yet sent to (--resend sends to them all again).
     """
     from digest.deliver import prepare, send
 
-    delivery = prepare(file, state.settings(), list(to), insecure)
+    delivery = prepare(file, state.settings(), list(to), insecure=insecure, resend=resend)
     if dry_run:
         echo(delivery.describe())
         echo("dry run: nothing sent", err=True)
         return
-    send(delivery)
-    accepted = [r for r in delivery.recipients if r not in delivery.refused]
-    echo(f"sent {file} to {', '.join(accepted)} via {delivery.host}:{delivery.port}")
+    bar = _Bar() if sys.stderr.isatty() and not state.quiet else None
+    try:
+        report = send(delivery, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    echo(report.summary())
+    failure = report.failure()
+    if failure is not None:
+        raise failure
