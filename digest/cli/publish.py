@@ -1,3 +1,48 @@
 """`digest publish`: see docs/publish.md."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from digest.cli.common import State, command, echo, pass_state
+
+
+@command(
+    "publish",
+    short_help="Create or update the issue as a draft on Buttondown, listmonk or Ghost.",
+    epilog="""\b
+Examples:
+  DIGEST_BUTTONDOWN_TOKEN=... digest publish issues/2022-10-23.md --to buttondown
+  digest publish issues/2022-10-23.md --to ghost --schedule 2022-10-23T08:00
+  digest publish issues/2022-10-23.md --to listmonk --schedule 2022-10-23T08:00+02:00
+""",
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--to", "platform", required=True, type=click.Choice(["buttondown", "listmonk", "ghost"]),
+    help="The platform: buttondown, listmonk or ghost.",
+)
+@click.option(
+    "--schedule", metavar="DATETIME",
+    help="Schedule it for this time instead of leaving a draft: ISO 8601, e.g. 2022-10-23T08:00 "
+    "(in the timezone setting) or 2022-10-23T08:00+02:00.",
+)
+@click.option("--insecure", is_flag=True, help="Allow an http:// address on another machine (credentials in clear text).")
+@pass_state
+def publish_command(state: State, file: Path, platform: str, schedule: str | None, insecure: bool) -> None:
+    """Create the issue FILE as a draft on a newsletter platform, or update it.
+
+    The draft gets the issue's title, headline and content as `digest render`
+    makes them. Running it again updates the same draft (the platform's id is
+    kept in the store), never making a second one; with --schedule the post is
+    scheduled instead. Addresses come from digest.toml (publish.buttondown_url,
+    publish.listmonk_url and publish.listmonk_lists, publish.ghost_url);
+    credentials only from DIGEST_BUTTONDOWN_TOKEN, DIGEST_LISTMONK_USER and
+    DIGEST_LISTMONK_TOKEN, or DIGEST_GHOST_ADMIN_KEY.
+    """
+    from digest.publish import publish
+
+    result = publish(file, state.settings(), platform, schedule, insecure)
+    echo(result.line())
