@@ -432,6 +432,25 @@ class ArxivClient:
             return None
         return check(resp)
 
+    def get_page(self, url: str, params: dict[str, str] | None = None, *,
+                 complete: bytes | None = None) -> requests.Response:  # fmt: skip
+        """One GET under the client's rules (delay, retries with backoff, deadline, User-Agent).
+
+        Every final status comes back to the caller (429 and 5xx are retried
+        first). ``complete``: a 200 body that looks like the expected page
+        (LaTeXML HTML, an OAI-PMH answer) but lacks this closing tag near its
+        end was cut short, and is retried.
+        """
+
+        def check(resp: requests.Response) -> None:
+            body = resp.content
+            if resp.status_code == 200 and complete and (b"ltx_" in body or b"OAI-PMH" in body[:2000]):
+                if complete.lower() not in body[-1024:].lower():
+                    raise _Retry("truncated page")
+
+        resp, _ = self._get(url, params, check=check)
+        return resp
+
     # -- API -----------------------------------------------------------------------
     def _api_check(self, resp: requests.Response) -> arxiv_feed.ParsedFeed:
         body = resp.content

@@ -206,6 +206,11 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         if pid in earlier:
             findings.append(Finding(s.line, "covered-before", f"{pid} was already covered in {earlier[pid]}"))
 
+    from digest.figures import html_url, licence_findings
+
+    sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
+    findings += [Finding(line, "licence", message) for line, message in licence_findings(
+        issue, settings.path("store"), papers=papers, sponsor=sponsor, raw=raw, html_url=html_url(settings))]
     html_bytes = len(email_html(view, settings).encode("utf-8"))
     if html_bytes > CLIP_BUDGET:
         findings.append(Finding(

@@ -77,7 +77,7 @@ def _setup_logging(level: int) -> None:
 
 def _register() -> None:
     # Importing each module adds its command(s) to COMMANDS; they import only click.
-    from digest.cli import archive, check, fetch, new, publish, render, seeds, send, triage  # noqa: F401
+    from digest.cli import archive, check, fetch, figures, new, publish, render, seeds, send, triage  # noqa: F401
 
     for command in COMMANDS:
         cli.add_command(command)

@@ -1,0 +1,44 @@
+"""A paper's figures from arXiv's HTML rendering, its licence, and lines to paste into an issue.
+
+- `paper_figures(settings, id)`: the figures (number, caption as Unicode,
+  absolute image URLs, panels as ``2a``/``2b``) of one version of a paper, and
+  its licence; fetched politely through `digest.arxiv_client.ArxivClient`
+  and cached in the store (``figures:<id>v<n>``, ``licence:<id>``).
+- `listing`, `markdown`: what `digest figures` prints.
+- `figure_lines(figures, paper)`: the figures as one HTML comment, for a
+  draft's paper section (`digest new`, triage).
+- `licence_findings(issue, store)`: for `digest check`, arXiv figures in an
+  issue whose licence does not allow reuse without asking.
+
+Nothing here runs during `digest render`; `licence_findings` reads only the store.
+Details: docs/figures.md.
+"""
+
+from __future__ import annotations
+
+from digest.figures.fetch import NoHtml, html_url, oai_url, paper_figures
+from digest.figures.licence import classify
+from digest.figures.lines import credit_line, credit_names, figure_lines, json_data, listing, markdown, select, surname
+from digest.figures.model import Figure, Licence, PaperFigures
+from digest.figures.reuse import arxiv_figure_id, licence_findings
+
+__all__ = [
+    "Figure",
+    "Licence",
+    "NoHtml",
+    "PaperFigures",
+    "arxiv_figure_id",
+    "classify",
+    "credit_line",
+    "credit_names",
+    "figure_lines",
+    "html_url",
+    "json_data",
+    "licence_findings",
+    "listing",
+    "markdown",
+    "oai_url",
+    "paper_figures",
+    "select",
+    "surname",
+]
