@@ -110,7 +110,8 @@ class NewReport:
         prof = ", ".join(f"{n} {k}" for k, n in self.profile.items())
         out.append(f"ranking: {self.ranked_by}" + (f" (profile: {prof})" if prof else ""))
         low = "" if self.lowest_kept is None else f", lowest score kept {self.lowest_kept:.4f}"
-        out.append(f"kept {self.candidates - self.left_out} of {self.candidates} candidates, left out {self.left_out}{low}")
+        wait = f"; {self.left_out} more wait in `digest triage {self.date}`" if self.left_out else ""
+        out.append(f"kept {self.candidates - self.left_out} of {self.candidates} candidates{low}{wait}")
         if self.already or self.skipped_deleted:
             out.append(f"already in the file: {self.already}; deleted by the editor, not added again: {self.skipped_deleted}")
         for r in self.added:

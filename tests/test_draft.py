@@ -186,7 +186,7 @@ def test_limit_caps_the_list_and_reports_what_was_left_out(tmp_path: Path) -> No
     report = new(root, limit=4, dry_run=True)
     assert (report.candidates, report.left_out, len(report.added)) == (10, 6, 4)
     assert not (root / "issues" / "2022-10-23.md").exists()
-    assert "kept 4 of 10 candidates, left out 6" in "\n".join(report.lines())
+    assert "kept 4 of 10 candidates; 6 more wait in `digest triage 2022-10-23`" in "\n".join(report.lines())
 
 
 # -- property: whatever the editor does, a re-run only appends ------------------------------------

@@ -45,7 +45,7 @@ def test_new_drafts_reports_and_logs_the_run(letter: Path) -> None:
     assert "network: not asked (--offline or --dry-run); drafting from the store only" in lines
     assert ("announced in the last 7 days (window_days: no earlier issue): 4 papers (after Sun 2022-10-16 20:00 ET,"
             " through Sun 2022-10-23 20:00 ET); 0 in earlier issues") in out
-    assert "kept 3 of 4 candidates, left out 1" in out
+    assert "kept 3 of 4 candidates; 1 more wait in `digest triage 2022-10-23`" in out
     assert (letter / "issues" / "2022-10-23.md").read_text().count("<!-- digest:paper") == 3
     (log,) = (letter / ".digest" / "runs.log").read_text().splitlines()
     assert "  new --date 2022-10-23 --offline  exit 0  " in log and log.endswith("drafted 3 candidates and 0 new versions")
