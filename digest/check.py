@@ -110,7 +110,7 @@ def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield from _walk(node.get("children") or [])
 
 
-def _link_findings(markdown: str, raw: list[str], start: int) -> list[Finding]:
+def _link_findings(markdown: str, raw: list[str], start: int, images: Any = None) -> list[Finding]:
     from digest.notes import tokens
 
     out = []
@@ -127,7 +127,11 @@ def _link_findings(markdown: str, raw: list[str], start: int) -> list[Finding]:
             if not alt:
                 out.append(Finding(line, "image-alt", f"image {url} has no alt text: write it inside ![...]"))
             host = (urlsplit(url).hostname or "").lower()
-            if scheme not in ("http", "https"):
+            if images is not None and images.asset(url) is not None:
+                pass  # a file beside the issue: copied to build/<stem>/, attached to the email or linked through url
+            elif images is not None and url in images.missing:
+                out.append(Finding(line, "image-url", f"image {url} not found (no file {images.missing[url]}); put the image there or fix the path"))
+            elif scheme not in ("http", "https"):
                 out.append(Finding(line, "image-url", f"image {url} is not an absolute https:// address; mail clients cannot load it"))
             elif host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
                 out.append(Finding(line, "image-url", f"image {url} is on {host}: only this machine can load it; host it where readers can"))
@@ -161,6 +165,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     from digest.email_message import CLIP_BUDGET, email_html
     from digest.issue import read_issue_text
     from digest.metadata import PaperSources, from_issue, to_fill
+    from digest.images import Images
     from digest.render import build_view
 
     path = Path(path)
@@ -175,14 +180,15 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     sources = PaperSources.load(settings.path("store"), settings.path("seeds"), wanted)
     papers = sources.complete(in_file)  # the store and seeds are read once for both uses
     mode = issue.unannotated or settings.unannotated
+    images = Images(path, issue.stem, settings.url)  # local image files, as `digest render` finds them
 
     if not issue.headline and not issue.title:
         findings.append(Finding(_line_of(raw, "headline:", 1) if any(x.startswith("headline:") for x in raw) else 1,
                                 "headline", "the headline is empty: the subject line and the inbox preview need it"))
     body_start = next((n for n in range(2, len(raw) + 1) if raw[n - 1].strip() in ("---", "...")), 1)
-    findings += _link_findings(issue.intro, raw, body_start)
+    findings += _link_findings(issue.intro, raw, body_start, images)
     if issue.sponsor:
-        findings += _link_findings(issue.sponsor, raw, 1)
+        findings += _link_findings(issue.sponsor, raw, 1, images)
     known = _known_ids(issue, sources)
     earlier = _earlier_coverage(issue, settings)
     left: list[Finding] = []
@@ -191,7 +197,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         view = build_view(issue, settings, papers)
     left_out = set(view.skipped)  # the render's own decision, so check and render never disagree
     for s in issue.sections:
-        findings += _link_findings(s.notes, raw, s.line + 1)
+        findings += _link_findings(s.notes, raw, s.line + 1, images)
         if s.paper_id is None:
             continue
         pid = s.paper_id.base

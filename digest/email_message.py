@@ -23,7 +23,7 @@ from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from digest.errors import ConfigError, UsageError
 
@@ -31,15 +31,9 @@ if TYPE_CHECKING:
     from digest.config import Settings
     from digest.render import IssueView
 
-CONTENT_WIDTH = 560
-"""Pixel width given to images in notes: the 600 px column less its padding."""
 CLIP_BUDGET = 90_000
 """Bytes of decoded HTML we allow; Gmail clips the message at about 102 KB."""
 
-_IMG = re.compile(r"<img\b([^>]*?)\s*/?>")
-_SRC = re.compile(r'\ssrc="([^"]*)"')
-_FOOTNOTE_BACKREF = re.compile(r'<a href="#fnref-[^"]*" class="footnote">&#8617;</a>')
-_FOOTNOTE_REF = re.compile(r'<a href="#fn-[^"]*">([^<]*)</a>')
 _HEAD_STYLE = re.compile(r"<style>\s*</style>\n?")
 
 
@@ -136,43 +130,48 @@ def _domain(settings: Settings) -> str:
     return envelope_sender(settings).rpartition("@")[2] or "digest.invalid"
 
 
-def _absolute_images(html: str, base: str) -> str:
-    """Notes images with an absolute ``src`` (against the newsletter's url) and a pixel width."""
+def email_html(view: IssueView, settings: Settings, cids: dict[str, str] | None = None) -> str:
+    """The HTML part: the `email.html` template with the notes in the email's flavour, CSS inlined.
 
-    def fix(m: re.Match[str]) -> str:
-        attrs = m.group(1)
-        src = _SRC.search(attrs)
-        if src and base and not urlsplit(src.group(1)).scheme:
-            attrs = attrs.replace(src.group(0), f' src="{urljoin(base.rstrip("/") + "/", src.group(1))}"', 1)
-        if " alt=" not in attrs:
-            attrs += ' alt=""'
-        if " width=" not in attrs:
-            attrs += f' width="{CONTENT_WIDTH}"'
-        return f"<img{attrs}>"
-
-    return _IMG.sub(fix, html)
-
-
-def email_html(view: IssueView, settings: Settings) -> str:
-    """The HTML part: the `email.html` template, images fixed, CSS inlined."""
+    Images in notes keep their own size at most (``max-width: 100%; height: auto``, no
+    ``width`` attribute: a width attribute makes a blocked image as wide as it says, wider
+    than a phone). Local images are addressed through ``url``, or as ``cid:`` parts when
+    ``cids`` maps their ``src`` to the Content-ID of an attached copy (`build_message`).
+    Footnote marks are not links: in-message ``#anchors`` work in few clients."""
     import css_inline
 
+    from digest import markup
     from digest.plaintext import clean_line
-    from digest.render import render_template
+    from digest.render import flavoured, render_template
 
     targets = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
     html = render_template(
-        view,
+        flavoured(view, markup.EMAIL_CID if cids else markup.EMAIL, cids),
         settings,
         "email.html",
         "email",
         {"preheader": clean_line(view.headline), "unsubscribe": targets[0] if targets else ""},
     )
-    html = _FOOTNOTE_BACKREF.sub("", html)  # in-message #anchors work in few clients
-    html = _FOOTNOTE_REF.sub(r"\1", html)
-    html = _absolute_images(html, settings.url)
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True, keep_style_tags=False)
     return _HEAD_STYLE.sub("", inliner.inline(html))
+
+
+def inline_images(view: IssueView, settings: Settings) -> list[tuple[str, str, str, bytes]]:
+    """The local images an email without ``url`` carries as parts: (src, Content-ID,
+    content type, bytes), in the order the notes show them. With ``url`` set there are none:
+    the message links to the copies `digest render` puts in the build folder."""
+    if settings.url.strip() or view.images is None:
+        return []
+    out = []
+    for asset in view.images.assets.values():
+        try:
+            data = asset.path.read_bytes()
+        except OSError:  # gone since the render looked: the image shows as its alt text
+            continue
+        name = re.sub(r"[^A-Za-z0-9._-]", "-", asset.path.name)
+        cid = f"{hashlib.sha256(data).hexdigest()[:16]}.{name}@{_domain(settings)}"
+        out.append((asset.src, cid, asset.content_type, data))
+    return out
 
 
 def build_message(
@@ -197,7 +196,8 @@ def build_message(
     to = [check_address("--to", a) for a in to] if to else recipients(settings)
     subject = clean_line(view.title)
     text = render_text(view, settings)
-    html = email_html(view, settings)
+    images = inline_images(view, settings)
+    html = email_html(view, settings, {src: cid for src, cid, _, _ in images} if images else None)
     unsubscribe = unsubscribe_targets(settings)
     when = format_datetime(send_date(view, settings))
 
@@ -218,15 +218,47 @@ def build_message(
         head.append(("X-Unsent", "1"))
     head += [("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
     out = [_header_line(name, value) for name, value in head]
-    for subtype, body in (("plain", text), ("html", html)):
+    out += [f"\r\n--{boundary}\r\n".encode(), *_text_part("plain", text)]
+    if not images:
+        out += [f"\r\n--{boundary}\r\n".encode(), *_text_part("html", html)]
+    else:
+        # The HTML and the images it shows (cid:), as one alternative: multipart/related (RFC 2387).
+        # The hash above covers the images: each Content-ID in the HTML holds its image's hash.
+        related = f"=_digest_r{digest_of[44:64]}"
         out += [
             f"\r\n--{boundary}\r\n".encode(),
-            f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode(),
-            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            _quoted_printable(body),
+            f'Content-Type: multipart/related; type="text/html";\r\n boundary="{related}"\r\n'.encode(),
+            f"\r\n--{related}\r\n".encode(),
+            *_text_part("html", html),
         ]
+        for src, cid, ctype, data in images:
+            out += [f"\r\n--{related}\r\n".encode(), *_image_part(src, cid, ctype, data)]
+        out.append(f"\r\n--{related}--\r\n".encode())
     out.append(f"\r\n--{boundary}--\r\n".encode())
     return b"".join(out)
+
+
+def _text_part(subtype: str, body: str) -> list[bytes]:
+    return [
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode(),
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+        _quoted_printable(body),
+    ]
+
+
+def _image_part(src: str, cid: str, ctype: str, data: bytes) -> list[bytes]:
+    """An attached image the HTML shows as ``cid:...``: base64 in lines of 76 characters."""
+    import base64
+    import posixpath
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", posixpath.basename(src.split("?")[0])) or "image"
+    return [
+        f"Content-Type: {ctype}\r\n".encode(),
+        b"Content-Transfer-Encoding: base64\r\n",
+        f"Content-ID: <{cid}>\r\n".encode(),
+        f'Content-Disposition: inline; filename="{name}"\r\n\r\n'.encode(),
+        base64.encodebytes(data).replace(b"\n", b"\r\n"),
+    ]
 
 
 @lru_cache(maxsize=64)

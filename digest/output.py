@@ -31,15 +31,17 @@ def render_to(
 ) -> RenderResult:
     """Render ``file``; write ``<out_dir>/<stem>.<ext>`` per format, or return one format's text."""
     from digest.files import write_atomic
+    from digest.images import copy_assets
     from digest.issue import load_issue
-    from digest.render import FORMATS, default_formats, render_issue
+    from digest.render import FORMATS, default_formats, issue_view, render_view
 
     chosen = formats or (("md",) if to_stdout else default_formats(settings))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown:
         raise UsageError(f"--format: unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
     issue = load_issue(file)
-    rendered = render_issue(issue, settings, chosen)
+    view = issue_view(issue, settings)
+    rendered = {fmt: render_view(view, settings, fmt) for fmt in chosen}
     if to_stdout:
         return RenderResult(stdout=rendered[chosen[0]])
     target = out_dir if out_dir is not None else settings.path("build")
@@ -49,8 +51,15 @@ def render_to(
     for fmt, text in rendered.items():
         path = output_path(target, issue.stem, fmt)
         write_atomic(path, text)
-        result.written.append(Path(os.path.relpath(path)) if _inside_cwd(path) else path)
+        result.written.append(_shown(path))
+    # The notes' local images, beside the outputs that show them (build/<stem>/...).
+    assets = list(view.images.assets.values()) if view.images is not None else []
+    result.written += [_shown(path) for path in copy_assets(assets, target)]
     return result
+
+
+def _shown(path: Path) -> Path:
+    return Path(os.path.relpath(path)) if _inside_cwd(path) else path
 
 
 def _inside_cwd(path: Path) -> bool:

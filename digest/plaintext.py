@@ -7,7 +7,10 @@ becomes ``text [n]`` and its address is listed as ``[n] URL`` at the end of
 its section. Numbers run through the whole issue, so ``[7]`` means one link.
 Nothing the editor wrote is dropped: raw HTML is kept as the text it shows
 on the page, tables become one line per row, footnotes are listed as
-``[^1] text`` under the section.
+``[^1] text`` under the section. Ordered lists keep their numbers (a list the
+editor starts at 3 counts 3, 4, ...), both kinds of hard line break end a
+line, math is Unicode (``O(n²)``), and a local image's reference is its copy
+in the build folder (through ``url`` when set).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from digest.notes import tokens
+from digest.markup import tokens
+from digest.mathtext import unicode_math
 
 if TYPE_CHECKING:
     from digest.config import Settings
+    from digest.images import Images
     from digest.render import IssueView
 
 WIDTH = 72
@@ -53,8 +58,9 @@ class _Links:
 
 
 class _Writer:
-    def __init__(self, links: _Links) -> None:
+    def __init__(self, links: _Links, images: Images | None = None) -> None:
         self.links = links
+        self.images = images
 
     # inline ---------------------------------------------------------------
     def inline(self, nodes: list[dict[str, Any]]) -> str:
@@ -79,6 +85,8 @@ class _Writer:
                 out.append(self._image(node))
             elif kind == "footnote_ref":
                 out.append(f"[^{node['raw']}]")
+            elif kind in ("inline_math", "block_math"):
+                out.append(unicode_math(node["raw"]))
             else:
                 out.append(self.inline(node.get("children", [])) or node.get("raw", ""))
         return "".join(out)
@@ -94,7 +102,10 @@ class _Writer:
         alt = self.inline(node.get("children", [])) or "image"
         title = node["attrs"].get("title")
         caption = f"{alt}: {title}" if title and title != alt else alt
-        return f"[image: {caption}] [{self.links.add(clean_line(html.unescape(node['attrs']['url'])))}]"
+        url = node["attrs"]["url"]
+        if self.images is not None:
+            url = self.images.public_src(url)
+        return f"[image: {caption}] [{self.links.add(clean_line(html.unescape(url)))}]"
 
     # blocks ---------------------------------------------------------------
     def blocks(self, nodes: list[dict[str, Any]], indent: str = "") -> list[str]:
@@ -119,6 +130,8 @@ class _Writer:
                 chunks.append("\n".join(indent + "    " + line if line else "" for line in code.split("\n")))
             elif kind == "thematic_break":
                 chunks.append(indent + "* * *")
+            elif kind == "block_math":
+                chunks.append(wrap(unicode_math(node["raw"]), indent))
             elif kind == "table":
                 chunks.append(self._table(node, indent))
             elif kind == "block_html":
@@ -179,11 +192,11 @@ def wrap(text: str, indent: str = "", hang: str = "") -> str:
     return "\n".join(lines)
 
 
-def markdown_to_text(markdown: str, links: _Links | None = None) -> str:
-    """Markdown as wrapped plain text (links numbered into ``links``)."""
+def markdown_to_text(markdown: str, links: _Links | None = None, images: Images | None = None) -> str:
+    """Markdown as wrapped plain text (links numbered into ``links``; local images found in ``images``)."""
     if not markdown or not markdown.strip():
         return ""
-    writer = _Writer(links or _Links())
+    writer = _Writer(links or _Links(), images)
     return "\n\n".join(c for c in writer.blocks(tokens(markdown)) if c.strip())
 
 
@@ -215,12 +228,13 @@ def _render_text(view: IssueView, settings: Settings) -> str:
     head = [title + "\n" + "=" * min(WIDTH, max(len(x) for x in title.split("\n")))]
     byline = " · ".join(x for x in (clean_line(settings.name), view.date, clean_line(settings.author)) if x)
     head.append(wrap(byline))
-    head.append(markdown_to_text(view.sponsor, links))
-    head.append(markdown_to_text(view.intro, links))
+    images = view.images
+    head.append(markdown_to_text(view.sponsor, links, images))
+    head.append(markdown_to_text(view.intro, links, images))
     section(head)
     for s in view.sections:
         if s.paper is None:
-            section([wrap(clean_line(s.heading).upper()), markdown_to_text(s.notes, links)])
+            section([wrap(clean_line(s.heading).upper()), markdown_to_text(s.notes, links, images)])
             continue
         p = s.paper
         meta = " · ".join(x for x in (p.authors_short, f"arXiv:{p.versioned_id}", ", ".join(p.categories)) if x)
@@ -228,7 +242,7 @@ def _render_text(view: IssueView, settings: Settings) -> str:
         if p.show_abstract:
             lines.append("\n".join("> " + x if x else ">" for x in "\n\n".join(wrap(a) for a in p.abstract).split("\n")))
         else:
-            lines.append(markdown_to_text(p.notes, links))
+            lines.append(markdown_to_text(p.notes, links, images))
         section(lines)
     footer = [x for x in (clean_line(settings.author), clean_line(settings.url)) if x]
     from digest.email_message import unsubscribe_targets

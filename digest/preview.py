@@ -10,6 +10,11 @@ server-sent events (``/events``) and answers by reloading the frame,
 keeping its scroll position. A file with an error shows the error, with
 its line, in place of the page; the server keeps running.
 
+The notes' local images (`digest.images`) are served where the page asks for
+them (``/view/<stem>/img/fig5.png``), and only those; they are watched too, so
+replacing a figure reloads the page. The email tab shows attached (``cid:``)
+images as ``data:`` URLs.
+
 The server binds 127.0.0.1 only and answers only requests addressed to it
 by that name or ``localhost`` (no DNS rebinding).
 """
@@ -24,6 +29,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from digest.config import Settings
 from digest.errors import DigestError
@@ -53,7 +59,7 @@ def page_for(fmt: str, text: str) -> tuple[str, str]:
         message = Parser(policy=policy.default).parsestr(text)
         part = message.get_body(preferencelist=("html", "plain"))
         if part is not None and part.get_content_type() == "text/html":
-            return "text/html; charset=utf-8", part.get_content()
+            return "text/html; charset=utf-8", _inline_cids(message, part.get_content())
         text = part.get_content() if part is not None else text
     elif suffix.endswith(".html") or stripped.lower().startswith(("<!doctype", "<html")):
         return "text/html; charset=utf-8", text
@@ -63,6 +69,20 @@ def page_for(fmt: str, text: str) -> tuple[str, str]:
         f"<pre>{html.escape(text)}</pre>"
     )
     return "text/html; charset=utf-8", body
+
+
+def _inline_cids(message: Any, page: str) -> str:
+    """The email's ``cid:`` images (attached parts) as ``data:`` URLs, so the frame shows them."""
+    if "cid:" not in page:
+        return page
+    import base64
+
+    for part in message.walk():
+        cid = (part.get("Content-ID") or "").strip().strip("<>")
+        if cid and part.get_content_maintype() == "image":
+            data = base64.b64encode(part.get_payload(decode=True) or b"").decode("ascii")
+            page = page.replace(f'src="cid:{cid}"', f'src="data:{part.get_content_type()};base64,{data}"')
+    return page
 
 
 def error_page(message: str, fmt: str = "") -> str:
@@ -146,11 +166,14 @@ class PreviewServer:
         self.error = ""
         self.warnings: list[str] = []
         self.formats: list[str] = []
+        self.assets: dict[str, Path] = {}
+        """The notes' local images, by their path under the output folder (``<stem>/img/a.png``)."""
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._serving = False
         self._signature: Any = None
         self._watched: tuple[Path | None, Path | None] = (None, None)
+        self._images: list[Path] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
@@ -168,6 +191,8 @@ class PreviewServer:
         logger = logging.getLogger("digest")
         logger.addHandler(capture)
         pages: dict[str, tuple[str, str]] = {}
+        assets: dict[str, Path] = {}
+        images: list[Path] = []
         error = ""
         signature = None
         try:
@@ -177,6 +202,9 @@ class PreviewServer:
             self._watched = (Path(settings.source) if settings.source else None, settings.path("templates"))
             signature = self._files_signature()
             view = render.issue_view(load_issue(self.file), settings)
+            if view.images is not None:
+                assets = {a.name: a.path for a in view.images.assets.values()}
+                images = [*assets.values(), *view.images.missing.values()]  # a missing one may appear
             for fmt in render.FORMATS:
                 try:
                     pages[fmt] = page_for(fmt, render.render_view(view, settings, fmt))
@@ -192,12 +220,14 @@ class PreviewServer:
         # What this render saw, also when the settings did not load (else every poll would
         # see a change and reload the page four times a second until the file is fixed).
         try:
-            self._signature = signature if signature is not None else self._files_signature()
+            base = signature if signature is not None else self._files_signature()
+            self._images = images
+            self._signature = (base, _stats(images))
         except OSError:  # the next poll tries again
             pass
         with self._cond:
             self.formats = list(render.FORMATS)
-            self.pages, self.error, self.warnings = pages, error, capture.lines
+            self.pages, self.error, self.warnings, self.assets = pages, error, capture.lines, assets
             self.version += 1
             self._cond.notify_all()
 
@@ -213,21 +243,14 @@ class PreviewServer:
         for folder in folders:
             if folder.is_dir():
                 paths.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
-        out = []
-        for p in paths:
-            try:
-                st = p.stat()
-                out.append((str(p), st.st_mtime_ns, st.st_size))
-            except OSError:
-                out.append((str(p), None, None))
-        return tuple(out)
+        return _stats(paths)
 
     def _watch(self) -> None:
         from digest.render import environment
 
         while not self._stop.wait(self.interval):
             try:
-                signature = self._files_signature()
+                signature = (self._files_signature(), _stats(self._images))
             except OSError:
                 continue
             if signature != self._signature:
@@ -266,6 +289,17 @@ class PreviewServer:
         return SHELL.replace("__TABS__", tabs).replace("__NAME__", html.escape(self.file.name))
 
 
+def _stats(paths: list[Path]) -> tuple[tuple[str, int | None, int | None], ...]:
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+            out.append((str(p), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(p), None, None))
+    return tuple(out)
+
+
 def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "digest-preview"
@@ -301,7 +335,10 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
                 fmt = path[len("/view/") :]
                 with server._cond:
                     error, page = server.error, server.pages.get(fmt)
-                if error:
+                    asset = server.assets.get(unquote(fmt))
+                if asset is not None:
+                    self._file(asset)
+                elif error:
                     self._send(200, error_page(error))
                 elif page is None:
                     self._send(404, f"no format {fmt!r}", "text/plain; charset=utf-8")
@@ -309,6 +346,23 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
                     self._send(200, page[1], page[0])
             else:
                 self._send(404, "not found", "text/plain; charset=utf-8")
+
+        def _file(self, path: Path) -> None:
+            """A local image of the notes (only those: the page asks for them relative to /view/)."""
+            from digest.images import IMAGE_TYPES
+
+            try:
+                data = path.read_bytes()
+            except OSError:
+                self._send(404, "not found", "text/plain; charset=utf-8")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(data)
 
         def _events(self) -> None:
             self.send_response(200)

@@ -13,12 +13,15 @@ import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.config import Settings
 from digest.errors import DigestError
 from digest.issue import Issue, Section
 from digest.paper import Paper
+
+if TYPE_CHECKING:
+    from digest.images import Images
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,10 @@ class IssueView:
     intro_html: Any
     sections: list[SectionView] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    stem: str = ""
+    """The issue file's name without ``.md``: the outputs' names."""
+    images: Images | None = None
+    """The local image files the notes show (`digest.images`), found while rendering them."""
 
     @property
     def papers(self) -> list[PaperView]:
@@ -129,10 +136,18 @@ def issue_title(issue: Issue, settings: Settings) -> str:
 
 
 def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> IssueView:
-    """Everything a template needs, in reading order; unannotated papers per the settings."""
-    from digest.notes import to_html
+    """Everything a template needs, in reading order; unannotated papers per the settings.
+
+    The ``*_html`` values are the page's (`digest.markup.PAGE`); `flavoured` gives the
+    view other HTML outputs need. A local image that is not there is one warning line."""
+    from functools import partial
+
+    from digest import markup
+    from digest.images import Images
     from digest.tex import paragraphs, tex_to_text
 
+    images = Images(Path(issue.path), issue.stem, settings.url)
+    to_html = partial(markup.to_html, images=images, flavour=markup.PAGE)
     mode = issue.unannotated or settings.unannotated
     sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
     view = IssueView(
@@ -143,6 +158,8 @@ def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> Is
         sponsor_html=to_html(sponsor),  # block HTML: a sponsor may run to several paragraphs
         intro=issue.intro,
         intro_html=to_html(issue.intro),
+        stem=issue.stem,
+        images=images,
     )
     for section in issue.sections:
         if not section.is_paper:
@@ -162,7 +179,59 @@ def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> Is
                 continue
         pv.notes_html = to_html(section.notes)
         view.sections.append(SectionView("paper", section.heading, section.notes, pv.notes_html, pv))
+    _warn_missing_images(issue, images)
     return view
+
+
+def _warn_missing_images(issue: Issue, images: Images) -> None:
+    """One line per image path that names no file: ``FILE:LINE: image ... not found``."""
+    if not images.missing:
+        return
+    import os
+    from urllib.parse import unquote
+
+    try:
+        raw = Path(issue.path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        raw = []
+    for src, path in images.missing.items():
+        line = next((n for n, text in enumerate(raw, 1) if src in text or unquote(src) in text), 0)
+        where = f"{issue.path}:{line}" if line else str(issue.path)
+        try:
+            shown = os.path.relpath(path)
+        except ValueError:
+            shown = str(path)
+        log.warning("%s: image %s not found (no file %s); put the image there or fix the path", where, src, shown)
+
+
+def flavoured(view: IssueView, flavour: Any, cids: dict[str, str] | None = None) -> IssueView:
+    """``view`` with its ``*_html`` rendered for another output (`digest.markup.EMAIL`,
+    `FEED`, ...): images addressed for it, math as Unicode. ``cids`` maps a local image's
+    ``src`` to the Content-ID of its attached copy (an email without ``url``)."""
+    from dataclasses import replace
+    from functools import partial
+
+    from digest import markup
+
+    if flavour == markup.PAGE and not cids:
+        return view
+    to_html = partial(markup.to_html, images=view.images, flavour=flavour, cids=cids)
+    sections = []
+    for s in view.sections:
+        if s.paper is None:
+            sections.append(replace(s, notes_html=to_html(s.notes)))
+        else:
+            paper = replace(s.paper, notes_html=to_html(s.paper.notes))
+            sections.append(replace(s, notes_html=paper.notes_html, paper=paper))
+    return replace(view, sponsor_html=to_html(view.sponsor), intro_html=to_html(view.intro), sections=sections)
+
+
+def feed_view(view: IssueView) -> IssueView:
+    """The view for an issue's feed entry (`entry.html`): images through ``url``, math as
+    Unicode (feed readers drop MathML)."""
+    from digest.markup import FEED
+
+    return flavoured(view, FEED)
 
 
 def _paper_view(section: Section, paper: Paper, tex_to_text: Any, paragraphs: Any) -> PaperView:
@@ -225,6 +294,8 @@ def environment(override_dir: Path | None) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["md_link_text"] = md_link_text
+    env.filters["md_text"] = md_text
+    env.filters["md_notes"] = jinja2.pass_context(md_notes)
     env.globals["substack_json"] = _substack_json
     return env
 
@@ -236,12 +307,25 @@ def _substack_json(view: IssueView, settings: Settings) -> Any:
     return substack_json(view, settings)
 
 
-def md_link_text(text: str) -> str:
-    """Text that stays literal inside a Markdown link: brackets, emphasis and code escaped."""
-    out = []
-    for ch in str(text):
-        out.append("\\" + ch if ch in "\\[]*_`<>" else ch)
-    return "".join(out)
+def md_text(text: Any) -> str:
+    """arXiv text (a title, authors, an abstract paragraph) as inert Markdown: the same words,
+    with nothing a Markdown reader would turn into emphasis, a link, HTML or a list."""
+    from digest.markup import md_text as escape_md
+
+    return escape_md(str(text))
+
+
+md_link_text = md_text
+"""The older name of `md_text` (templates may use it)."""
+
+
+def md_notes(context: Any, text: Any) -> str:
+    """The editor's Markdown as the Markdown output gives it: as written, with math as Unicode
+    and local images addressed where readers find them."""
+    from digest.markup import for_readers
+
+    issue = context.get("issue")
+    return for_readers(str(text or ""), getattr(issue, "images", None))
 
 
 def render_view(view: IssueView, settings: Settings, fmt: str, extra: dict[str, Any] | None = None) -> str:

@@ -1,78 +1,85 @@
 """The issue as clean HTML for the Substack editor (`--format substack`, "Copy for Substack").
 
-Substack has no Markdown import and no API: its editor (ProseMirror) takes
-pasted rich HTML and keeps headings, paragraphs, lists, links, blockquotes,
-code and images. So this flavour holds only those elements: no styles, no
-classes, no tables (a Markdown table becomes a list, one item per row), no
-in-page anchors (footnote marks become ``[1]`` and the notes a plain list),
-no whitespace around blocks. The issue title and headline are not part of it:
-they go into Substack's own title and subtitle fields.
+Substack has no Markdown import and no API: its editor (ProseMirror, with a Tiptap-style
+schema) takes pasted rich HTML and keeps headings, paragraphs, lists (an ordered list's
+``start``), links, blockquotes, code, hard line breaks and images (``src``, ``alt``,
+``title``). So this flavour holds only those elements: no styles, no classes, no tables
+(a Markdown table becomes a list, one item per row), no in-page anchors (footnote marks
+become ``[1]`` and the notes a plain list), no whitespace around blocks. The issue title
+and headline are not part of it: they go into Substack's own title and subtitle fields.
+
+It is written straight from the Markdown's tokens (`digest.markup.tokens`), as the plain
+text is. Images: a paragraph that holds only images gives one ``<figure>`` per image,
+captioned by the Markdown title (``![alt](src "caption")``, the ``alt`` stays alt text);
+an image inside a line of text becomes its alt text, because Substack's images are blocks
+and the editor would cut the paragraph in three around it. A local image is addressed
+through ``url`` (where `digest build` publishes its copy), else by its copy's path in the
+build folder, which Substack cannot fetch: drag such a figure into the editor yourself.
+Math is Unicode text (``O(n²)``). A ``*``, ``_`` or ``~~`` that could open an emphasis gets an invisible WORD
+JOINER before it, so the editor's paste rules (Markdown shortcuts applied to pasted text)
+leave it as written.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from digest.markup import image_only, plain, tokens
+
 if TYPE_CHECKING:
     from digest.config import Settings
+    from digest.images import Images
     from digest.render import IssueView
 
-BLOCKS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "pre", "hr", "figure", "figcaption"}
-INLINE = {"a", "strong", "em", "code", "s", "br", "img"}
-ALLOWED = BLOCKS | INLINE
-RENAME = {"b": "strong", "i": "em", "del": "s", "strike": "s", "h1": "h3", "h2": "h3", "h3": "h3",
-          "h5": "h4", "h6": "h4"}
-VOID = {"br", "hr", "img"}
-DROP_WITH_CONTENT = {"script", "style", "template", "iframe", "object", "svg", "math"}
+HEADINGS = {1: "h3", 2: "h3", 3: "h3", 4: "h4", 5: "h4", 6: "h4"}
+"""Notes' headings sit under the papers' ``<h2>``: ``#`` to ``###`` become ``<h3>``, deeper ``<h4>``."""
 
 
-class _Node:
-    __slots__ = ("tag", "attrs", "children")
+def _literal(text: str, prev: str = "") -> str:
+    """``text`` as HTML whose characters stay literal through the editor's paste rules.
 
-    def __init__(self, tag: str, attrs: dict[str, str] | None = None) -> None:
-        self.tag = tag
-        self.attrs = attrs or {}
-        self.children: list[_Node | str] = []
-
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-
-class _TreeBuilder:
-    """The tree, from start tags, end tags and text, whichever reader found them."""
-
-    def __init__(self) -> None:
-        self.root = _Node("#root")
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = _Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(_Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
+    Tiptap's (and so, probably, Substack's) editor applies Markdown shortcuts to pasted text:
+    ``a *b* c`` becomes "a b c" with b in italics, the asterisks gone. A ``*``, ``_`` or
+    ``~~`` that could open such a run (first, or after a space; ``prev`` is the character
+    before ``text``) gets an invisible WORD JOINER (U+2060) before it, which no rule matches."""
+    if "*" in text or "_" in text or "~~" in text:
+        out = []
+        for i, ch in enumerate(text):
+            if (ch in "*_" or (ch == "~" and text[i + 1 : i + 2] == "~")) and (not prev or prev.isspace()):
+                out.append("\u2060")
+            out.append(ch)
+            prev = ch
+        text = "".join(out)
+    return html.escape(text, quote=False)
 
 
-class _Cleaner:
-    def __init__(self, base: str) -> None:
-        self.base = base
+def _esc(text: str) -> str:
+    """A whole text (a title, a heading, an abstract paragraph) as literal HTML."""
+    return _literal(text)
+
+
+class _Writer:
+    def __init__(self, base: str, images: Images | None) -> None:
+        self.base = base.strip()
+        self.images = images
+        self.prev = ""
+        """The last character of text written in the current text block ("" at its start)."""
+
+    def text(self, text: str) -> str:
+        out = _literal(text, self.prev)
+        self.prev = text[-1:] or self.prev
+        return out
+
+    def textblock(self, nodes: list[dict[str, Any]]) -> str:
+        self.prev = ""
+        return self.inline(nodes)
 
     def url(self, value: str) -> str | None:
+        """A link target Substack keeps: http(s) and mailto as they are, a relative one
+        against ``url``; anything else (``javascript:``, ``#fn-1``) is no link."""
         value = value.strip()
         scheme = urlsplit(value).scheme.lower()
         if scheme in ("http", "https", "mailto"):
@@ -81,170 +88,142 @@ class _Cleaner:
             return urljoin(self.base.rstrip("/") + "/", value)
         return None
 
-    def children(self, node: _Node, pre: bool = False) -> str:
+    def src(self, value: str) -> str | None:
+        if self.images is not None:
+            public = self.images.public_src(value)
+            if public != value or self.images.asset(value) is not None:
+                return public
+        url = self.url(value)
+        return url if url and not url.startswith("mailto:") else None
+
+    # inline -----------------------------------------------------------------------------
+    def inline(self, nodes: list[dict[str, Any]]) -> str:
+        from digest.mathtext import unicode_math
+
         out = []
-        for child in node.children:
-            if isinstance(child, str):
-                text = child if pre else " ".join(child.replace("\n", " ").split(" "))
-                if not pre and node.tag in ("#root", "ul", "ol", "blockquote", "section", "div", "table") and not text.strip():
-                    continue
-                out.append(html.escape(text, quote=False))
+        for node in nodes:
+            kind = node["type"]
+            if kind == "text":
+                raw = node["raw"]
+                out.append(self.text(html.unescape(raw) if "&" in raw else raw))
+            elif kind in ("emphasis", "strong", "strikethrough"):
+                tag = {"emphasis": "em", "strong": "strong", "strikethrough": "s"}[kind]
+                out.append(f"<{tag}>{self.inline(node['children'])}</{tag}>")
+            elif kind == "codespan":
+                out.append(f"<code>{self.text(node['raw'])}</code>")
+            elif kind == "linebreak":
+                out.append("<br>")
+            elif kind == "softbreak":
+                out.append(" ")
+            elif kind == "link":
+                href = self.url(node["attrs"]["url"])
+                inner = self.inline(node.get("children") or [])
+                out.append(f'<a href="{html.escape(href)}">{inner}</a>' if href else inner)
+            elif kind == "image":
+                out.append(self.inline(node.get("children") or []))  # Substack's images are blocks
+            elif kind in ("inline_html", "block_html"):
+                out.append(self.text(node.get("raw", "")))
+            elif kind == "footnote_ref":
+                out.append(f"[{node['attrs']['index']}]")
+            elif kind in ("inline_math", "block_math"):
+                out.append(self.text(unicode_math(node["raw"])))
+            elif "children" in node:
+                out.append(self.inline(node["children"]))
             else:
-                out.append(self.node(child, pre))
+                out.append(self.text(node.get("raw", "")))
         return "".join(out)
 
-    def node(self, node: _Node, pre: bool = False) -> str:
-        tag = RENAME.get(node.tag, node.tag)
-        cls = node.attrs.get("class", "")
-        if tag in DROP_WITH_CONTENT or (tag == "a" and "footnote" == cls):
-            return ""
-        if tag == "sup" and "footnote-ref" in cls:
-            return f"[{html.escape(node.text().strip())}]"
-        if tag == "table":
-            return self.table(node)
-        if tag == "p" and len(node.children) == 1 and isinstance(node.children[0], _Node) and node.children[0].tag == "img":
-            return self.figure(node.children[0])
-        if tag == "img":
-            src = self.url(node.attrs.get("src", ""))
-            if not src:
-                return html.escape(node.attrs.get("alt", ""), quote=False)
-            return f'<img src="{html.escape(src)}" alt="{html.escape(node.attrs.get("alt", ""))}">'
-        if tag == "a":
-            href = self.url(node.attrs.get("href", ""))
-            inner = self.children(node, pre)
-            return f'<a href="{html.escape(href)}">{inner}</a>' if href else inner
-        inner = self.children(node, pre or tag == "pre")
-        if tag not in ALLOWED:
-            return inner
-        if tag in VOID:
-            return f"<{tag}>"
-        if tag == "p":
-            inner = inner.strip()
-            if not inner:
-                return ""
-        return f"<{tag}>{inner}</{tag}>"
+    # blocks -----------------------------------------------------------------------------
+    def blocks(self, nodes: list[dict[str, Any]]) -> list[str]:
+        from digest.mathtext import unicode_math
 
-    def figure(self, img: _Node) -> str:
-        image = self.node(img)
-        if not image.startswith("<img"):
-            return f"<p>{image}</p>" if image else ""
-        caption = img.attrs.get("title") or img.attrs.get("alt") or ""
-        cap = f"<figcaption>{html.escape(caption, quote=False)}</figcaption>" if caption else ""
-        return f"<figure>{image}{cap}</figure>"
+        out: list[str] = []
+        for node in nodes:
+            kind = node["type"]
+            if kind == "blank_line":
+                continue
+            if kind == "paragraph":
+                images = image_only(node)
+                if images:
+                    out.extend(self.figure(image) for image in images)
+                    continue
+                inner = self.textblock(node["children"]).strip()
+                if inner:
+                    out.append(f"<p>{inner}</p>")
+            elif kind == "block_text":
+                out.append(self.textblock(node["children"]).strip())
+            elif kind == "heading":
+                tag = HEADINGS[node["attrs"]["level"]]
+                out.append(f"<{tag}>{' '.join(self.textblock(node['children']).split())}</{tag}>")
+            elif kind == "list":
+                out.append(self.list(node))
+            elif kind == "block_quote":
+                out.append("<blockquote>" + "".join(self.blocks(node["children"])) + "</blockquote>")
+            elif kind == "block_code":  # paste rules leave code blocks alone
+                out.append(f"<pre><code>{html.escape(node['raw'], quote=False)}</code></pre>")
+            elif kind == "thematic_break":
+                out.append("<hr>")
+            elif kind == "table":
+                out.append(self.table(node))
+            elif kind == "block_html":
+                raw = node.get("raw", "").strip()
+                if raw:
+                    out.append(f"<p>{_literal(raw)}</p>")
+            elif kind == "block_math":
+                out.append(f"<p>{_literal(unicode_math(node['raw']))}</p>")
+            elif kind == "footnotes":
+                items = ["<li>" + "".join(self.blocks(item["children"])) + "</li>" for item in node["children"]]
+                out.append("<ol>" + "".join(items) + "</ol>")
+            elif "children" in node:
+                out.extend(self.blocks(node["children"]))
+        return [x for x in out if x]
 
-    def table(self, node: _Node) -> str:
+    def list(self, node: dict[str, Any]) -> str:
+        attrs = node.get("attrs") or {}
+        start = attrs.get("start", 1) or 1
+        if attrs.get("ordered"):
+            head = f'<ol start="{int(start)}">' if start != 1 else "<ol>"
+            tag = "ol"
+        else:
+            head, tag = "<ul>", "ul"
+        items = ["<li>" + "".join(self.blocks(item.get("children") or [])) + "</li>" for item in node["children"]]
+        return head + "".join(items) + f"</{tag}>"
+
+    def figure(self, node: dict[str, Any]) -> str:
+        image = node["children"][0] if node["type"] == "link" else node
+        attrs = image["attrs"]
+        alt = " ".join(plain(image.get("children") or []).split())
+        src = self.src(attrs["url"])
+        if not src:
+            return f"<p>{_literal(alt)}</p>" if alt else ""
+        title = attrs.get("title") or ""
+        img = f'<img src="{html.escape(src)}" alt="{html.escape(alt)}"'
+        img += f' title="{html.escape(title)}">' if title else ">"
+        caption = f"<figcaption>{_literal(title)}</figcaption>" if title else ""
+        return f"<figure>{img}{caption}</figure>"
+
+    def table(self, node: dict[str, Any]) -> str:
         """A table as a list: one item per body row, each cell named by its column heading."""
-        rows: list[list[tuple[bool, str]]] = []
-
-        def walk(n: _Node) -> None:
-            for c in n.children:
-                if isinstance(c, _Node):
-                    if c.tag == "tr":
-                        rows.append([(x.tag == "th", self.children(x).strip()) for x in c.children
-                                     if isinstance(x, _Node) and x.tag in ("th", "td")])
-                    else:
-                        walk(c)
-
-        walk(node)
-        head = [text for _, text in rows[0]] if rows and all(is_th for is_th, _ in rows[0]) else []
-        body = rows[1:] if head else rows
+        head: list[str] = []
+        rows: list[list[str]] = []
+        for part in node["children"]:
+            if part["type"] == "table_head":
+                head = [self.textblock(cell["children"]).strip() for cell in part["children"]]
+            else:
+                rows += [[self.textblock(cell["children"]).strip() for cell in row["children"]] for row in part["children"]]
         items = []
-        for row in body:
+        for row in rows:
             cells = [f"<strong>{head[i]}:</strong> {text}" if i < len(head) and head[i] else text
-                     for i, (_, text) in enumerate(row)]
+                     for i, text in enumerate(row)]  # fmt: skip
             items.append("<li>" + "; ".join(cells) + "</li>")
         return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
-# Only ASCII whitespace separates names here: html.parser reads "a\xa0href" as one tag name.
-_TAG = re.compile(
-    r"<(?:(?P<name>[a-zA-Z][a-zA-Z0-9]*)(?P<attrs>(?:[ \t\n\r\f]+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:[ \t\n\r\f]*=[ \t\n\r\f]*\"[^\"<]*\")?)*)"
-    r"[ \t\n\r\f]*(?P<slash>/?)|/(?P<end>[a-zA-Z][a-zA-Z0-9]*)[ \t\n\r\f]*)>"
-)
-_ATTR = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:[ \t\n\r\f]*=[ \t\n\r\f]*\"([^\"]*)\")?")
-_RAW_TEXT = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"}
-
-
-def _tree(fragment: str) -> _Node:
-    """``fragment`` as a tree; the HTML mistune writes is split by one regex, anything else
-    (comments, unquoted attributes, a stray ``<``) goes through `html.parser`. Both feed the
-    same `_TreeBuilder` calls, and a property test holds the two trees equal: html.parser
-    reads a character at a time, and was two thirds of this flavour's cost."""
-    builder = _TreeBuilder()
-    pos = 0
-    for m in _TAG.finditer(fragment):
-        if "<" in fragment[pos : m.start()]:
-            break
-        if m.start() > pos:
-            text = fragment[pos : m.start()]
-            builder.handle_data(html.unescape(text) if "&" in text else text)
-        pos = m.end()
-        if m["end"]:
-            builder.handle_endtag(m["end"].lower())
-            continue
-        tag = m["name"].lower()
-        if tag in _RAW_TEXT:
-            break
-        attrs = [(a[1].lower(), html.unescape(a[2]) if a[2] and "&" in a[2] else a[2]) for a in _ATTR.finditer(m["attrs"])]
-        (builder.handle_startendtag if m["slash"] else builder.handle_starttag)(tag, attrs)
-    else:
-        if "<" not in fragment[pos:]:
-            if pos < len(fragment):
-                text = fragment[pos:]
-                builder.handle_data(html.unescape(text) if "&" in text else text)
-            return builder.root
-    return parser_tree(fragment)
-
-
-def parser_tree(fragment: str) -> _Node:
-    """``fragment`` as `html.parser` reads it (imported only when needed)."""
-    from html.parser import HTMLParser
-
-    class Reader(_TreeBuilder, HTMLParser):
-        def __init__(self) -> None:
-            HTMLParser.__init__(self, convert_charrefs=True)
-            _TreeBuilder.__init__(self)
-
-    reader = Reader()
-    reader.feed(fragment)
-    reader.close()
-    return reader.root
-
-
-def clean_html(fragment: str, base: str = "") -> str:
-    """An HTML fragment reduced to the elements Substack keeps, one top-level block per line."""
-    root = _tree(str(fragment))
-    cleaner = _Cleaner(base)
-    blocks = []
-    for child in _flatten(root):
-        if isinstance(child, str):
-            if child.strip():
-                blocks.append(f"<p>{html.escape(' '.join(child.split()), quote=False)}</p>")
-            continue
-        out = cleaner.node(child)
-        if out.strip():
-            blocks.append(out)
-    return _tight("\n".join(blocks))
-
-
-_BLOCK_TAGS = r"(?:ul|ol|li|p|blockquote|pre|figure|figcaption|h[2-4])"
-
-
-def _tight(html_text: str) -> str:
-    """No whitespace next to block tags (the editor would keep it as text)."""
-    html_text = re.sub(rf"[ \t]+(</?{_BLOCK_TAGS}>)", r"\1", html_text)
-    return re.sub(rf"(<{_BLOCK_TAGS}>)[ \t]+", r"\1", html_text)
-
-
-def _flatten(root: _Node) -> list[_Node | str]:
-    """Top-level blocks, looking through wrappers such as the footnotes ``<section>``."""
-    out: list[_Node | str] = []
-    for child in root.children:
-        if isinstance(child, _Node) and child.tag in ("section", "div", "main", "article"):
-            out.extend(_flatten(child))
-        else:
-            out.append(child)
-    return out
+def markdown_to_substack(markdown: str | None, base: str = "", images: Images | None = None) -> str:
+    """The editor's Markdown as Substack's HTML, one top-level block per line."""
+    if not markdown or not markdown.strip():
+        return ""
+    return "\n".join(_Writer(base, images).blocks(tokens(markdown)))
 
 
 def render_substack(view: IssueView, settings: Settings) -> str:
@@ -259,25 +238,24 @@ def substack_html(view: IssueView, settings: Settings) -> str:
 
 
 def _substack_html(view: IssueView, settings: Settings) -> str:
-    base = settings.url
-    esc = html.escape
+    base, images = settings.url, view.images
     parts = []
     if view.sponsor:
-        parts.append(clean_html(str(view.sponsor_html), base))
-    parts.append(clean_html(str(view.intro_html), base))
+        parts.append(markdown_to_substack(view.sponsor, base, images))
+    parts.append(markdown_to_substack(view.intro, base, images))
     for s in view.sections:
         if s.paper is None:
-            parts.append(f"<h2>{esc(' '.join(s.heading.split()), quote=False)}</h2>")
-            parts.append(clean_html(str(s.notes_html), base))
+            parts.append(f"<h2>{_esc(' '.join(s.heading.split()))}</h2>")
+            parts.append(markdown_to_substack(s.notes, base, images))
             continue
         p = s.paper
-        parts.append(f'<h2><a href="{esc(p.url)}">{esc(p.title, quote=False)}</a></h2>')
+        parts.append(f'<h2><a href="{html.escape(p.url)}">{_esc(p.title)}</a></h2>')
         meta = " · ".join(x for x in (p.authors_short, f"arXiv:{p.versioned_id}") if x)
-        parts.append(f"<p><em>{esc(meta, quote=False)}</em></p>")
+        parts.append(f"<p><em>{_esc(meta)}</em></p>")
         if p.show_abstract:
-            parts.append("<blockquote>" + "".join(f"<p>{esc(a, quote=False)}</p>" for a in p.abstract) + "</blockquote>")
+            parts.append("<blockquote>" + "".join(f"<p>{_esc(a)}</p>" for a in p.abstract) + "</blockquote>")
         else:
-            parts.append(clean_html(str(p.notes_html), base))
+            parts.append(markdown_to_substack(p.notes, base, images))
     return "\n".join(x for x in parts if x)
 
 

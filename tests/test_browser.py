@@ -163,3 +163,64 @@ def test_email_links_keep_their_contrast(browser: Any, site: str, dark: bool, tm
     if dark:
         _shot(page, "email-dark-600", tmp_path, bool(request.config.getoption("--update-golden")))
     page.context.close()
+
+
+@pytest.fixture()
+def faithful_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The issue of tests/test_faithful.py (figures, an icon, a table, math) rendered and served;
+    the email's HTML part as ``email.html``, its cid: images resolved as a mail client does."""
+    from conftest import run
+    from test_faithful import STEM, make_faithful
+
+    make_faithful(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("render", f"issues/{STEM}.md")
+    assert code == 0, err
+    build = tmp_path / "build"
+    msg = email.message_from_bytes((build / f"{STEM}.eml").read_bytes(), policy=policy.default)
+    page = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    for n, part in enumerate(p for p in msg.walk() if p["Content-ID"]):
+        (build / f"part{n}.png").write_bytes(part.get_payload(decode=True))
+        page = page.replace(f'src="cid:{part["Content-ID"].strip("<>")}"', f'src="part{n}.png"')
+    assert "cid:" not in page
+    (build / "email.html").write_text(page, encoding="utf-8")
+    handler = functools.partial(_Quiet, directory=str(build))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("images", ["loaded", "blocked"])
+def test_figures_fit_a_phone_with_images_loaded_or_blocked(browser: Any, faithful_site: str, images: str, tmp_path: Path) -> None:
+    """At 375 px neither the email nor the page is wider than the phone: a 1200 px figure scales
+    down, a 300 px chart keeps its size, and a blocked image (its alt text) stays in the column."""
+    from test_faithful import STEM
+
+    for url in ("email.html", f"{STEM}.html"):
+        page = _page(browser, 375)
+        if images == "blocked":
+            page.route(re.compile(r"\.(png|svg)$"), lambda route: route.abort())
+        page.goto(faithful_site + url)
+        page.wait_for_load_state("load")
+        scroll = page.evaluate("document.scrollingElement.scrollWidth")
+        assert scroll <= 375, f"{url} with images {images} overflows at 375 px: scrollWidth {scroll}"
+        sizes = page.evaluate(
+            "() => Array.from(document.images).map(i => [i.getAttribute('alt'), i.complete && i.naturalWidth,"
+            " i.getBoundingClientRect().width])"
+        )
+        if images == "loaded":
+            widths = {alt: (natural, shown) for alt, natural, shown in sizes}
+            natural, shown = widths["Accuracy curves for three model sizes"]
+            assert natural == 1200 and shown <= 375 - 2 * 14  # scaled down into the column
+            natural, shown = widths["Bar chart of four tasks"]
+            assert natural == 300 and shown == 300  # never enlarged
+            natural, shown = widths["arXiv"]
+            assert natural == 16 and shown == 16  # the icon stays an icon, in its line
+        else:
+            assert sizes and not any(natural for _, natural, _ in sizes)  # really blocked
+        _shot(page, f"faithful-{url.split('.')[0]}-375-{images}", tmp_path, False)
+        page.context.close()

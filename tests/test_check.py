@@ -77,7 +77,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path: Path, monkeypatch) ->
     assert lines[8] == "issues/2024-05-08.md:23: 2405.00003 was already covered in 2024-05-01.md:6"
     assert lines[9] == "issues/2024-05-08.md: 1 candidate without notes is left out (-v lists them)"
     assert "issues/2024-05-08.md:17: 2405.00002 has no notes: it is left out of the issue" in report.lines(verbose=True)
-    assert "plots/b.png is not an absolute https:// address" in lines[3]
+    assert "image plots/b.png not found (no file issues/plots/b.png); put the image there or fix the path" in lines[3]
     assert "javascript:alert(1) is not http(s) or mailto" in lines[4]
     # what a reader would notice, for --strict: not the alt text, not last week's coverage
     assert [f.code for f in report.reader_findings] == ["headline", "link", "image-url", "link", "link", "unknown-id",

@@ -312,17 +312,25 @@ def test_email_html_is_inlined_fluid_and_accessible(mail: Path) -> None:
     assert len(page.encode()) < 90_000
 
 
-def test_images_get_absolute_urls_alt_and_width(mail: Path) -> None:
+def test_images_get_absolute_urls_alt_and_keep_their_own_size(mail: Path) -> None:
     path = Path("issues/2022-10-23.md")
+    (path.parent / "img").mkdir()
+    (path.parent / "img" / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     text = path.read_text(encoding="utf-8").replace(
-        "in order.", "in order.\n\n![Loss curves](img/loss.png) ![](https://cdn.example.org/x.png)", 1
+        "in order.", "in order.\n\n![Loss curves](img/loss.png) ![](https://cdn.example.org/x.png)\n\n"
+        "![Curves](img/curves.png \"Figure 1\")", 1
     )
     path.write_text(text, encoding="utf-8")
     page = parse(render_sample("email")["email"].encode()).get_body(("html",)).get_content()  # type: ignore[union-attr]
     imgs = re.findall(r"<img[^>]*>", page)
-    assert len(imgs) == 2
+    assert len(imgs) == 3
+    # a missing file is addressed where the site would have it; a local one where `digest render` copies it
     assert 'src="https://dblalock.substack.com/img/loss.png"' in imgs[0] and 'alt="Loss curves"' in imgs[0]
-    assert all('width="560"' in i and "alt=" in i and "max-width: 100%" in i for i in imgs)
+    assert 'src="https://dblalock.substack.com/2022-10-23/img/curves.png"' in imgs[2] and 'alt="Curves"' in imgs[2]
+    # never enlarged: no width attribute (a blocked image would be as wide as it says), only max-width
+    assert all("width=" not in i and "alt=" in i and "max-width: 100%" in i and "height: auto" in i for i in imgs)
+    assert re.search(r'<figure[^>]*><img src="https://dblalock.substack.com/2022-10-23/img/curves.png"[^>]*>'
+                     r"<figcaption[^>]*>Figure 1</figcaption></figure>", page)
 
 
 @pytest.mark.parametrize("fmt,suffix", [("email", "eml"), ("text", "txt")])
