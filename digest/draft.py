@@ -67,7 +67,8 @@ def _day(value: datetime | None) -> date | None:
     return value.astimezone(timezone.utc).date() if value is not None else None
 
 
-def metadata(paper: Paper, score: float | None, covered_in: date | None = None) -> dict[str, Any]:
+def metadata(paper: Paper, score: float | None, covered_in: date | None = None,
+             why: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
     """The ``digest:paper`` mapping for ``paper``, keys in the documented order."""
     authors: list[Any] = [{"name": a.name, "affiliation": a.affiliation} if a.affiliation else a.name
                           for a in paper.authors]  # fmt: skip
@@ -86,6 +87,8 @@ def metadata(paper: Paper, score: float | None, covered_in: date | None = None) 
             meta[key] = getattr(paper, key)
     if score is not None:
         meta["score"] = score
+    if why:
+        meta["why"] = list(why)
     meta["abstract"] = paper.abstract
     return meta
 
@@ -103,9 +106,11 @@ def heading(paper: Paper) -> str:
     return line
 
 
-def paper_section(paper: Paper, score: float | None, covered_in: date | None = None) -> str:
-    """A candidate's section: heading, metadata comment, and a blank line for the notes."""
-    return f"{heading(paper)}\n<!-- digest:paper\n{_dump(metadata(paper, score, covered_in))}-->\n\n"
+def paper_section(paper: Paper, score: float | None, covered_in: date | None = None,
+                  why: tuple[str, ...] = ()) -> str:  # fmt: skip
+    """A candidate's section: heading, metadata comment (with why it ranks where it does), and a
+    blank line for the notes."""
+    return f"{heading(paper)}\n<!-- digest:paper\n{_dump(metadata(paper, score, covered_in, why))}-->\n\n"
 
 
 def short_name(title: str) -> str:
@@ -126,7 +131,7 @@ def suggested_headline(papers: list[Paper]) -> str:
 
 
 def front_matter(issue_date: date, headline: str, sponsor: str) -> str:
-    data: dict[str, Any] = {"date": issue_date, "headline": headline}
+    data: dict[str, Any] = {"date": issue_date, "status": "draft", "headline": headline}
     if sponsor:
         data["sponsor"] = sponsor
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10**9) + "---\n"
@@ -136,15 +141,16 @@ def intro_comment(count: int, window: IssueWindow, ranked_by: str) -> str:
     return (
         f"<!-- digest new: {count} candidates announced {window.reason} ({window}), {ranked_by}.\n"
         "Write notes under the papers worth covering; a paper without notes is left out of the issue.\n"
+        "Set `status: ready` when it is done: `digest build` publishes only ready issues.\n"
         "Delete a section to drop it for good: re-running `digest new` only appends papers it has not proposed. -->\n\n"
     )
 
 
 def sections_text(added: list[Ranked], replacements: list[tuple[Ranked, Coverage]]) -> str:
-    text = "".join(paper_section(r.paper, r.score) for r in added)
+    text = "".join(paper_section(r.paper, r.score, why=getattr(r, "why", ())) for r in added)
     if replacements:
         text += REPLACEMENTS_NOTE + "\n\n"
-        text += "".join(paper_section(r.paper, r.score, cov.issue_date) for r, cov in replacements)
+        text += "".join(paper_section(r.paper, r.score, cov.issue_date, getattr(r, "why", ())) for r, cov in replacements)
     return text
 
 

@@ -141,6 +141,23 @@ class NewReport:
         }  # fmt: skip
 
 
+RANKED_BY = "best first by a model learnt from your seeds, earlier issues and the papers you passed over"
+NEGATIVES_CAP = 5000
+"""The most passed-over papers the ranking learns from (the latest issues' first)."""
+
+
+def negative_texts(store: Store, issue_date: date, covered: dict[str, list[Coverage]]) -> list[str]:
+    """What the editor passed over before this issue: papers earlier drafts wrote into the file
+    that no issue gave notes to, and papers dismissed in triage. The ranking learns from them."""
+    from digest.ranking import document
+
+    annotated = {pid for pid, cs in covered.items() if any(c.annotated for c in cs)}
+    ids = [pid for pid, (written, decision) in store.earlier_candidates(issue_date).items()
+           if pid not in annotated and (decision == "dismissed" or (written and decision != "kept"))]  # fmt: skip
+    papers = store.get_many(ids[-NEGATIVES_CAP:])
+    return [document(p.title, p.abstract) for p in papers.values() if p.abstract or p.title]
+
+
 class NewError(DigestError):
     """The run stopped without writing (the issue vanished or kept changing under it)."""
 
@@ -213,16 +230,21 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
                           f" holds {g.stored} such papers): `digest new --date {issue_date} --window"
                           f" {g.days + settings.max_window_days}` takes them too")  # fmt: skip
         profile, report.profile = profile_texts(settings, earlier, store)
-        ranked = rank(chosen.candidates, profile)
+        negatives = negative_texts(store, issue_date, covered) if store is not None else []
+        if negatives:
+            report.profile["papers you passed over"] = len(negatives)
+        both = rank([*chosen.candidates, *(p for p, _ in chosen.replacements)], profile, negatives)
+        replaced = {p.id for p, _ in chosen.replacements}
+        ranked = [r for r in both if r.paper.id not in replaced]
         if ranked and ranked[0].score is not None:
-            report.ranked_by = "best first by TF-IDF similarity to your seeds and earlier issues"
+            report.ranked_by = RANKED_BY
         cap = settings.max_candidates if limit is None else limit
         kept = ranked[:cap] if cap else ranked
         report.candidates, report.left_out = len(ranked), len(ranked) - len(kept)
         report.lowest_kept = kept[-1].score if kept else None
         proposed = store.proposed(issue_date) if store else set()
-        scores = {r.paper.id: r.score for r in rank([p for p, _ in chosen.replacements], profile)}
-        replacements = [(Ranked(p, scores.get(p.id)), c) for p, c in chosen.replacements if p.id not in proposed]
+        by_id = {r.paper.id: r for r in both}
+        replacements = [(by_id.get(p.id, Ranked(p, None)), c) for p, c in chosen.replacements if p.id not in proposed]
         data = _compose(report, path, existing, kept, replacements, proposed, settings)
         if not dry_run:
             data = _write(report, path, existing, data, kept, replacements, proposed, settings)

@@ -130,13 +130,13 @@ def test_hand_edits_survive_a_rerun_byte_for_byte(tmp_path: Path) -> None:
     path = root / "issues" / "2022-10-23.md"
     text = path.read_text()
     assert first.created and len(first.added) == 6
-    assert text.startswith("---\ndate: 2022-10-23\nheadline: Model")
+    assert text.startswith("---\ndate: 2022-10-23\nstatus: draft\nheadline: Model")
     assert "sponsor: Sponsored by *Acme*.\n---\n" in text
     issue = parse_issue(text, path)
     sections = text.split("\n## ")
     head, body = sections[0], ["## " + s for s in sections[1:]]
     # the editor: a headline, notes, one section deleted, two swapped
-    head = head.replace(head.splitlines()[2], "headline: My own headline")
+    head = head.replace(next(x for x in head.splitlines() if x.startswith("headline:")), "headline: My own headline")
     body[0] = body[0].rstrip("\n") + "\n\nThis one matters.\n\n"
     del body[1]
     body[2], body[3] = body[3], body[2]

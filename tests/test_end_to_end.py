@@ -46,10 +46,10 @@ def test_init_fetch_new_notes_render(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "network: api 2022-10-02..2022-10-23: skipped" in out
     # Tuesday's and Thursday's papers; Saturday's are announced on Monday, after the issue's date
     assert re.search(r"^announced in the last 7 days \(window_days: no earlier issue\): ([4-7][0-9]) papers", out, re.M), out
-    assert "ranking: best first by TF-IDF similarity" in out and "more wait in `digest triage 2022-10-23`" in out
+    assert "ranking: best first by a model learnt from your seeds" in out and "more wait in `digest triage 2022-10-23`" in out
     issue = root / "issues" / "2022-10-23.md"
     text = issue.read_text()
-    assert text.startswith("---\ndate: 2022-10-23\nheadline: ") and "sponsor: Brought to you by tests.\n---\n" in text
+    assert text.startswith("---\ndate: 2022-10-23\nstatus: draft\nheadline: ") and "sponsor: Brought to you by tests.\n---\n" in text
     assert text.count("<!-- digest:paper") == 12 and "score: " in text
     ids = re.findall(r"^id: (\S+)$", text, re.M)
     # the editor writes about two papers, leaves the rest

@@ -129,7 +129,7 @@ def test_the_page_lists_every_candidate_best_first_with_unicode_abstracts(server
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
     first = papers[0]
     assert first["authors"] == ["Ada Lovelace", "Alan Turing"] and "cs.LG" in first["cats"]
-    assert first["title"].startswith("Paper ") and first["why"] == []
+    assert first["title"].startswith("Paper ") and first["why"][0].startswith("terms: ")
     status, _, abstracts = request(server, "GET", "/api/abstracts")  # asked for once the list shows
     assert status == 200 and len(abstracts) == 8
     (text,) = abstracts[0]
@@ -353,7 +353,7 @@ def test_the_ranking_s_explanations_are_shown(letter: Path, monkeypatch: pytest.
         score: float | None
         why: tuple[str, ...]
 
-    monkeypatch.setattr(digest.ranking, "rank", lambda papers, profile: [
+    monkeypatch.setattr(digest.ranking, "rank", lambda papers, profile, negatives=(): [
         Explained(r.paper, r.score, ("close to your seeds on 'sparse attention'", "cs.LG")) for r in real(papers, profile)])
     srv = open_server()
     try:

@@ -115,6 +115,8 @@ class Triage:
         """Read the pool of the issue (default: `default_date`) and rank it; raises `DigestError`
         (one line saying what to run) when there is no store or no pool."""
         from digest.history import load_issues
+        from digest.history import coverage
+        from digest.new import negative_texts
         from digest.ranking import profile_texts, rank
         from digest.store import Store
 
@@ -133,7 +135,8 @@ class Triage:
             errors: list[InputError] = []
             earlier = load_issues(settings.path("issues"), before=day, errors=errors)
             profile, counts = profile_texts(settings, earlier, store)
-            ranked = rank(list(papers.values()), profile)
+            ranked = rank(list(papers.values()), profile,
+                          negative_texts(store, day, coverage(earlier, settings.unannotated)))  # fmt: skip
         except BaseException:
             store.close()
             raise
