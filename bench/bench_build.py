@@ -6,11 +6,20 @@ in the same run, is `digest render` of one of those issues in every format
 (one process): the from-scratch ratio says how many single renders the
 whole archive costs.
 
+Goals ("Hardening and scale"): the cost of a build follows its work, not
+the archive's size. One changed issue in a 2,000-issue archive (``--large``)
+builds in under 0.5 s, and within 2x the same build in a 50-issue archive
+(``--small``), both measured in the same run, alternately, so that a busy
+machine slows both alike. The peak memory of a from-scratch build is
+reported for both sizes, and what it grows by per issue.
+
 The issues are generated the way `digest new` writes them: a
 ``digest:paper`` metadata comment per paper (title, authors, categories,
 an abstract, a third of them with TeX), and the editor's notes.
 
-    python bench/bench_build.py [--issues 500] [--papers 15] [--runs 5]
+    python bench/bench_build.py [--issues 500] [--papers 15] [--runs 5] [--large 2000] [--small 50]
+    python bench/bench_build.py --issues 0          # only the scale goals
+    python bench/bench_build.py --large 0           # only the 500-issue goals
 """
 
 from __future__ import annotations
@@ -87,9 +96,63 @@ def make_newsletter(root: Path, issues: int, papers: int) -> list[Path]:
 
 
 def timed(argv: list[str], cwd: Path) -> float:
+    return measured(argv, cwd)[0]
+
+
+def measured(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB, the largest process of the build's tree)."""
+    import os
+
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=ENV)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err.decode(errors='replace')}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def edit(path: Path, papers: int, salt: str) -> None:
+    path.write_text(make_issue(date.fromisoformat(path.stem), papers, salt=salt), encoding="utf-8")
+
+
+def bench_scale(root: Path, large: int, small: int, papers: int, runs: int) -> None:
+    """One changed issue (and none) in a large and a small archive, alternately, same run."""
+    sites: dict[int, tuple[Path, list[Path], float, float]] = {}
+    for n in (small, large):
+        folder = root / f"scale-{n}"
+        paths = make_newsletter(folder, n, papers)
+        # from scratch, into a folder that does not exist yet (see the note in `main`)
+        wall, peak = measured(digest_argv("build", "--out", "site"), folder)
+        sites[n] = (folder, paths, wall, peak)
+    build = digest_argv("build", "--out", "site")
+    changed: dict[int, list[float]] = {small: [], large: []}
+    unchanged: dict[int, list[float]] = {small: [], large: []}
+    for run in range(runs + 1):
+        for n in (small, large):
+            folder, paths, _w, _p = sites[n]
+            edit(paths[(run * 37) % len(paths)], papers, f" Scale edit {run}.")
+            took = timed(build, folder)
+            if run:  # the first round warms caches (compiled templates, the page cache)
+                changed[n].append(took)
+                unchanged[n].append(timed(build, folder))
+    one = {n: statistics.median(v) for n, v in changed.items()}
+    none = {n: statistics.median(v) for n, v in unchanged.items()}
+    ratio = one[large] / one[small]
+    print(f"\nscale: {small} and {large} issues x {papers} papers; one issue changed, median of {runs} runs each, alternating")
+    for n in (small, large):
+        folder, _paths, wall, peak = sites[n]
+        site = folder / "site"
+        print(f"  {n:5d} issues: one changed {one[n] * 1000:7.1f} ms, nothing changed {none[n] * 1000:7.1f} ms;"
+              f" from scratch {wall:6.1f} s, peak {peak:5.0f} MB; feed.xml {(site / 'feed.xml').stat().st_size / 1e6:.2f} MB,"
+              f" manifest {(site / '.digest' / 'manifest.json').stat().st_size / 1e6:.2f} MB")  # fmt: skip
+    growth = (sites[large][3] - sites[small][3]) / (large - small)
+    print(f"  one changed, {large} vs {small} issues: {ratio:.2f}x (goal within 2x: {'meets goal' if ratio <= 2 else 'MISSES goal'});"
+          f" {large} issues under 0.5 s: {verdict(one[large], 0.5)}")  # fmt: skip
+    print(f"  from-scratch memory grows {growth * 1000:.1f} KB per issue")
 
 
 def main() -> None:
@@ -97,7 +160,14 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=500)
     parser.add_argument("--papers", type=int, default=15)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--large", type=int, default=2000, help="issues of the large archive of the scale goals (0: skip)")
+    parser.add_argument("--small", type=int, default=50, help="issues of the small archive of the scale goals")
     args = parser.parse_args()
+    if args.large:
+        with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
+            bench_scale(Path(tmp), args.large, args.small, args.papers, args.runs)
+    if not args.issues:
+        return
 
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
         root = Path(tmp)

@@ -13,6 +13,9 @@
 2. read: ``--records`` seed records in five files, one per shape (trailer,
    labelled, viewer, JSON Lines, CSV), 10% repeated across files. Goal: under
    5 s for 100,000. Baseline: reading and splitting the same files into lines.
+   Then the same with three times the records (``--scale 3``), each reading in
+   a fresh process (so its peak memory is its own). Goal: linear, i.e. 300,000
+   records within 3.3x the CPU time of 100,000, and within 3.3x the memory.
 
 The papers are synthesised from real entries: the recorded arXiv responses in
 tests/fixtures/arxiv and the seed files. Each paper is 4-8 sentences drawn
@@ -231,7 +234,49 @@ def write_seed_files(n: int, folder: Path) -> int:
     return len(distinct)
 
 
-def bench_read(n: int, runs: int, workdir: Path) -> bool:
+_PEAK = """
+def peak_mb():
+    # VmHWM: this process's own peak (ru_maxrss would include the parent's size at fork)
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+_READ_ONE = _PEAK + """
+import json, logging, sys, time
+logging.disable(logging.WARNING)
+sys.path.insert(0, sys.argv[2])
+from digest.seedfiles import read_seed_folder
+start, start_cpu = time.perf_counter(), time.process_time()
+records = read_seed_folder(sys.argv[1])
+print(json.dumps({"wall": time.perf_counter() - start, "cpu": time.process_time() - start_cpu, "rss_mb": peak_mb(),
+                  "records": sum(len(r.sources) for r in records), "distinct": len(records)}))
+"""
+_IDLE = _PEAK + """
+import logging, sys
+logging.disable(logging.WARNING)
+sys.path.insert(0, sys.argv[2])
+from digest.seedfiles import read_seed_folder
+print(peak_mb())
+"""
+
+
+def _read_in_process(folder: Path, runs: int) -> dict[str, float]:
+    """Medians over ``runs`` fresh processes reading ``folder``: wall, CPU, peak RSS, counts."""
+    import subprocess
+
+    results = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", _READ_ONE, str(folder), str(ROOT)], capture_output=True, text=True, check=True)
+        results.append(json.loads(done.stdout))
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+
+
+def bench_read(n: int, runs: int, workdir: Path, scale: int = 3) -> bool:
+    import subprocess
+
     folder = workdir / "seeds"
     folder.mkdir()
     write_seed_files(n, folder)
@@ -241,13 +286,29 @@ def bench_read(n: int, runs: int, workdir: Path) -> bool:
         return sum(len(p.read_bytes().decode("utf-8").splitlines()) for p in files)
 
     base_wall, base, _ = timed(baseline, runs)
-    median, cpu, records = timed(lambda: read_seed_folder(folder), runs)
-    total = sum(len(r.sources) for r in records)  # type: ignore[attr-defined]
+    small = _read_in_process(folder, runs)
+    median, cpu, total = small["wall"], small["cpu"], int(small["records"])
     ok = min(median, cpu) < 5 and total == n
-    print(f"read {total:,} seed records in 5 files ({len(records):,} distinct after dedup): "  # type: ignore[arg-type]
-          f"median {median:.2f} s wall, {cpu:.2f} s CPU of {runs} runs ({cpu / n * 1e6:.1f} us CPU per record)")
+    print(f"read {total:,} seed records in 5 files ({int(small['distinct']):,} distinct after dedup): "
+          f"median {median:.2f} s wall, {cpu:.2f} s CPU of {runs} runs ({cpu / n * 1e6:.1f} us CPU per record),"
+          f" peak {small['rss_mb']:.0f} MB")  # fmt: skip
     print(f"  baseline read+split lines: {base:.3f} s CPU -> ours is {cpu / base:.1f}x the floor")
     print(f"  goal: under 5 s: {'met' if ok else 'NOT MET'}")
+    if scale > 1:
+        big_folder = workdir / "seeds-big"
+        big_folder.mkdir()
+        write_seed_files(n * scale, big_folder)
+        big = _read_in_process(big_folder, runs)
+        idle = float(subprocess.run([sys.executable, "-c", _IDLE, "", str(ROOT)], capture_output=True, text=True,
+                                    check=True).stdout)  # fmt: skip
+        time_ratio = big["cpu"] / small["cpu"]
+        memory_ratio = (big["rss_mb"] - idle) / (small["rss_mb"] - idle)
+        linear = time_ratio <= 1.1 * scale and memory_ratio <= 1.1 * scale and int(big["records"]) == n * scale
+        print(f"read {int(big['records']):,} seed records: median {big['wall']:.2f} s wall, {big['cpu']:.2f} s CPU, "
+              f"peak {big['rss_mb']:.0f} MB ({idle:.0f} MB of it the interpreter and imports)")  # fmt: skip
+        print(f"  {scale}x the records: {time_ratio:.2f}x the CPU time, {memory_ratio:.2f}x the memory"
+              f" (goal: linear, within {1.1 * scale:.1f}x: {'met' if linear else 'NOT MET'})")  # fmt: skip
+        ok &= linear
     return ok
 
 
@@ -259,6 +320,7 @@ def main() -> int:
     ap.add_argument("--papers", type=int, default=200_000)
     ap.add_argument("--seeds", type=int, default=10_000)
     ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--scale", type=int, default=3, help="read also SCALE times the records, for linearity (1: skip)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sample", type=int, default=20, help="seeds timed with the baseline search")
     ap.add_argument("--only", choices=["resolve", "read"])
@@ -268,7 +330,7 @@ def main() -> int:
         if args.only != "read":
             ok &= bench_resolve(args.papers, args.seeds, args.runs, args.sample, Path(tmp))
         if args.only != "resolve":
-            ok &= bench_read(args.records, max(args.runs, 5), Path(tmp))
+            ok &= bench_read(args.records, max(args.runs, 5), Path(tmp), args.scale)
     return 0 if ok else 1
 
 

@@ -1,14 +1,23 @@
-"""The archive: every issue in every format, an index page and an Atom feed, built incrementally.
+"""The archive: the public site of the newsletter, built incrementally.
 
-`build_archive` renders each ``issues/YYYY-MM-DD.md`` into ``build/`` (every
-format in `digest.render.FORMATS`), then writes ``build/index.html`` and
-``build/feed.xml``. A manifest (``build/.digest/manifest.json``) remembers,
-per issue, a key hashed from everything its output depends on: the issue
-source, the template files, the settings, digest's own code, the paper data
-the store and the seeds hold for its papers, and its previous/next issue.
-An issue whose key is unchanged (and whose outputs exist) is not rendered
-again, and not even parsed: its title, headline and papers come from the
-manifest. A broken issue is reported and left out; the rest still builds.
+`build_archive` renders each published ``issues/YYYY-MM-DD.md`` into
+``build/`` (every format in `digest.render.FORMATS`; the page without the
+editor's tools), then writes ``build/index.html`` and ``build/feed.xml``
+(the latest ``feed_entries`` issues). An issue whose front matter says
+``status: draft`` is not published: not rendered, not in the index or the
+feed, and files an earlier build made for it are removed.
+
+A manifest (``build/.digest/manifest.json``) remembers, per issue, a key
+hashed from everything its output depends on: the issue source, the
+template files, the settings, digest's own code, the paper data the store
+and the seeds hold for its papers, and its previous/next issue. An issue
+whose key is unchanged (and whose outputs exist) is not rendered again, and
+not even parsed: its title, headline and status come from the manifest. A
+broken issue is reported and left out; the rest still builds.
+
+Cost follows the work: changed issues are parsed and rendered a window at a
+time and released once rendered, the feed holds a bounded number of
+entries, and nothing is written when nothing changed, the manifest included.
 """
 
 from __future__ import annotations
@@ -18,8 +27,11 @@ import gc
 import hashlib
 import json
 import logging
+import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,15 +47,27 @@ log = logging.getLogger(__name__)
 STATE_DIR = ".digest"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 ENTRIES = f"{STATE_DIR}/entries"
+LOCK = f"{STATE_DIR}/build.lock"
 INDEX_NAME = "index.html"
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 RACY_NS = 2_000_000_000
 """A file changed this recently (2 s: coarse file-system clocks) is hashed, not trusted by its stat."""
+PUBLISHED = (None, "ready")
+"""The statuses `digest build` publishes: ``ready``, and none at all (archives from before statuses)."""
+WINDOW = 200
+"""Changed issues parsed at a time: parsed issues are held only until rendered, so a full
+build's memory does not grow with the archive."""
+LOCK_WAIT = 10.0
+"""Seconds a build waits for another build of the same folder before giving up."""
+STRAY_TMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+"""`digest.files.write_atomic`'s temporary files (``.<name>.<12 hex>.tmp``): only these are cleaned up."""
+TMP_GRACE_S = 2.0
+"""A temporary file in the output folder younger than this may be a `digest render` writing now."""
 
 
 @dataclass
 class IssueRecord:
-    """What the index, the feed and the next build need to know about one built issue."""
+    """What the index, the feed and the next build need to know about one issue."""
 
     stem: str
     date: str
@@ -58,21 +82,36 @@ class IssueRecord:
     key: str = ""
     papers: int = 0
     """Papers in the rendered issue (unannotated ones left out)."""
-    ids: list[str] = field(default_factory=list)
-    """Base ids of every paper section, rendered or not."""
     fill_ids: list[str] = field(default_factory=list)
-    """Those whose metadata the issue file lacks: only these are looked up in the store and
-    the seeds, and only their data there is part of the key (a `digest new` draft has none)."""
-    covered: list[list[Any]] = field(default_factory=list)
-    """``[id, line, title, annotated]`` per paper section, as `digest.history.coverage` sees it."""
+    """Base ids of the papers whose metadata the issue file lacks: only these are looked up in
+    the store and the seeds, and only their data there is part of the key (a `digest new`
+    draft has none)."""
     outputs: list[str] = field(default_factory=list)
+    status: str | None = None
+    """The front matter's ``status`` (None when absent); see `PUBLISHED`."""
+    shown: str = ""
+    """Hash of what the index shows of the issue: the index is rendered again when one changes."""
+    ids: list[str] = field(default_factory=list)
+    """Base ids of every paper section, rendered or not (kept beside the feed entry, not in the manifest)."""
+    covered: list[list[Any]] = field(default_factory=list)
+    """``[id, line, title, annotated]`` per paper section, the title as the issue shows it
+    (kept beside the feed entry, not in the manifest)."""
+
+    @property
+    def published(self) -> bool:
+        return self.status in PUBLISHED
+
+
+SAVED = tuple(f.name for f in dataclasses.fields(IssueRecord) if f.name not in ("ids", "covered"))
+"""The fields the manifest keeps per issue (``ids`` and ``covered``, most of its size, are in
+``.digest/entries/<stem>.json`` and read only when the index is rendered)."""
 
 
 @dataclass
 class BuildResult:
     out_dir: Path
     issues: list[IssueRecord] = field(default_factory=list)
-    """Every issue that built, oldest first."""
+    """Every published issue that built, oldest first."""
     rendered: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[DigestError] = field(default_factory=list)
@@ -80,9 +119,14 @@ class BuildResult:
     removed: list[Path] = field(default_factory=list)
     skipped_formats: dict[str, str] = field(default_factory=dict)
     """Formats the settings do not allow (email without ``email.from``), with the reason."""
+    unpublished: dict[str, str] = field(default_factory=dict)
+    """Issues left out of the public archive, with their status (``draft``)."""
 
 
 def _sha(*parts: str | bytes) -> str:
+    """sha256 of the parts, each followed by a NUL byte."""
+    if all(isinstance(part, str) for part in parts):  # one buffer: a key per issue, thousands of issues
+        return hashlib.sha256(("\0".join(parts) + "\0").encode("utf-8")).hexdigest()  # type: ignore[arg-type]
     h = hashlib.sha256()
     for part in parts:
         h.update(part.encode("utf-8") if isinstance(part, str) else part)
@@ -137,6 +181,10 @@ def fingerprint(sources: PaperSources, ids: list[str]) -> str:
     return _sha(json.dumps(parts, default=str))
 
 
+_NO_PAPERS = _sha(json.dumps([]))
+"""`fingerprint` of no ids (a `digest new` draft's), without the JSON round."""
+
+
 def _load_manifest(path: Path) -> dict[str, Any]:
     """The last build's manifest. One written by another version of digest keeps only each
     issue's outputs: nothing is reused from it, but the files of issues deleted since can
@@ -156,36 +204,25 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 
 
 def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
-    from digest.history import coverage
     from digest.metadata import from_issue, to_fill
     from digest.render import issue_title
 
-    covered = [
-        [c.paper_id, c.line, c.title, c.annotated]
-        for cs in coverage([issue], settings.unannotated).values()
-        for c in cs
-    ]
     return IssueRecord(
         stem=issue.stem,
         date=issue.date.isoformat(),
         title=issue_title(issue, settings),
         headline=issue.headline,
         source=source,
-        ids=[s.paper_id.base for s in issue.papers if s.paper_id],
         fill_ids=to_fill(from_issue(issue)),
-        covered=covered,
+        status=getattr(issue, "status", None),  # `Issue.status`: None when the front matter has none
     )
 
 
-def _nav(records: list[IssueRecord], i: int) -> dict[str, Any]:
+def _nav(prev: IssueRecord | None, nxt: IssueRecord | None) -> dict[str, Any]:
     def link(r: IssueRecord) -> dict[str, str]:
         return {"href": f"{r.stem}.html", "title": r.title, "date": r.date, "stem": r.stem}
 
-    return {
-        "prev": link(records[i - 1]) if i > 0 else None,
-        "next": link(records[i + 1]) if i + 1 < len(records) else None,
-        "index": INDEX_NAME,
-    }
+    return {"prev": link(prev) if prev else None, "next": link(nxt) if nxt else None, "index": INDEX_NAME}
 
 
 def build_archive(
@@ -199,157 +236,435 @@ def build_archive(
     """Render what changed, then the index and the feed; broken issues land in ``errors``.
 
     ``jobs``: processes for parsing and rendering (default: one per CPU; 1 = this process).
+    Without a settings file the folder is not a newsletter: nothing is created unless
+    ``out_dir`` names where to build.
     """
+    if out_dir is None and not settings.source:
+        raise DigestError(
+            f"no digest.toml in {settings.root}, so build/ was not created: run `digest build` in a newsletter"
+            " folder (`digest init` makes one), or pass --out DIR to build these issues there"
+        )
     out = (out_dir if out_dir is not None else settings.path("build")).resolve()
     if out.exists() and not out.is_dir():
         from digest.errors import UsageError
 
         raise UsageError(f"--out: {out} is a file, not a folder")
-    # The manifest is a few hundred thousand objects that live until the end: frozen, out of
-    # the collector's way, every later collection (there are many) skips them.
-    old = _load_manifest(out / MANIFEST)
-    gc.freeze()
+    with _build_lock(out):
+        existing, strays = _listing(out)
+        # The manifest is many objects that live until the end: frozen, out of the collector's
+        # way, every later collection (there are many) skips them.
+        old = _load_manifest(out / MANIFEST)
+        gc.freeze()
+        try:
+            result = _build(settings, out, old, force, jobs, progress, existing)
+        finally:
+            gc.unfreeze()
+    result.removed[:0] = strays
+    return result
+
+
+@contextmanager
+def _build_lock(out: Path) -> Iterator[None]:
+    """One build of ``out`` at a time (an exclusive ``flock`` the kernel drops when the holder
+    ends, however it ends): a second waits `LOCK_WAIT` seconds, then stops with one line."""
+    import fcntl
+
+    path = out / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        return _build(settings, out, old, force, jobs, progress)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+                    who = f" (pid {holder})" if holder.isdigit() else ""
+                    raise DigestError(
+                        f"{path}: another digest build{who} is writing {out}; waited {LOCK_WAIT:g} s,"
+                        " try again when it has finished"
+                    ) from None
+                time.sleep(0.05)  # waiting for another process to let go: there is no event to wait on
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        gc.unfreeze()
+        os.close(fd)
+
+
+def _listing(out: Path) -> tuple[set[str], list[Path]]:
+    """The names in ``out``, ``out/.digest`` and ``out/.digest/entries`` (three listings, not
+    a stat per output), after removing the temporary files a killed build left there (see
+    `_remove_stray`)."""
+    existing: set[str] = set()
+    removed: list[Path] = []
+    young = time.time() - TMP_GRACE_S
+    for folder, prefix in ((out, ""), (out / STATE_DIR, f"{STATE_DIR}/"), (out / ENTRIES, f"{ENTRIES}/")):
+        try:
+            names = os.listdir(folder)  # names only: thousands of outputs, no object per entry
+        except OSError:
+            continue
+        for name in names:
+            if name[0] == "." and name.endswith(".tmp") and STRAY_TMP.match(name):
+                if _remove_stray(folder / name, shared=folder == out, young=young):
+                    removed.append(folder / name)
+                    continue
+            existing.add(prefix + name)
+    return existing, removed
+
+
+def _remove_stray(path: Path, shared: bool, young: float) -> bool:
+    """Remove a temporary file (``.<name>.<hex>.tmp``, the pattern of `digest.files.write_atomic`
+    and nothing else) a killed build left. Under the build lock, those in ``.digest/`` are a
+    dead build's; in the output folder, where `digest render` writes too, only those older
+    than `TMP_GRACE_S`."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or (shared and st.st_mtime > young):
+            return False
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _issue_files(folder: Path) -> list[tuple[str, Path, os.stat_result | OSError]]:
+    """`digest.history.issue_files` with each file's stat, from one listing: ``(stem, path,
+    stat or the error)``, oldest first. Names and a stat each: no object per file until needed."""
+    import stat
+    from datetime import date
+
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = []
+    base = str(folder)
+    for name in names:
+        if len(name) != 13 or not name.endswith(".md") or not _DATED.match(name):
+            continue
+        try:
+            st: os.stat_result | OSError = os.stat(f"{base}/{name}")
+            if not stat.S_ISREG(st.st_mode):  # type: ignore[union-attr]
+                continue
+        except FileNotFoundError:  # gone since the listing, or a dangling link: not an issue
+            continue
+        except OSError as exc:
+            st = exc
+        try:
+            date.fromisoformat(name[:10])
+        except ValueError:
+            log.warning("%s: the file name is not a real date; it is not treated as an issue", folder / name)
+            continue
+        found.append((name[:10], st))
+    found.sort(key=lambda f: f[0])
+    return [(stem, folder / f"{stem}.md", st) for stem, st in found]
+
+
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+
+
+class _Sources(PaperSources):
+    """`PaperSources` filled as the build learns which papers it needs: the store is asked for
+    each new batch of ids, and the seed folder is read at most once per build, only if needed."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__({}, {})
+        self._store_path = settings.path("store")
+        self._seeds_dir = settings.path("seeds")
+        self._asked: set[str] = set()
+        self._seed_records: dict[str, Any] | None = None
+
+    def need(self, ids: Iterable[str]) -> None:
+        new = set(ids) - self._asked
+        if not new:
+            return
+        self._asked |= new
+        if self._store_path.is_file():
+            from digest.store import Store
+
+            store = Store.open_existing(self._store_path)
+            if store is not None:
+                with store:
+                    self.store.update(store.get_many(sorted(new)))
+        if self._seeds_dir.is_dir():
+            if self._seed_records is None:
+                from digest import seedfiles
+
+                try:
+                    self._seed_records = seedfiles.by_id(seedfiles.read_seed_folder(self._seeds_dir, strict=False))
+                except DigestError as exc:  # a broken seed file must not stop a build; `digest seeds` reports it
+                    log.warning("%s", exc)
+                    self._seed_records = {}
+            for pid in new & self._seed_records.keys():
+                self.seeds[pid] = self._seed_records[pid].to_paper()
+
+
+class _Run:
+    """One build: issues keyed, rendered and released a window at a time (see `_build`)."""
+
+    def __init__(
+        self, settings: Settings, out: Path, gkey: str, cached: dict[str, Any], formats: tuple[str, ...],
+        jobs: int | None, progress: Callable[[int, int], None] | None, result: BuildResult,
+    ) -> None:  # fmt: skip
+        self.settings, self.out, self.gkey, self.cached, self.formats = settings, out, gkey, cached, formats
+        self.jobs, self.progress, self.result = jobs, progress, result
+        self.sources = _Sources(settings)
+        self.parsed: dict[str, Issue] = {}
+        self.existing: set[str] = set()
+        self.prev: IssueRecord | None = None
+        """The last published issue settled: the next one's "previous" link."""
+        self.records: list[IssueRecord] = []
+        """Every issue settled (published or not), in date order."""
+        self.failed: set[str] = set()
+        self.side: list[Path] = []
+        """Per-issue index data written (made durable with the outputs)."""
+        self.done = 0
+        self.expected = 0
+
+    def parse(self, items: list[IssueRecord | Path | None], at: list[int], fresh: dict[str, tuple[str, list[int]]]) -> None:
+        """Parse ``items[i]`` for each i in ``at`` (paths): each becomes its record, or None if
+        broken. ``fresh``: each file's hash and stat, as step 1 of `_build` found them."""
+        from digest import archive_jobs
+
+        paths = [items[i] for i in at]
+        for i, (path, issue, error) in zip(at, archive_jobs.run(archive_jobs.parse_job, paths, {}, self.jobs)):
+            if error is not None:
+                self.result.errors.append(error)
+                items[i] = None
+                continue
+            source, stat = fresh[path.stem]  # type: ignore[union-attr]
+            record = _summary(issue, source, self.settings)
+            record.stat = stat
+            items[i] = record
+            if record.published:
+                self.parsed[record.stem] = issue
+
+    def settle(self, items: list[IssueRecord | Path | None], lo: int, frontier: int, final: bool) -> int:
+        """Key, and render if needed, the issues from ``lo`` whose neighbours are known (all of
+        ``items[:frontier]`` are parsed); returns where the next call starts."""
+        from digest import archive_jobs
+
+        known = [(i, r) for i in range(lo, frontier) if isinstance(r := items[i], IssueRecord)]
+        published = [(i, r) for i, r in known if r.published]
+        if final:
+            hi = frontier
+        elif published:
+            hi = published[-1][0]  # the last one's "next" is still unknown
+        else:
+            return lo
+        self.sources.need(pid for i, r in known if i < hi for pid in r.fill_ids)
+        following = {id(r): (published[k + 1][1] if k + 1 < len(published) else None) for k, (_i, r) in enumerate(published)}
+        todo: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
+        by_stem: dict[str, IssueRecord] = {}
+        for i, record in known:
+            if i >= hi:
+                break
+            self.records.append(record)
+            if not record.published:
+                self.result.unpublished[record.stem] = str(record.status)
+                record.key, record.outputs, record.papers, record.shown = "", [], 0, ""
+                continue
+            nxt = following[id(record)]
+            prev = self.prev
+            self.prev = record
+            fp = fingerprint(self.sources, record.fill_ids) if record.fill_ids else _NO_PAPERS
+            record.key = _sha(self.gkey, record.source, fp, *_nav_parts(prev), *_nav_parts(nxt))
+            prior = self.cached.get(record.stem)
+            present = record.outputs and self.existing.issuperset(
+                [*record.outputs, f"{ENTRIES}/{record.stem}.xml", f"{ENTRIES}/{record.stem}.json"]
+            )
+            if prior and prior.get("key") == record.key and present:
+                self.result.unchanged.append(record.stem)
+            else:
+                todo.append((record.stem, _nav(prev, nxt), self.formats))
+                by_stem[record.stem] = record
+                if record.stem not in self.parsed:
+                    self.expected += 1  # unchanged source, but a neighbour or its paper data changed
+        if todo:
+            self._render(todo, by_stem, archive_jobs)
+        for _i, record in known:
+            self.parsed.pop(record.stem, None)  # rendered (or unchanged): released
+        return hi
+
+    def _render(self, todo: list[Any], by_stem: dict[str, IssueRecord], archive_jobs: Any) -> None:
+        from digest.files import write_atomic
+
+        state = {"settings": self.settings, "out": self.out, "sources": self.sources, "parsed": self.parsed}
+        warm = lambda: archive_jobs.warm_render(self.settings)  # noqa: E731
+        for (stem, _nav_, _f), done, error in archive_jobs.run(archive_jobs.render_job, todo, state, self.jobs, None, warm):
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, max(self.expected, self.done))
+            if error is not None:
+                self.result.errors.append(error)
+                self.failed.add(stem)
+                continue
+            for fmt, why in done.skipped.items():
+                if fmt not in self.result.skipped_formats:
+                    log.warning("%s: not built (%s)", fmt, why)
+                self.result.skipped_formats[fmt] = why
+            record = by_stem[stem]
+            record.papers, record.outputs = done.papers, done.outputs
+            record.ids, record.covered = done.ids, done.covered
+            record.shown = _shown(record)
+            side = self.out / ENTRIES / f"{stem}.json"
+            text = json.dumps({"ids": record.ids, "covered": record.covered})
+            if _read_side(self.out, stem) != json.loads(text):  # a notes edit keeps it as it was
+                write_atomic(side, text, durable=False)
+                self.side.append(side)
+            self.result.written += [self.out / name for name in done.outputs]
+            self.result.rendered.append(stem)
+
+
+def _nav_parts(r: IssueRecord | None) -> tuple[str, str]:
+    return (r.stem, r.title) if r else ("", "")
+
+
+def _shown(r: IssueRecord) -> str:
+    """What the index shows of ``r``: its row and its papers (titles included), not its notes."""
+    from digest.archive_index import INDEX_FIELDS
+
+    row = [getattr(r, k) for k in INDEX_FIELDS]
+    return _sha(json.dumps([row, [(c[0], c[2], c[3]) for c in r.covered]]))
 
 
 def _build(
     settings: Settings, out: Path, old: dict[str, Any], force: bool, jobs: int | None,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], None] | None, existing: set[str],
 ) -> BuildResult:  # fmt: skip
-    from digest import archive_jobs
     from digest.files import sync_all, write_atomic
-    from digest.history import issue_files
     from digest.render import FORMATS
 
     formats = tuple(FORMATS)
     result = BuildResult(out_dir=out)
     gkey = global_key(settings, formats)
-    cached: dict[str, dict[str, Any]] = old.get("issues", {}) if old.get("global") == gkey and not force else {}
+    old_issues: dict[str, Any] = old.get("issues", {})
+    cached: dict[str, dict[str, Any]] = old_issues if old.get("global") == gkey and not force else {}
 
-    # 1. Hash every source; parse only those the manifest does not know as they are.
-    found: list[tuple[str, IssueRecord | Path]] = []
+    # 1. Hash every source; those the manifest knows as they are keep their record.
+    items: list[IssueRecord | Path | None] = []
+    fresh: dict[str, tuple[str, list[int]]] = {}  # stem -> (hash, stat) of files to parse
     on_disk: set[str] = set()  # every issue file there is, broken or not
-    stats: dict[str, list[int]] = {}
     started = time.time_ns()
-    for _day, path in issue_files(settings.path("issues")):
-        on_disk.add(path.stem)
-        prior = cached.get(path.stem)
+    for stem, path, st in _issue_files(settings.path("issues")):
+        on_disk.add(stem)
+        prior = cached.get(stem)
         try:
-            st = path.stat()
+            if isinstance(st, OSError):
+                raise st
             racy = started - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
-            stats[path.stem] = [] if racy else [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-            unchanged = prior and prior.get("source") and stats[path.stem] and prior.get("stat") == stats[path.stem]
+            stat = [] if racy else [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            unchanged = prior and prior.get("source") and stat and prior.get("stat") == stat
             source = prior["source"] if unchanged else _sha(path.read_bytes())  # type: ignore[index]
         except OSError as exc:
             result.errors.append(InputError(path, None, f"cannot read the issue ({exc.strerror})"))
             continue
         if prior and prior.get("source") == source:
-            found.append((source, IssueRecord(**{**prior, "stat": stats[path.stem]})))
+            items.append(IssueRecord(**{k: prior[k] for k in SAVED if k in prior} | {"stat": stat}))
         else:
-            found.append((source, path))
-    to_parse = [item for _s, item in found if isinstance(item, Path)]
-    parsed: dict[str, Issue] = {}
-    for path, issue, error in archive_jobs.run(archive_jobs.parse_job, to_parse, {}, jobs):
-        if error is not None:
-            result.errors.append(error)
-        else:
-            parsed[path.stem] = issue
-    records: list[IssueRecord] = []
-    for source, item in found:
-        if isinstance(item, IssueRecord):
-            records.append(item)
-        elif item.stem in parsed:
-            records.append(_summary(parsed[item.stem], source, settings))
-            records[-1].stat = stats[item.stem]
+            fresh[stem] = (source, stat)
+            items.append(path)
 
-    # 2. Key each issue on its inputs; render those whose key or outputs changed.
-    sources = PaperSources.load(settings.path("store"), settings.path("seeds"), {pid for r in records for pid in r.fill_ids})
-    todo: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
-    by_stem = {r.stem: r for r in records}
-    existing = _files_in(out) | _files_in(out / ENTRIES, f"{ENTRIES}/")  # two listings, not a stat per file
-    for i, record in enumerate(records):
-        nav = _nav(records, i)
-        record.key = _sha(gkey, record.source, fingerprint(sources, record.fill_ids), json.dumps(nav, sort_keys=True))
-        prior = cached.get(record.stem)
-        present = record.outputs and existing.issuperset([*record.outputs, f"{ENTRIES}/{record.stem}.xml"])
-        if prior and prior.get("key") == record.key and present:
-            result.unchanged.append(record.stem)
-        else:
-            todo.append((record.stem, nav, formats))
-    state = {"settings": settings, "out": out, "sources": sources, "parsed": parsed}
-    failed: set[str] = set()
-    warm = lambda: archive_jobs.warm_render(settings)  # noqa: E731
-    for (stem, _nav_, _f), done, error in archive_jobs.run(archive_jobs.render_job, todo, state, jobs, progress, warm):
-        if error is not None:
-            result.errors.append(error)
-            failed.add(stem)
-            continue
-        for fmt, why in done.skipped.items():
-            if fmt not in result.skipped_formats:
-                log.warning("%s: not built (%s)", fmt, why)
-            result.skipped_formats[fmt] = why
-        record = by_stem[stem]
-        record.papers, record.outputs = done.papers, done.outputs
-        result.written += [out / name for name in done.outputs]
-        result.rendered.append(stem)
+    # 2. Parse what changed a window at a time; key each issue once its neighbours are known,
+    #    render those whose key or outputs changed, and let the parsed issues go.
+    run = _Run(settings, out, gkey, cached, formats, jobs, progress, result)
+    run.existing = existing
+    run.sources.need(pid for r in items if isinstance(r, IssueRecord) for pid in r.fill_ids)
+    pending = [i for i, item in enumerate(items) if isinstance(item, Path)]
+    run.expected = len(pending)
+    lo = 0
+    for start in range(0, len(pending), WINDOW):
+        window = pending[start : start + WINDOW]
+        run.parse(items, window, fresh)
+        frontier = pending[start + WINDOW] if start + WINDOW < len(pending) else len(items)
+        lo = run.settle(items, lo, frontier, final=frontier == len(items))
+    if lo < len(items) or not pending:
+        run.settle(items, lo, len(items), final=True)
 
-    # 3. The index, the feed, the manifest; outputs of deleted issues go. When no
-    #    issue's key or outputs changed, the index and the feed cannot have either.
-    result.issues = [r for r in records if r.stem not in failed]
-    old_issues: dict[str, Any] = old.get("issues", {})
-    result.removed = _prune(out, old_issues, on_disk)
-    feed_key = _sha(gkey, *(f"{r.stem}:{r.key}:{','.join(r.outputs)}" for r in result.issues))
-    changed = force or feed_key != old.get("feed")
-    if changed or not (out / "feed.xml").is_file():
-        _write_if_changed(out / "feed.xml", _feed(settings, out, result.issues), result)
-    # The index shows titles, headlines, counts and papers, not the notes: an edit to
-    # the notes alone leaves it as it was.
-    index_key = old.get("index")
-    if changed or not index_key or not (out / INDEX_NAME).is_file():
-        from digest.archive_index import INDEX_FIELDS
-
-        shown = [[getattr(r, k) for k in INDEX_FIELDS] + [[(c[0], c[2], c[3]) for c in r.covered]] for r in result.issues]
-        index_key = _sha(gkey, json.dumps(shown))
-        if force or index_key != old.get("index") or not (out / INDEX_NAME).is_file():
-            from digest.archive_index import index_context, render_index
-
-            _write_if_changed(out / INDEX_NAME, render_index(settings, index_context(settings, result.issues)), result)
-    issues = {r.stem: vars(r) for r in result.issues}
+    # 3. The index, the feed, the manifest; outputs of deleted and unpublished issues go.
+    result.issues = [r for r in run.records if r.published and r.stem not in run.failed]
+    _say_unpublished(result.unpublished)
+    gone = {s: rec for s, rec in old_issues.items() if s not in on_disk or s in result.unpublished}
+    result.removed = _prune(out, gone)
+    feed_key = _write_feed(settings, out, result, gkey, old.get("feed"), force)
+    index_key = _write_index(settings, out, result, gkey, old.get("index"), force)
+    issues = {r.stem: {k: getattr(r, k) for k in SAVED} for r in run.records if r.stem not in run.failed}
     for stem in on_disk - issues.keys():  # broken now: keep what it built, parse it again next time
         if stem in old_issues:
             issues[stem] = {**old_issues[stem], "source": "", "key": ""}
     manifest = {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "feed": feed_key, "issues": issues}
     if result.rendered:
         # every output (and feed entry) is on disk before the manifest says it is there
-        sync_all([*result.written, *(out / ENTRIES / f"{stem}.xml" for stem in result.rendered)])
-    write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":"), sort_keys=True))
+        entries = [out / ENTRIES / f"{stem}.xml" for stem in result.rendered]
+        sync_all([*result.written, *entries, *run.side])
+    if manifest != old or not (out / MANIFEST).is_file():
+        write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":")))
     return result
 
 
-def _feed(settings: Settings, out: Path, records: list[IssueRecord]) -> str:
+def _say_unpublished(unpublished: dict[str, str]) -> None:
+    """One line per status: ``2 drafts not published (status: draft): 2022-11-13, 2022-11-20``."""
+    by_status: dict[str, list[str]] = {}
+    for stem, status in sorted(unpublished.items()):
+        by_status.setdefault(status, []).append(stem)
+    for status, stems in by_status.items():
+        noun = "draft" if status == "draft" else "issue"
+        shown = ", ".join(stems[:5]) + (f" and {len(stems) - 5} more" if len(stems) > 5 else "")
+        log.warning("%d %s%s not published (status: %s): %s", len(stems), noun, "" if len(stems) == 1 else "s", status, shown)
+
+
+def _write_feed(settings: Settings, out: Path, result: BuildResult, gkey: str, old_key: str | None, force: bool) -> str:
+    """``feed.xml``: the latest ``feed_entries`` published issues (0: all), joined from their kept
+    entries, and only when one of those changed."""
     from datetime import date
 
-    from digest.feed import feed_document
+    from digest.feed import FEED_NAME, feed_document
 
-    if not settings.url.strip() and records:
-        log.warning("feed.xml: set `url` in digest.toml (where build/ is published) for absolute links and ids")
-    ordered = sorted(records, key=lambda r: (r.date, r.stem), reverse=True)
-    entries = [(out / ENTRIES / f"{r.stem}.xml").read_text(encoding="utf-8") for r in ordered]
-    return feed_document(settings, date.fromisoformat(ordered[0].date) if ordered else None, entries)
+    limit = int(getattr(settings, "feed_entries", 0) or 0)
+    newest = sorted(result.issues, key=lambda r: (r.date, r.stem), reverse=True)
+    if limit > 0:
+        newest = newest[:limit]
+    key = _sha(gkey, str(limit), *(f"{r.stem}:{r.key}" for r in newest))
+    path = out / FEED_NAME
+    if force or key != old_key or not path.is_file():
+        if not settings.url.strip() and newest:
+            log.warning("feed.xml: set `url` in digest.toml (where build/ is published) for absolute links and ids")
+        entries = [(out / ENTRIES / f"{r.stem}.xml").read_text(encoding="utf-8") for r in newest]
+        _write_if_changed(path, feed_document(settings, date.fromisoformat(newest[0].date) if newest else None, entries), result)
+    return key
 
 
-def _files_in(folder: Path, prefix: str = "") -> set[str]:
-    """Names (with ``prefix``) of the regular files directly in ``folder``; none if it is missing."""
-    import os
+def _write_index(settings: Settings, out: Path, result: BuildResult, gkey: str, old_key: str | None, force: bool) -> str:
+    """``index.html``, rendered again only when what it shows changed (titles, headlines,
+    paper counts, papers, formats): an edit to an issue's notes leaves it as it was."""
+    key = _sha(gkey, *(r.shown for r in result.issues))
+    path = out / INDEX_NAME
+    if force or key != old_key or not path.is_file():
+        from digest.archive_index import index_context, render_index
 
+        for r in result.issues:
+            if r.stem not in result.rendered:  # its papers are beside its feed entry
+                side = _read_side(out, r.stem)
+                r.ids, r.covered = side.get("ids", []), side.get("covered", [])
+        _write_if_changed(path, render_index(settings, index_context(settings, result.issues)), result)
+    return key
+
+
+def _read_side(out: Path, stem: str) -> dict[str, Any]:
     try:
-        with os.scandir(folder) as it:
-            return {prefix + e.name for e in it if e.is_file()}
-    except OSError:
-        return set()
+        data = json.loads((out / ENTRIES / f"{stem}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
@@ -366,13 +681,13 @@ def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
     result.written.append(path)
 
 
-def _prune(out: Path, before: dict[str, Any], present: set[str]) -> list[Path]:
-    """Delete the outputs this archive wrote for issues whose source file is gone."""
+def _prune(out: Path, gone: dict[str, Any]) -> list[Path]:
+    """Delete the outputs this archive wrote for issues whose source file is gone, or that are
+    no longer published (a ``status: draft`` put back)."""
     removed = []
-    for stem, record in before.items():
-        if stem in present:
-            continue
-        for name in [*record.get("outputs", []), f"{ENTRIES}/{stem}.xml", f"{ENTRIES}/{stem}.html"]:  # .html: manifest v1
+    for stem, record in gone.items():
+        names = [*record.get("outputs", []), *(f"{ENTRIES}/{stem}{ext}" for ext in (".xml", ".json", ".html"))]  # .html: manifest v1
+        for name in names:
             path = out / name
             if path.is_file() and path.resolve().parent.is_relative_to(out):
                 path.unlink()

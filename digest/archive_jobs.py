@@ -5,6 +5,12 @@ one job and a platform that can fork, issues are parsed and rendered in a
 pool of worker processes that inherit the build's state (settings, the
 store and seed data read once); a worker's warnings are sent back and
 logged by the parent, in issue order.
+
+Workers die with the build: a build killed by any signal (``kill -9``
+included) must not leave processes behind holding its caller's pipes open.
+On Linux each worker asks the kernel for SIGKILL when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``); everywhere, a thread in each worker waits on a
+pipe only the parent holds open, and exits the worker when it reads EOF.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +38,10 @@ _STATE: dict[str, Any] = {}
 _CAPTURED: list[str] = []
 
 
+ARCHIVE_PAGE = "archive_issue.html"
+"""The template of an issue page in the public archive: `issue.html` without the editor's tools."""
+
+
 @dataclass
 class Rendered:
     stem: str
@@ -37,13 +49,19 @@ class Rendered:
     papers: int
     skipped: dict[str, str]
     """Formats the settings do not allow, with why."""
+    ids: list[str] = field(default_factory=list)
+    """Base ids of every paper section, rendered or not."""
+    covered: list[list[Any]] = field(default_factory=list)
+    """``[id, line, title, annotated]`` per paper section (`digest.history.coverage`), with the
+    title the rendered issue shows (from the store or the seeds when the file has none)."""
 
 
 def render_one(
     issue: Issue, settings: Settings, papers: dict[str, Paper], nav: dict[str, Any] | None, formats: tuple[str, ...]
-) -> tuple[dict[str, str], str, int, dict[str, str]]:
-    """``formats`` of ``issue`` (the HTML page with ``nav`` links), its feed ``<entry>``, its paper
-    count, and the formats the settings do not allow (e.g. email without ``email.from``) with why."""
+) -> tuple[dict[str, str], str, Any, dict[str, str]]:
+    """``formats`` of ``issue`` (the HTML page is the public archive's: ``nav`` links, no editor
+    tools), its feed ``<entry>``, its view (`digest.render.IssueView`), and the formats the
+    settings do not allow (e.g. email without ``email.from``) with why."""
     from digest import render
     from digest.errors import ConfigError
 
@@ -51,16 +69,20 @@ def render_one(
     texts, skipped = {}, {}
     for fmt in formats:
         try:
-            texts[fmt] = render.render_view(view, settings, fmt, {"nav": nav} if fmt == "html" and nav else None)
+            if fmt == "html":
+                texts[fmt] = render.render_template(view, settings, ARCHIVE_PAGE, fmt, {"nav": nav} if nav else None)
+            else:
+                texts[fmt] = render.render_view(view, settings, fmt)
         except ConfigError as exc:
             skipped[fmt] = "; ".join(exc.problems)
     from datetime import date
 
     from digest.feed import FeedEntry, entry_xml
 
-    fragment = render_template("entry.html", settings, {"issue": view, "newsletter": settings})
+    # The feed's flavour: local images through `url`, math as Unicode (feed readers drop MathML).
+    fragment = render_template("entry.html", settings, {"issue": render.feed_view(view), "newsletter": settings})
     entry = entry_xml(settings, FeedEntry(issue.stem, date.fromisoformat(view.date), view.title, view.headline, fragment))
-    return texts, entry, len(view.papers), skipped
+    return texts, entry, view, skipped
 
 
 def render_template(name: str, settings: Settings, context: dict[str, Any]) -> str:
@@ -88,14 +110,27 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
     path = settings.path("issues") / f"{stem}.md"
     issue = _STATE["parsed"].get(stem) or load_issue(path)
     # A template error is a `DigestError` (every issue would fail the same way): fatal, not per issue.
-    texts, entry, count, skipped = render_one(issue, settings, _STATE["sources"].papers(issue), nav, formats)
+    texts, entry, view, skipped = render_one(issue, settings, _STATE["sources"].papers(issue), nav, formats)
     outputs = []
     for fmt, text in texts.items():
         name = f"{stem}{FORMATS[fmt].suffix}"
         write_atomic(out / name, text, durable=False)  # made durable at once before the manifest
         outputs.append(name)
     write_atomic(out / ENTRIES / f"{stem}.xml", entry, durable=False)
-    return Rendered(stem, outputs, count, skipped)
+    if view.images is not None:  # the notes' local images, beside the page: out/<stem>/...
+        from digest.images import copy_assets
+
+        copy_assets(list(view.images.assets.values()), out)
+    from digest.history import coverage
+
+    titles = {p.id: p.title for p in view.papers}
+    covered = [
+        [c.paper_id, c.line, titles.get(c.paper_id) or c.title, c.annotated]
+        for cs in coverage([issue], settings.unannotated).values()
+        for c in cs
+    ]
+    ids = [s.paper_id.base for s in issue.papers if s.paper_id]
+    return Rendered(stem, outputs, len(view.papers), skipped, ids, covered)
 
 
 def _guarded(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:
@@ -115,10 +150,49 @@ class _Capture(logging.Handler):
         _CAPTURED.append(record.getMessage())
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int, alive: int, keep_alive: int) -> None:
     logger = logging.getLogger("digest")
     logger.handlers = [_Capture(logging.WARNING)]
     logger.propagate = False
+    die_with_parent(parent, alive, keep_alive)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int, alive: int, keep_alive: int) -> None:
+    """Make this (forked) process end when ``parent`` does, however the parent ends.
+
+    ``alive``/``keep_alive`` are the two ends of a pipe the parent made before forking: this
+    process closes its copy of the write end, so only the parent holds one, and a thread here
+    reads until EOF, which comes when the parent is gone (killed by any signal included).
+    On Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` does the same without the thread's delay.
+    """
+    try:
+        os.close(keep_alive)
+    except OSError:
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the pipe still works
+            pass
+    if os.getppid() != parent:  # the parent died before any of that was in place
+        os._exit(1)
+    threading.Thread(target=_exit_at_eof, args=(alive,), name="digest-parent-watch", daemon=True).start()
+
+
+def _exit_at_eof(fd: int) -> None:
+    try:
+        while os.read(fd, 1):  # the parent never writes: only EOF (or an error) ends this
+            pass
+    except OSError:
+        pass
+    os._exit(1)
 
 
 def jobs_for(count: int, jobs: int | None) -> int:
@@ -139,12 +213,12 @@ def warm_render(settings: Settings) -> None:
     try:
         import css_inline  # noqa: F401
 
-        from digest import email_message, feed, notes, plaintext, render, substack, tex  # noqa: F401
+        from digest import email_message, feed, markup, plaintext, render, substack, tex  # noqa: F401
 
         env = render.environment(settings.path("templates"))
         for name in ("issue.md", "issue.html", "email.html", "entry.html"):
             env.get_template(name)
-        notes._ast_markdown(), notes._html_renderer(), tex._converter()
+        markup._ast_markdown(), markup._renderer(), tex._converter()
     except Exception:  # noqa: BLE001 - a broken template is reported by the render itself, with its line
         pass
 
@@ -174,8 +248,13 @@ def run(
         if warm is not None:
             warm()
         gc.freeze()
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker)
-        results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
+        alive, keep_alive = os.pipe()  # the workers' lifeline: see `die_with_parent`
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
+                                       initargs=(os.getpid(), alive, keep_alive))  # fmt: skip
+            results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
+        finally:
+            os.close(alive)  # the workers have their copies once forked (`map` forks them)
     try:
         for n, (item, (value, error, warnings)) in enumerate(zip(items, results, strict=True), 1):
             for line in warnings:
@@ -190,6 +269,7 @@ def run(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+            os.close(keep_alive)
         _STATE.clear()
 
 

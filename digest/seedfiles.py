@@ -11,16 +11,25 @@ compared ignoring case, whitespace and punctuation, which also absorbs the
 missing spaces of text copied out of a dataset viewer (``Transformersthat``).
 
 Stdlib only, and fast: `digest render` reads the seed folder on every run.
+Reading is linear in time and memory: files are read and deduplicated one
+at a time, duplicates are found by a 16-byte digest of each abstract's key
+(not the key itself, as long as the abstract), and the cyclic garbage
+collector, which would walk every record read so far again and again, is
+paused while the records (which hold no cycles) pile up.
 """
 
 from __future__ import annotations
 
 import codecs
+import gc
+import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,11 +63,12 @@ class SeedRecord:
     title: str | None = None
     format: str = ""
     """The reader of the first source: trailer, labelled, viewer, jsonl or csv."""
-    key: str = field(init=False, repr=False, compare=False)
-    """The abstract reduced for comparison (see `text_key`)."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", text_key(self.abstract))
+    @cached_property
+    def key(self) -> str:
+        """The abstract reduced for comparison (see `text_key`); made when first asked for,
+        since as many records read from files need only its digest (`key_digest`)."""
+        return text_key(self.abstract)
 
     @property
     def file(self) -> str:
@@ -114,6 +124,20 @@ def text_key(text: str) -> str:
     """
     if text.isascii():  # the common case: bytes.translate is ~20x faster than a regex
         return text.encode("ascii").translate(_ASCII_LOWER, _ASCII_NON_ALNUM).decode("ascii")
+    return _unicode_key(text)
+
+
+def key_digest(text: str) -> bytes:
+    """A 16-byte digest of `text_key` (``text``): equal for equal keys, and a fraction of
+    their size, for finding duplicates among many abstracts."""
+    if text.isascii():
+        key = text.encode("ascii").translate(_ASCII_LOWER, _ASCII_NON_ALNUM)
+    else:
+        key = _unicode_key(text).encode("utf-8")
+    return hashlib.blake2b(key, digest_size=16).digest()
+
+
+def _unicode_key(text: str) -> str:
     # ASCII punctuation and spaces go the fast way (UTF-8 multi-byte sequences never
     # contain ASCII bytes); the regex then only meets the few non-ASCII leftovers.
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -140,15 +164,29 @@ def read_seed_file(path: str | Path) -> list[SeedRecord]:
 def _read_file(path: str | Path) -> list[SeedRecord]:
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        lines = _lines(name, Path(path).read_bytes())  # the bytes go as soon as they are decoded
     except OSError as exc:
         raise InputError(name, None, f"cannot read: {exc.strerror or exc}") from None
-    lines = _lines(name, data)
     if not any(s.strip() for s in lines):
         log.warning("%s: empty seed file, no abstracts", name)
         return []
     form, raws = _read(name, lines)
+    del lines
     return [_record(name, form, raw) for raw in raws]
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many acyclic records are made: each of its
+    full passes walks every record made so far, which made reading superlinear. Reference
+    counting still frees everything; the collector resumes as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def read_seed_folder(folder: str | Path, *, strict: bool = True) -> list[SeedRecord]:
@@ -171,15 +209,16 @@ def seed_paths(folder: str | Path) -> list[Path]:
 
 def read_seed_files(paths: Iterable[str | Path], *, strict: bool = True) -> list[SeedRecord]:
     """The records of several files, in order, deduplicated across files."""
-    records: list[SeedRecord] = []
-    for path in paths:
-        try:
-            records.extend(_read_file(path))
-        except InputError as exc:
-            if strict:
-                raise
-            log.warning("%s (skipped)", exc)
-    return dedup(records)
+    merged = _Dedup()
+    with _no_cycle_collection():
+        for path in paths:
+            try:
+                merged.add(_read_file(path))  # one file's records at a time: their repeats go at once
+            except InputError as exc:
+                if strict:
+                    raise
+                log.warning("%s (skipped)", exc)
+    return merged.out
 
 
 def by_id(records: Iterable[SeedRecord]) -> dict[str, SeedRecord]:
@@ -198,25 +237,39 @@ def dedup(records: Iterable[SeedRecord]) -> list[SeedRecord]:
     fills id, version (the highest), comment, label and title from whichever
     copy has them. Two copies with the same text but different ids stay apart.
     """
-    out: list[SeedRecord] = []
-    at_key: dict[str, int] = {}
-    at_id: dict[str, int] = {}
-    for rec in records:
-        i = at_id.get(rec.arxiv_id) if rec.arxiv_id else None
-        if i is None:
-            i = at_key.get(rec.key)
-            if i is not None and rec.arxiv_id and out[i].arxiv_id not in (None, rec.arxiv_id):
-                i = None
-        if i is None:
-            i = len(out)
-            out.append(rec)
-        else:
-            out[i] = _merge(out[i], rec)
-        at_key.setdefault(rec.key, i)
-        at_key.setdefault(out[i].key, i)
-        if out[i].arxiv_id:
-            at_id.setdefault(out[i].arxiv_id, i)
-    return out
+    merged = _Dedup()
+    merged.add(records)
+    return merged.out
+
+
+class _Dedup:
+    """`dedup` fed a batch at a time; ``out`` is the merged records so far, in order."""
+
+    def __init__(self) -> None:
+        self.out: list[SeedRecord] = []
+        self._at_key: dict[bytes, int] = {}  # `key_digest` of an abstract -> its record
+        self._digests: list[bytes] = []  # `key_digest` of each kept record's abstract
+        self._at_id: dict[str, int] = {}
+
+    def add(self, records: Iterable[SeedRecord]) -> None:
+        out, at_key, at_id, digests = self.out, self._at_key, self._at_id, self._digests
+        for rec in records:
+            digest = key_digest(rec.abstract)
+            i = at_id.get(rec.arxiv_id) if rec.arxiv_id else None
+            if i is None:
+                i = at_key.get(digest)
+                if i is not None and rec.arxiv_id and out[i].arxiv_id not in (None, rec.arxiv_id):
+                    i = None
+            if i is None:
+                i = len(out)
+                out.append(rec)
+                digests.append(digest)
+            else:
+                out[i] = _merge(out[i], rec)
+            at_key.setdefault(digest, i)
+            at_key.setdefault(digests[i], i)
+            if out[i].arxiv_id:
+                at_id.setdefault(out[i].arxiv_id, i)  # type: ignore[arg-type]
 
 
 def _merge(a: SeedRecord, b: SeedRecord) -> SeedRecord:
@@ -246,7 +299,6 @@ def _record(name: str, form: str, raw: fmt.RawRecord) -> SeedRecord:
         label=raw.label,
         title=squash(raw.title) if raw.title else None,
         format=form,
-        key=text_key(abstract),
     )
     return rec
 

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from digest.cli import cli
 
+from conftest import run
+
 SAMPLE = "2022-10-23"
 
 
@@ -87,11 +89,16 @@ def test_build_renders_every_issue_in_every_format_with_index_and_feed(newslette
     assert index.index("2022-11-06") < index.index("2022-10-30") < index.index("2022-10-23 arXiv roundup")
     assert "CNNs dominating sequence modeling, SetFit, Google finetuning trifecta" in index
     assert "10 papers" in index and "3 papers" in index
-    for spec in FORMATS.values():
-        assert f'href="2022-10-23{spec.suffix}"' in index
-    # every paper id of every issue is listed, linked to its section
-    assert 'href="2022-10-23.html#arxiv-2210.11399"' in index
-    assert "<code>2211.10600</code>" in index
+    # the public site links what readers use; the email and the Substack paste are the editor's
+    for suffix in (".html", ".md", ".txt"):
+        assert f'href="2022-10-23{suffix}"' in index
+    assert ".eml" not in index and ".substack.html" not in index
+    # every paper of every issue is listed by its title, linked to its section and to arXiv;
+    # a heading with only the id gets the title the store or the seeds give the page
+    assert '<a href="2022-10-23.html#arxiv-2210.11399">Transcending Scaling Laws with 0.1% Extra Compute</a>' in index
+    assert '<a href="https://arxiv.org/abs/2210.11399">arXiv:2210.11399</a>' in index
+    pid = make_issue(date(2022, 10, 30)).split("abs/")[1].split(")")[0]
+    assert f'<a href="2022-10-30.html#arxiv-{pid}">Generated paper 0 of 2022-10-30</a>' in index
     assert (out / "feed.xml").read_text().startswith("<?xml")
 
 
@@ -342,3 +349,99 @@ def test_fetch_settings_do_not_rebuild_the_archive(newsletter: Path, monkeypatch
     assert build().rendered == []
     monkeypatch.setenv("DIGEST_NAME", "A new name")  # this one shows on every page
     assert build().rendered == [SAMPLE]
+
+
+# --- the public archive: published issues only, no editor tools -------------------------
+
+
+def set_status(path: Path, status: str | None) -> None:
+    """Put ``status: STATUS`` in an issue's front matter (None: take it out)."""
+    lines = [line for line in path.read_text(encoding="utf-8").split("\n") if not line.startswith("status:")]
+    if status is not None:
+        lines.insert(1, f"status: {status}")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_drafts_are_not_published_and_say_so_in_one_line(newsletter: Path) -> None:
+    paths = add_issues(newsletter, 4)
+    set_status(paths[1], "ready")
+    set_status(paths[2], "draft")
+    set_status(paths[3], "draft")
+    code, _out, err = run("build")
+    assert code == 0, err
+    site = newsletter / "build"
+    assert "warning: 2 drafts not published (status: draft): 2022-11-13, 2022-11-20" in err.splitlines()
+    assert "built 3 issue(s)" in err  # the sample (no status: old archives keep working) and two
+    for stem in ("2022-11-13", "2022-11-20"):
+        assert not list(site.glob(f"{stem}.*")) and not (site / ".digest" / "entries" / f"{stem}.xml").exists()
+    index, feed = (site / "index.html").read_text(encoding="utf-8"), (site / "feed.xml").read_text(encoding="utf-8")
+    for text in (index, feed):
+        assert "2022-11-06" in text and "2022-10-30" in text and "2022-11-13" not in text and "2022-11-20" not in text
+    latest = (site / "2022-11-06.html").read_text(encoding="utf-8")
+    assert 'rel="next"' not in latest  # no link to an unpublished page
+    # published: it appears, linked from its neighbour; put back to draft: its files go
+    set_status(paths[2], "ready")
+    result = build()
+    assert sorted(result.rendered) == ["2022-11-06", "2022-11-13"] and result.unpublished == {"2022-11-20": "draft"}
+    assert 'rel="next" href="2022-11-13.html"' in (site / "2022-11-06.html").read_text(encoding="utf-8")
+    set_status(paths[2], "draft")
+    result = build()
+    assert not (site / "2022-11-13.html").exists() and site / "2022-11-13.html" in result.removed
+    assert "2022-11-13" not in (site / "feed.xml").read_text(encoding="utf-8")
+    assert 'rel="next"' not in (site / "2022-11-06.html").read_text(encoding="utf-8")
+
+
+def test_built_pages_have_no_editor_tools_but_render_and_preview_keep_them(newsletter: Path) -> None:
+    from digest.config import load_settings
+    from digest.issue import load_issue
+    from digest.render import render_issue
+
+    build()
+    page = (newsletter / "build" / f"{SAMPLE}.html").read_text(encoding="utf-8")
+    assert "Copy for Substack" not in page and 'id="substack-html"' not in page and "<script" not in page
+    assert 'id="arxiv-2210.11399"' in page and "They frame prefix language modeling" in page
+    assert (newsletter / "build" / f"{SAMPLE}.substack.html").is_file()  # still written, for the editor
+    editor = render_issue(load_issue(newsletter / "issues" / f"{SAMPLE}.md"), load_settings(), ("html",))["html"]
+    assert "Copy for Substack" in editor and 'id="substack-html"' in editor
+    code, _out, err = run("render", f"issues/{SAMPLE}.md", "--format", "html")
+    assert code == 0, err
+    assert "Copy for Substack" in (newsletter / "build" / f"{SAMPLE}.html").read_text(encoding="utf-8")
+
+
+def test_an_override_of_the_archive_page_puts_reader_things_in_the_toolbar(newsletter: Path) -> None:
+    (newsletter / "templates").mkdir()
+    (newsletter / "templates" / "archive_issue.html").write_text(
+        '{% extends "default:archive_issue.html" %}\n'
+        '{% block toolbar %}<p><a href="https://example.org/subscribe">Subscribe</a></p>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    build()
+    page = (newsletter / "build" / f"{SAMPLE}.html").read_text(encoding="utf-8")
+    assert "https://example.org/subscribe" in page and "Copy for Substack" not in page
+
+
+def test_a_paper_known_only_by_its_id_is_listed_by_the_title_the_seeds_give(newsletter: Path) -> None:
+    (newsletter / "issues" / "2022-10-30.md").write_text(
+        "---\ndate: 2022-10-30\n---\n\n## arXiv:2210.99999\n\nNotes on a paper with no title in the file.\n",
+        encoding="utf-8",
+    )
+    (newsletter / "seeds" / "extra.jsonl").write_text(
+        json.dumps({"arxiv_id": "2210.99999", "title": "A Title Only the Seeds Know", "abstract": "Seeded."}) + "\n",
+        encoding="utf-8",
+    )
+    build()
+    index = (newsletter / "build" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="2022-10-30.html#arxiv-2210.99999">A Title Only the Seeds Know</a>' in index
+
+
+def test_no_settings_file_no_build_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2022-10-30.md").write_text(make_issue(date(2022, 10, 30)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run("build")
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "no digest.toml in" in err and "--out DIR" in err and "digest init" in err
+    assert not (tmp_path / "build").exists()
+    code, _out, err = run("build", "--out", "site")  # asked for by name: built
+    assert code == 0, err
+    assert (tmp_path / "site" / "2022-10-30.html").is_file()

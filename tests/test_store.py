@@ -198,3 +198,107 @@ def test_a_damaged_store_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         with pytest.raises(StoreError, match=r"s.sqlite: the store failed \(database is locked\); another digest"):
             store.set_value("k", "v")
         other.rollback()
+
+
+# --- errors say what is true, and never advise losing data a retry would keep --------------
+
+
+def _filled(path: Path, n: int = 200) -> None:
+    with Store.open(path) as store:
+        store.upsert([paper(f"2210.{10000 + i}") for i in range(n)])
+
+
+def test_a_full_disk_says_so_and_keeps_the_store(tmp_path: Path) -> None:
+    """SQLite's page limit makes the write fail exactly as a full file system does (SQLITE_FULL)."""
+    path = tmp_path / "store.sqlite"
+    _filled(path)
+    with Store.open(path) as store:
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreError) as caught:
+            store.upsert([paper(f"2211.{10000 + i}", abstract="x" * 4000) for i in range(200)])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: the disk is full (database or disk is full); the store is intact and kept")
+    assert "free some space" in message and "move it" not in message and "fetch" not in message
+    with Store.open(path) as store:  # and it is: nothing of the failed write, nothing lost
+        assert store.count() == 200
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_io_error_says_retry_and_check_the_disk_or_full_when_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from digest.store import store_problem
+
+    path = tmp_path / "store.sqlite"
+    _filled(path, 3)
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = 778  # type: ignore[attr-defined]  # SQLITE_IOERR_WRITE, as SQLite raises it
+    message = store_problem(path, error)
+    assert message.startswith(f"{path}: a disk I/O error reading or writing the store (disk I/O error); it is kept")
+    assert "run the command again" in message and "check the disk" in message and "move it" not in message
+
+    class Full:
+        f_bavail, f_frsize = 3, 4096
+
+    monkeypatch.setattr(os, "statvfs", lambda _p: Full())  # what a full file system reports
+    assert "the disk is full (disk I/O error); the store is intact" in store_problem(path, error)
+
+
+def test_only_a_store_that_fails_its_integrity_check_is_called_broken(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    _filled(path, 2000)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    for page in range(pages // 2, pages - 1):  # overwrite the middle of the papers table's b-tree
+        data[page * page_size : page * page_size + 64] = b"\xa5" * 64
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as caught:
+        with Store.open(path) as store:
+            store.papers()
+            store.search("denoising", 5)
+            store.get_many([f"2210.{10000 + i}" for i in range(2000)])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: not a usable digest store (")
+    assert "integrity_check" in message or "malformed" in message
+    assert f"move it aside (mv {path} {path}.broken)" in message
+    assert "rm " not in message and "delete" not in message
+    # a transient error on a sound store is not "broken"
+    from digest.store import store_problem
+
+    sound = tmp_path / "sound.sqlite"
+    _filled(sound, 3)
+    error = sqlite3.DatabaseError("database disk image is malformed")
+    error.sqlite_errorcode = 11  # type: ignore[attr-defined]  # SQLITE_CORRUPT
+    assert "passes `PRAGMA integrity_check` and is kept as it was: run the command again" in store_problem(sound, error)
+
+
+def test_a_full_disk_when_opening_is_not_called_a_broken_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a full file system, opening the store (its WAL index) fails with an I/O error: the
+    message says the disk is full, not that the store is unusable."""
+    import os
+
+    path = tmp_path / "store.sqlite"
+    _filled(path, 3)
+
+    class Full:
+        f_bavail, f_frsize = 0, 4096
+
+    def failing(conn: sqlite3.Connection) -> None:
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = 4874  # type: ignore[attr-defined]  # SQLITE_IOERR_SHMSIZE
+        raise error
+
+    from digest import store as store_module
+
+    monkeypatch.setattr(store_module, "sql_functions", failing)
+    monkeypatch.setattr(os, "statvfs", lambda _p: Full())
+    with pytest.raises(StoreError) as caught:
+        Store.open_existing(path)
+    assert str(caught.value).startswith(f"{path}: the disk is full (disk I/O error); the store is intact")

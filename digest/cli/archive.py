@@ -65,8 +65,10 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
             "issues": len(result.issues),
             "rendered": result.rendered,
             "unchanged": len(result.unchanged),
+            "unpublished": result.unpublished,
             "errors": [str(e) for e in result.errors],
             "written": [_rel(p) for p in result.written],
+            "removed": [_rel(p) for p in result.removed],
         }
         echo(json.dumps(payload, indent=2))
     else:
@@ -88,6 +90,7 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
 Examples:
   digest where 2210.11399          # 2022-10-23  issues/2022-10-23.md:33  Transcending Scaling Laws ...
   digest where arXiv:2210.11399v2 --json
+  digest where https://arxiv.org/abs/2210.11399     # or arxiv.org/pdf/..., hep-th/9901001
 """,
 )
 @click.argument("paper_id", metavar="ID")
@@ -95,6 +98,9 @@ Examples:
 @pass_state
 def where_command(state: State, paper_id: str, as_json: bool) -> None:
     """Print each issue in issues/ that has a section for the paper ID (any version), oldest first.
+
+    ID is written any way an issue heading may write it: 2210.11399,
+    arXiv:2210.11399v2, hep-th/9901001, or an arxiv.org/abs/ or /pdf/ address.
 
     A section without notes (a drafted candidate) is marked "draft"; such a
     paper is not in the rendered issue. Nothing on stdout (and a note on
