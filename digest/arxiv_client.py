@@ -1,7 +1,8 @@
 """The network seam: the only module that talks to arXiv.
 
-It imports `requests` (transport), `arxiv` (the API's Atom parser and
-`arxiv.Result`) and `feedparser` (RSS), and hands out `Paper` records.
+It imports `requests` (transport), `digest.atom` (the API's Atom pages, with
+lxml), `arxiv` (its sort orders and version) and `feedparser` (RSS), and hands
+out `Paper` records.
 Everything else in digest receives Papers and never touches the network,
 so tests point ``arxiv.api_url`` / ``arxiv.rss_url`` at a local server.
 
@@ -38,10 +39,10 @@ import arxiv
 import feedparser
 import requests
 import urllib3
-from arxiv import _feed as arxiv_feed  # arxiv 4.x's lxml parser; pinned arxiv>=4,<5
 from requests.adapters import HTTPAdapter
 
-from digest.arxiv_convert import paper_from_result, papers_from_rss
+from digest import atom
+from digest.arxiv_convert import papers_from_rss
 from digest.errors import DigestError, UnavailableError, UsageError
 from digest.paper import Paper
 
@@ -452,18 +453,24 @@ class ArxivClient:
         return resp
 
     # -- API -----------------------------------------------------------------------
-    def _api_check(self, resp: requests.Response) -> arxiv_feed.ParsedFeed:
+    def _api_check(self, resp: requests.Response) -> atom.AtomPage:
+        """The parsed page of an API answer; an error feed is `ArxivQueryError` (not retried),
+        another status `UsageError`, a page cut short or not Atom a `_Retry`."""
         body = resp.content
-        if b"/api/errors#" in body:
-            raise ArxivQueryError(resp.url, _error_message(body))
-        if resp.status_code != 200:  # 429 and 5xx were retried already: this is not arXiv's API
+        error_feed = b"/api/errors#" in body
+        if resp.status_code != 200 and not error_feed:  # 429 and 5xx were retried already: not arXiv's API
             raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
-        if not body.rstrip().endswith(b"</feed>"):
-            raise _Retry("truncated page")
-        parsed = arxiv_feed.parse(sanitise_xml(body))
-        if parsed.malformed:
-            raise _Retry(f"unparsable page ({parsed.error})")
-        return parsed
+        try:
+            page = atom.parse(sanitise_xml(body))
+        except atom.AtomError as exc:
+            if error_feed:  # an error feed we cannot read whole: its message by pattern
+                raise ArxivQueryError(resp.url, _error_message(body)) from None
+            raise _Retry(str(exc)) from None
+        if page.errors:
+            raise ArxivQueryError(resp.url, page.errors[0])
+        if resp.status_code != 200:
+            raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
+        return page
 
     def api_page(self, query: str, start: int = 0, size: int | None = None, *, id_list: Iterable[str] = (),
                  expect: int | None = None, minimum: int = 0) -> ApiPage:  # fmt: skip
@@ -482,18 +489,17 @@ class ArxivClient:
             "max_results": str(size or self.page_size),
         }
 
-        def check(resp: requests.Response) -> arxiv_feed.ParsedFeed:
+        def check(resp: requests.Response) -> atom.AtomPage:
             parsed = self._api_check(resp)
-            if parsed.header.total_results < minimum:
-                raise _Short(parsed.header.total_results, minimum)
-            known = max(expect or 0, parsed.header.total_results)
-            if not parsed.results and start < known:
+            if parsed.total < minimum:
+                raise _Short(parsed.total, minimum)
+            known = max(expect or 0, parsed.total)
+            if not parsed.entries and start < known:
                 raise _Retry(f"empty page at {start} of {known}")
             return parsed
 
         resp, parsed = self._get(self.api_url, params, check=check)
-        papers = [p for p in (paper_from_result(r) for r in parsed.results) if p is not None]
-        return ApiPage(resp.url, start, parsed.header.total_results, papers, len(parsed.results))
+        return ApiPage(resp.url, start, parsed.total, parsed.papers, parsed.entries)
 
     def search_pages(self, query: str, start: int = 0, total: int | None = None, limit: int = 30000,
                      minimum: int = 0) -> Iterator[ApiPage]:  # fmt: skip

@@ -22,24 +22,27 @@ from typing import Any
 from digest.ids import ID_PATTERN, parse_id
 from digest.paper import Author, Paper
 from digest.schedule import rss_announcement
+from digest.tex import strip_bidi
 
 _ABS_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/(?P<id>{ID_PATTERN})", re.I)
 _RSS_DESC = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$", re.S | re.I
 )
-_RDF_TITLE = re.compile(r"^(?P<title>.*?)\.?\s*\(arXiv:(?P<id>\S+)\s+\[(?P<cat>[^\]]+)\](?P<flag>[^)]*)\)\s*$", re.S)
+_NON_SPACE = re.compile(r"\S*")
+_SPACE = re.compile(r"\s*")
 _RDF_FLAGS = {"": "new", "CROSS LISTED": "cross", "UPDATED": "replace"}
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 
 
 def clean_title(text: str | None) -> str:
-    """A title on one line; ``"0"`` stays ``"0"``."""
-    return " ".join((text or "").split())
+    """A title on one line, without direction controls; ``"0"`` stays ``"0"``."""
+    return " ".join(strip_bidi(text or "").split())
 
 
 def clean_abstract(text: str | None) -> str:
-    """Unwrap arXiv's hard-wrapped abstract; a line starting with spaces opens a paragraph."""
-    text = (text or "").strip()
+    """Unwrap arXiv's hard-wrapped abstract; a line starting with spaces opens a paragraph.
+    Direction controls (U+202E ...) are removed: they would reorder what a reader sees."""
+    text = strip_bidi(text or "").strip()
     if "\n" not in text and "  " not in text and "\t" not in text:
         return text  # the common case since 2025: one line
     paragraphs = re.split(r"\n[ \t]{2,}", text)
@@ -55,7 +58,7 @@ def _utc(dt: datetime | None) -> datetime | None:
 def _none_if_blank(text: str | None) -> str | None:
     if not text:
         return None
-    text = " ".join(text.split())
+    text = " ".join(strip_bidi(text).split())
     return text or None
 
 
@@ -69,7 +72,10 @@ def paper_from_result(result: Any) -> Paper | None:
     primary = result.primary_category or (categories[0] if categories else None)
     if primary and primary not in categories:
         categories = (primary, *categories)
-    authors = tuple(Author(a.name.strip(), "; ".join(a.affiliation) if a.affiliation else None) for a in result.authors)
+    authors = tuple(
+        Author(clean_title(a.name), _none_if_blank("; ".join(a.affiliation)) if a.affiliation else None)
+        for a in result.authors
+    )
     return Paper(
         id=parsed.base,
         version=parsed.version,
@@ -112,12 +118,78 @@ def _strip_tags(text: str) -> str:
 def _rss_authors(entry: Any) -> tuple[Author, ...]:
     raw = entry.get("author") or ""
     if "<a " in raw or "&lt;a" in raw:  # old RDF: linked names, an affiliation may follow in parentheses
-        raw = html.unescape(raw)
-        names = []
-        for m in re.finditer(r"<a [^>]*>(?P<name>.*?)</a>\s*(?:\((?P<aff>[^)]*)\))?", raw):
-            names.append(Author(_strip_tags(m["name"]).strip(), m["aff"] or None))
-        return tuple(names)
-    return tuple(Author(n.strip()) for n in _strip_tags(raw).split(",") if n.strip())
+        return tuple(Author(clean_title(_strip_tags(name)), _none_if_blank(aff)) for name, aff in _linked_names(html.unescape(raw)))
+    return tuple(Author(clean_title(n)) for n in _strip_tags(raw).split(",") if n.strip())
+
+
+def _linked_names(raw: str) -> list[tuple[str, str | None]]:
+    """``<a href=...>Name</a> (Affiliation), ...``: each name (the link's text, on one line)
+    and its affiliation. A scan that reads each character a bounded number of times: the
+    regular expression it replaces, ``<a [^>]*>(.*?)</a>\\s*(?:\\(([^)]*)\\))?``, took
+    quadratic time on a long line of ``<a >`` without ``</a>``."""
+    out: list[tuple[str, str | None]] = []
+    pos = 0
+    dead = -1  # no `</a>` between the last failed link's `>` and this index (its line's end)
+    paren = -2  # the `)` found after the last `(`, -1 for none at all (-2: not looked yet)
+    line_end = -1  # the end of the line of the last `>` (a name is on one line)
+    while (start := raw.find("<a ", pos)) >= 0:
+        gt = raw.find(">", start + 3)
+        if gt < 0:
+            break  # no later link has its `>` either
+        if gt < dead:
+            pos = gt + 1
+            continue
+        if line_end <= gt:
+            line_end = raw.find("\n", gt + 1)
+            line_end = len(raw) if line_end < 0 else line_end
+        close = raw.find("</a>", gt + 1, line_end)
+        if close < 0:
+            dead, pos = line_end, gt + 1
+            continue
+        pos = close + 4
+        aff = None
+        after = _SPACE.match(raw, pos).end()  # type: ignore[union-attr]
+        if raw[after : after + 1] == "(":
+            if paren != -1 and paren <= after:
+                paren = raw.find(")", after + 1)
+            if paren > after:
+                aff, pos = raw[after + 1 : paren], paren + 1
+        out.append((raw[gt + 1 : close], aff))
+    return out
+
+
+def _rdf_title(text: str) -> dict[str, str] | None:
+    """The parts of an old RDF title, ``Title. (arXiv:ID [cat] FLAG)``: title, id, cat and
+    flag, or None. The first ``(arXiv:`` that the rest of the title fits is the one.
+
+    A scan, linear in the title: the regular expression it replaces,
+    ``^(.*?)\\.?\\s*\\(arXiv:(\\S+)\\s+\\[([^\\]]+)\\]([^)]*)\\)\\s*$``, tried every
+    position of a long run of spaces against the whole run, and every ``(arXiv:`` against
+    the rest of the title.
+    """
+    text = text.rstrip()
+    if not text.endswith(")"):
+        return None
+    n = len(text)
+    run_end = space_end = bracket = close = -2  # what the last candidate found, reused while it holds
+    at = text.find("(arXiv:")
+    while at >= 0:
+        begin = at + 7
+        if run_end < begin:
+            run_end = _NON_SPACE.match(text, begin).end()  # type: ignore[union-attr]
+            space_end = _SPACE.match(text, run_end).end()  # type: ignore[union-attr]
+        if run_end > begin and space_end > run_end and space_end < n and text[space_end] == "[":
+            if bracket != -1 and bracket <= space_end:
+                bracket = text.find("]", space_end + 1)
+            if bracket > space_end + 1:
+                if close != -1 and close <= bracket:
+                    close = text.find(")", bracket + 1)
+                if close == n - 1:
+                    title = text[:at].rstrip()
+                    return {"title": title[:-1] if title.endswith(".") else title, "id": text[begin:run_end],
+                            "cat": text[space_end + 1 : bracket], "flag": text[bracket + 1 : close]}  # fmt: skip
+        at = text.find("(arXiv:", at + 1)
+    return None
 
 
 def papers_from_rss(parsed: Any) -> tuple[list[Paper], str | None]:
@@ -145,7 +217,7 @@ def _rss_entry(entry: Any, feed_date: datetime | None) -> Paper | None:
         categories = tuple(t for t in tags if _CATEGORY.match(t))
         primary = categories[0] if categories else None
     else:
-        t = _RDF_TITLE.match(title)
+        t = _rdf_title(title)
         link_id = _ABS_ID.search(entry.get("link", "") or entry.get("id", ""))
         parsed = parse_id(t["id"]) if t else (parse_id(link_id["id"]) if link_id else None)
         if t:

@@ -108,6 +108,13 @@ class Settings:
     """The newsletter folder: where digest.toml is, or the working directory."""
     source: str = field(default="", metadata={"internal": True})
     """The settings file that was read, or '' when there was none."""
+    origins: dict[str, str] = field(default_factory=dict, metadata={"internal": True}, compare=False, repr=False)
+    """Where each key that is not a default came from, as `origin` words it."""
+
+    def origin(self, key: str) -> str:
+        """Where the dotted ``key`` was set, for a message that needs it later: ``digest.toml
+        (line 12)``, ``DIGEST_ARXIV_QUERY``, ``--window``, or ``the default``."""
+        return self.origins.get(key, "the default")
 
     def path(self, name: str) -> Path:
         """A `paths.*` setting resolved against the newsletter folder."""
@@ -172,6 +179,15 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message: one line, at most about 60 characters."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "a value nested too deeply"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _type_name(t: Any) -> str:
     return {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}.get(t, "a list of strings")
 
@@ -188,36 +204,36 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
                 return True
             if low in ("0", "false", "no", "off", ""):
                 return False
-            raise ValueError(f"expected true or false, got {value!r}")
+            raise ValueError(f"expected true or false, got {_shown(value)}")
         if t is int or t is float:
             try:
                 value = t(value)
             except ValueError:
-                raise ValueError(f"expected {_type_name(t)}, got {value!r}") from None
+                raise ValueError(f"expected {_type_name(t)}, got {_shown(value)}") from None
         elif t is not str:  # list[str]: comma separated
             value = [v.strip() for v in value.split(",") if v.strip()]
     if t is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if t is not list:
         if not isinstance(value, t) or (t is int and isinstance(value, bool)):
-            raise ValueError(f"expected {_type_name(t)}, got {value!r}")
+            raise ValueError(f"expected {_type_name(t)}, got {_shown(value)}")
     else:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"expected a list of strings, got {value!r}")
+            raise ValueError(f"expected a list of strings, got {_shown(value)}")
     if spec.choices and value not in spec.choices:
-        raise ValueError(f"expected one of {', '.join(spec.choices)}, got {value!r}")
+        raise ValueError(f"expected one of {', '.join(spec.choices)}, got {_shown(value)}")
     if t is float and not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {_shown(value)}")
     if t in (int, float) and value < 0:
-        raise ValueError(f"must not be negative, got {value!r}")
+        raise ValueError(f"must not be negative, got {_shown(value)}")
     if spec.key == "arxiv.timeout" and value == 0:
         raise ValueError("must be more than 0 seconds")
     if spec.key == "smtp.port" and not 0 < value <= 65535:
-        raise ValueError(f"expected a port from 1 to 65535, got {value!r}")
+        raise ValueError(f"expected a port from 1 to 65535, got {_shown(value)}")
     if spec.key in ("window_days", "max_window_days") and value > 3660:
-        raise ValueError(f"expected at most 3660 days, got {value!r}")
+        raise ValueError(f"expected at most 3660 days, got {_shown(value)}")
     if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url", "publish.buttondown_url", "publish.listmonk_url",
                     "publish.ghost_url") and value:
         from urllib.parse import urlsplit
@@ -225,16 +241,21 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
         try:
             urlsplit(value).hostname
         except ValueError as exc:
-            raise ValueError(f"not a usable address ({exc}), got {value!r}") from None
+            raise ValueError(f"not a usable address ({exc}), got {_shown(value)}") from None
     if spec.key == "timezone" and value != "UTC":
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use a name such as Europe/Berlin or UTC") from None
+            raise ValueError(f"unknown time zone {_shown(value)}; use a name such as Europe/Berlin or UTC") from None
     if spec.key == "email.send_hour" and value > 23:
-        raise ValueError(f"expected an hour from 0 to 23, got {value!r}")
+        raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
+    if spec.key == "arxiv.query" and value.strip():
+        from digest.selection import query_problem  # only when there is a query: it is not a light import
+
+        if problem := query_problem(value):
+            raise ValueError(problem)
     return value
 
 
@@ -251,21 +272,57 @@ def _holidays(value: Any, from_env: bool) -> Any:
         try:
             out.append(date.fromisoformat(str(item).strip()).isoformat())
         except ValueError:
-            raise ValueError(f"expected dates as YYYY-MM-DD, got {item!r}") from None
+            raise ValueError(f"expected dates as YYYY-MM-DD, got {_shown(item)}") from None
     return ",".join(out) if from_env else out
 
 
+_SECTION_LINE = re.compile(r"[ \t]*\[([^\]\[]+)\][ \t]*(?:#.*)?$")
+_KEY_LINE = re.compile(r"[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+)*)[ \t]*=")
+
+
 def _key_lines(text: str) -> dict[str, int]:
-    """Where each dotted key is written in a TOML file, for error messages."""
+    """Where each dotted key is written in a TOML file, for error messages (``[section]``
+    then ``key =``, or ``section.key =``). Lines are TOML's: split at ``\\n`` only."""
     lines: dict[str, int] = {}
     section = ""
-    for n, line in enumerate(text.splitlines(), 1):
-        if m := re.match(r"\s*\[([^\]]+)\]\s*(#.*)?$", line):
-            section = m[1].strip()
+    for n, line in enumerate(text.split("\n"), 1):
+        if m := _SECTION_LINE.match(line):
+            section = ".".join(part.strip() for part in m[1].split("."))
             lines.setdefault(section, n)
-        elif m := re.match(r"\s*([A-Za-z0-9_\-]+)\s*=", line):
-            lines.setdefault(f"{section}.{m[1]}" if section else m[1], n)
+        elif m := _KEY_LINE.match(line):
+            key = ".".join(part.strip() for part in m[1].split("."))
+            lines.setdefault(f"{section}.{key}" if section else key, n)
     return lines
+
+
+def _deepest_line(text: str, limit: int = 64) -> int | None:
+    """The line where arrays or inline tables first nest more than ``limit`` deep (strings
+    and comments skipped), for the file that made the TOML reader run out of stack."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j) and (len(quote) == 3 or text[j] != "\n"):
+                j += 2 if c == '"' and text[j] == "\\" else 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif c in "]}":
+            depth -= 1
+        i += 1
+    return None
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -287,6 +344,7 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
     """
     config = Path(path) if path else find_config()
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     problems: list[str] = []
     root = Path.cwd()
     if config is not None:
@@ -301,10 +359,16 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{config}: {exc} -- fix the TOML syntax"]) from None
+        except RecursionError:  # tomllib reads nested arrays and tables recursively
+            line = _deepest_line(text)
+            at = f" (at line {line})" if line else ""
+            raise ConfigError([f"{config}: arrays or tables nested too deeply{at} -- fix the TOML syntax"]) from None
         root = config.resolve().parent
         where = _key_lines(text)
         for key, value in _flatten(data).items():
-            at = f" (line {where[key]})" if key in where else ""
+            line = where.get(key) or where.get(key.split(".")[0])  # `arxiv = {query = ...}`: the table's line
+            at = f" (line {line})" if line else ""
+            origins[key] = f"{name} (line {line})" if line else name
             spec = _BY_KEY.get(key)
             if key == "smtp.password":
                 problems.append(f"{name}: {key}: passwords are read only from {PASSWORD_ENV}, remove it{at}")
@@ -320,27 +384,30 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
         if spec.env in os.environ:
             try:
                 values[spec.key] = _coerce(spec, os.environ[spec.env], from_env=True)
+                origins[spec.key] = spec.env
             except ValueError as exc:
                 problems.append(f"{spec.env}: {exc}")
     for key, value in (overrides or {}).items():
         if value is None:
             continue
         spec = _BY_KEY[key]
+        flag = f"--{key.split('.')[-1].replace('_', '-')}"
         try:
             values[key] = _coerce(spec, value, from_env=isinstance(value, str) and spec.type is not str)
+            origins[key] = flag
         except ValueError as exc:
-            problems.append(f"--{key.split('.')[-1].replace('_', '-')}: {exc}")
+            problems.append(f"{flag}: {exc}")
     if problems:
         raise ConfigError(problems)
-    return _build(values, root, str(config or ""))
+    return _build(values, root, str(config or ""), origins)
 
 
-def _build(values: dict[str, Any], root: Path, source: str) -> Settings:
+def _build(values: dict[str, Any], root: Path, source: str, origins: dict[str, str] | None = None) -> Settings:
     top: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
     for key, value in values.items():
         spec = _BY_KEY[key]
         (sections[spec.section] if spec.section else top)[spec.attr] = value
     built = {s: cls(**sections[s]) for s, cls in SECTIONS.items()}
-    return Settings(**top, **built, root=root, source=source)
+    return Settings(**top, **built, root=root, source=source, origins=origins or {})
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from queue import Empty, Queue
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from digest import clock
 from digest.errors import DigestError, ExitCode, UnavailableError
@@ -32,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 API_LIMIT = 30000
 """arXiv serves at most this many results for one query, whatever the page size."""
 
@@ -229,7 +226,7 @@ def fetch_api_window(
     pages = 0
     settled_until = _settled_until(since, until, holidays)
     try:
-        for page in prefetch(client.search_pages(q, start=start, limit=API_LIMIT, minimum=minimum)):
+        for page in client.search_pages(q, start=start, limit=API_LIMIT, minimum=minimum):
             pages += 1
             start += page.received
             fetched += len(page.papers)
@@ -280,46 +277,6 @@ def _settled_until(since: date, until: date, holidays: frozenset[date]) -> date 
             return day
         day -= timedelta(days=1)
     return None
-
-
-def prefetch(pages: Iterator[T]) -> Iterator[T]:
-    """Yield from ``pages`` while the next item is fetched and parsed in a thread.
-
-    Requests stay one at a time and ``arxiv.delay`` apart (the client enforces
-    it); only storing page N overlaps with fetching page N+1. An exception in
-    the thread is raised here, after the pages before it were yielded.
-    """
-    queue: Queue[tuple[str, Any]] = Queue(maxsize=1)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in pages:
-                if stop.is_set():
-                    return
-                queue.put(("item", item))
-            queue.put(("end", None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            queue.put(("error", exc))
-
-    thread = threading.Thread(target=work, name="digest-fetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = queue.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                queue.get(timeout=0.05)
-            except Empty:
-                pass
-        thread.join()
 
 
 def fetch_rss(store: Store, client: ArxivClient, categories: list[str], report: FetchReport | None = None) -> FetchReport:

@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from digest.errors import InputError
-from digest.issue import Issue, Section, decode_issue, parse_issue
+from digest.ids import ArxivId, parse_reference
+from digest.issue import Issue, Section, decode_issue, first_link, parse_issue
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +126,31 @@ def coverage(issues: list[Issue], unannotated: str = "skip") -> dict[str, list[C
 def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]:
     """Which issues have a section for ``paper`` (any version), oldest first.
 
+    ``paper`` is written any way an issue heading may write it: ``2210.11399``,
+    ``arXiv:2210.11399v2``, ``hep-th/9901001``, ``https://arxiv.org/abs/2210.11399``,
+    ``arxiv.org/pdf/2210.11399v2`` or a whole heading link ``[Title](https://arxiv.org/abs/...)``.
     Only issue files that mention the id's text are parsed, so this stays fast on a long archive;
     a broken one is a warning.
     """
-    from digest.errors import UsageError
-    from digest.ids import parse_id
-
-    ident = parse_id(paper)
+    ident = paper_reference(paper)
     if ident is None:
-        raise UsageError(f"{paper!r} is not an arXiv id (e.g. 2210.11399 or hep-th/9901001)")
+        from digest.errors import UsageError
+
+        shown = paper if len(paper) <= 60 else paper[:57] + "..."
+        raise UsageError(
+            f"{shown!r} is not an arXiv id or address (e.g. 2210.11399, hep-th/9901001 or https://arxiv.org/abs/2210.11399)"
+        )
     issues = load_issues(folder, mentioning=[ident.base])
     return coverage(issues, unannotated).get(ident.base, [])
+
+
+def paper_reference(text: str) -> ArxivId | None:
+    """The arXiv id in ``text`` written as an issue heading may write it (see `where`), or None."""
+    text = text.strip().removeprefix("## ").strip()
+    ident = parse_reference(text)
+    if ident is None and (link := first_link(text)) is not None and link.span == (0, len(text)):
+        ident = parse_reference(link.url)
+    return ident
 
 
 def covered_sections(issues: list[Issue], unannotated: str = "skip") -> list[tuple[Issue, Section]]:

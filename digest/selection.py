@@ -204,25 +204,36 @@ def _annotated(covered: dict[str, list[Coverage]]) -> dict[str, list[Coverage]]:
 
 # -- arxiv.query on stored papers ----------------------------------------------------------
 
-_TOKEN = re.compile(r'\s*(?:(?P<paren>[()])|(?P<field>[A-Za-z]+):(?P<fval>"[^"]*"|[^\s()"]+)|(?P<word>"[^"]*"|[^\s()"]+))')
+_TOKEN = re.compile(
+    r'\s*(?:(?P<paren>[()])|(?P<field>[A-Za-z]+):(?P<fval>"[^"]*"|[^\s()"]+)|(?P<word>"[^"]*"|[^\s()"]+)|(?P<bad>\S))'
+)
 _FIELDS = ("ti", "au", "abs", "co", "jr", "cat", "id", "all", "rn")
 _WORD = re.compile(r"\w+")
 
 Matcher = Callable[["Paper"], bool]
 
 
-def compile_query(query: str) -> Matcher:
+MAX_NESTING = 50
+"""How deep parentheses in ``arxiv.query`` may nest (arXiv's own queries rarely go past 3)."""
+
+
+class QueryProblem(ValueError):
+    """Why a query cannot be applied, in words (no key, file or line: the caller adds them)."""
+
+
+def compile_query(query: str, origin: str = "") -> Matcher:
     """A predicate for stored papers equivalent (for plain terms) to arXiv's query.
 
-    Raises `ConfigError` naming ``arxiv.query`` when the query cannot be parsed.
+    Raises `ConfigError` naming ``arxiv.query`` when the query cannot be parsed, and
+    ``origin`` (where the setting came from, e.g. ``digest.toml (line 7)``) when given.
+    `query_problem` finds the same problems without building anything; the settings
+    loader uses it, so a bad query is refused with its file and line before any command runs.
     """
-    text = query.strip()
-    if not text:
-        return lambda paper: True
-    tokens = _tokens(text)
-    pos, matcher = _or(tokens, 0, text)
-    if pos != len(tokens):
-        raise _bad(text, f"unexpected {tokens[pos][1]!r}")
+    try:
+        matcher = _compile(query)
+    except QueryProblem as exc:
+        where = f"{origin}: " if origin else ""
+        raise ConfigError([f"{where}arxiv.query: cannot apply {_shown(query)} to the store: {exc}"]) from None
 
     def matches(paper: Paper) -> bool:
         _WORDS_OF.clear()  # a new paper: its fields are split into words once, for every term
@@ -231,27 +242,48 @@ def compile_query(query: str) -> Matcher:
     return matches
 
 
-def _bad(query: str, problem: str) -> ConfigError:
-    return ConfigError([f"arxiv.query: cannot apply {query!r} to the store: {problem}"])
+def query_problem(query: str) -> str | None:
+    """What is wrong with ``query`` (one line, naming the query), or None when it can be applied."""
+    try:
+        _compile(query)
+    except QueryProblem as exc:
+        return f"cannot apply {_shown(query)} to the store: {exc}"
+    return None
+
+
+def _shown(query: str) -> str:
+    text = " ".join(query.split())
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _compile(query: str) -> Matcher:
+    text = query.strip()
+    if not text:
+        return lambda paper: True
+    tokens = _tokens(text)
+    pos, matcher = _or(tokens, 0, 0)
+    if pos != len(tokens):
+        raise QueryProblem(f"unexpected {tokens[pos][2]!r}")
+    return matcher
 
 
 def _tokens(text: str) -> list[tuple[str, str, str]]:
-    """(kind, field, value) with kind ``(``, ``)``, ``op`` or ``term``."""
+    """(kind, field, value) with kind ``(``, ``)``, ``op`` or ``term``. Linear: the tokens
+    are read in one pass, each anchored where the last one ended (a character no token
+    can start with is a token of its own, ``bad``, and the problem)."""
     out: list[tuple[str, str, str]] = []
-    pos = 0
-    text = text.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise _bad(text, f"cannot read it at character {pos + 1}")
-        pos = m.end()
-        if m["paren"]:
+    for m in _TOKEN.finditer(text.rstrip()):
+        kind = m.lastgroup
+        if kind == "paren":
             out.append((m["paren"], "", m["paren"]))
-        elif m["field"]:
+        elif kind == "fval":
             name = m["field"].lower()
             if name not in _FIELDS:
-                raise _bad(text, f"unknown field {m['field']!r}; use one of {', '.join(_FIELDS)}")
+                raise QueryProblem(f"unknown field {m['field']!r}; use one of {', '.join(_FIELDS)}")
             out.append(("term", name, m["fval"].strip('"')))
+        elif kind == "bad":
+            what = "an unclosed quote" if m["bad"] == '"' else "it"
+            raise QueryProblem(f"cannot read {what} at character {m.start('bad') + 1}")
         elif m["word"] in ("AND", "OR", "ANDNOT"):
             out.append(("op", "", m["word"]))
         else:
@@ -259,39 +291,49 @@ def _tokens(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def _or(tokens: list[tuple[str, str, str]], pos: int, text: str) -> tuple[int, Matcher]:
-    pos, left = _and(tokens, pos, text)
+# The parser: `a OR b OR c` and `a AND b ANDNOT c` become one flat test each (not a chain of
+# nested ones, which a long query would make deeper than Python's stack), and parentheses
+# nest at most MAX_NESTING deep.
+
+
+def _or(tokens: list[tuple[str, str, str]], pos: int, depth: int) -> tuple[int, Matcher]:
+    pos, first = _and(tokens, pos, depth)
+    anyof = [first]
     while pos < len(tokens) and tokens[pos] == ("op", "", "OR"):
-        pos, right = _and(tokens, pos + 1, text)
-        left = (lambda a, b: lambda p: a(p) or b(p))(left, right)
-    return pos, left
+        pos, right = _and(tokens, pos + 1, depth)
+        anyof.append(right)
+    if len(anyof) == 1:
+        return pos, first
+    return pos, lambda p: any(m(p) for m in anyof)
 
 
-def _and(tokens: list[tuple[str, str, str]], pos: int, text: str) -> tuple[int, Matcher]:
-    pos, left = _atom(tokens, pos, text)
+def _and(tokens: list[tuple[str, str, str]], pos: int, depth: int) -> tuple[int, Matcher]:
+    pos, first = _atom(tokens, pos, depth)
+    allof, noneof = [first], []
     while pos < len(tokens) and tokens[pos][0] in ("op", "term", "("):
         op = tokens[pos][2] if tokens[pos][0] == "op" else "AND"  # juxtaposition is AND
         if op == "OR":
             break
-        pos, right = _atom(tokens, pos + 1 if tokens[pos][0] == "op" else pos, text)
-        if op == "ANDNOT":
-            left = (lambda a, b: lambda p: a(p) and not b(p))(left, right)
-        else:
-            left = (lambda a, b: lambda p: a(p) and b(p))(left, right)
-    return pos, left
+        pos, right = _atom(tokens, pos + 1 if tokens[pos][0] == "op" else pos, depth)
+        (noneof if op == "ANDNOT" else allof).append(right)
+    if len(allof) == 1 and not noneof:
+        return pos, first
+    return pos, lambda p: all(m(p) for m in allof) and not any(m(p) for m in noneof)
 
 
-def _atom(tokens: list[tuple[str, str, str]], pos: int, text: str) -> tuple[int, Matcher]:
+def _atom(tokens: list[tuple[str, str, str]], pos: int, depth: int) -> tuple[int, Matcher]:
     if pos >= len(tokens):
-        raise _bad(text, "it ends where a term was expected")
+        raise QueryProblem("a '(' is never closed" if depth else "it ends where a term was expected")
     kind, name, value = tokens[pos]
     if kind == "(":
-        pos, inner = _or(tokens, pos + 1, text)
+        if depth >= MAX_NESTING:
+            raise QueryProblem(f"parentheses nest more than {MAX_NESTING} deep")
+        pos, inner = _or(tokens, pos + 1, depth + 1)
         if pos >= len(tokens) or tokens[pos][0] != ")":
-            raise _bad(text, "a '(' is never closed")
+            raise QueryProblem("a '(' is never closed")
         return pos + 1, inner
     if kind != "term":
-        raise _bad(text, f"unexpected {value!r}")
+        raise QueryProblem(f"unexpected {value!r}")
     return pos + 1, _term(name, value)
 
 

@@ -23,24 +23,45 @@ _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _ODD_SPACES = ("  ", "\n", "\t", "\r", "\f", "\v")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n|\n(?=  +\S)")
 
-# A brace group, nested up to eight deep.
-_GROUP = r"\{[^{}]*\}"
+# The spans are found in time linear in the text, whatever it holds (a title of "\\(" or
+# "\\a[" repeated once took quadratic time): every repetition is possessive, so a failed
+# span is given up without retrying shorter ones, and each kind of span that can fail
+# after a long scan stops at the next opener of its kind, so no stretch of text is
+# scanned by more than a few starts. Brace groups nest up to eight deep.
+_GROUP = r"\{[^{}]*+\}"
 for _ in range(7):
-    _GROUP = r"\{(?:[^{}]|" + _GROUP + r")*\}"
+    _GROUP = r"\{(?:[^{}]++|" + _GROUP + r")*+\}"
 # What an accent takes: a group, a dotless i or j (\i, \j), or one letter.
-_ACCENTED = r"(?:\s*(?:" + _GROUP + r"|\\[ij](?![A-Za-z])\s*|[A-Za-z]))"  # TeX eats the space after \i
+_ACCENTED = r"(?:\s*+(?:" + _GROUP + r"|\\[ij](?![A-Za-z])\s*+|[A-Za-z]))"  # TeX eats the space after \i
 _SPAN = re.compile(
-    r"\$\$(?:\\.|[^$\\])*\$\$"  # display math
-    r"|\$(?:\\.|[^$\\])*\$"  # inline math (a lone "$35" has no closing "$" and stays as written)
-    r"|\\\(.*?\\\)|\\\[.*?\\\]"
-    r"|\\[Hvcudbrkt](?![A-Za-z])" + _ACCENTED + r"\s*"  # letter-named accents: \H o, \v{s}, \c c
-    r"|\\[A-Za-z]+\*?(?:\s*(?:" + _GROUP + r"|\[[^\]]*\]))*\s*"  # \command[opt]{arg}, and the space TeX eats
+    r"\$\$(?:\\.|[^$\\]++)*+\$\$"  # display math
+    r"|\$(?:\\.|[^$\\]++)*+\$"  # inline math (a lone "$35" has no closing "$" and stays as written)
+    r"|\\\((?:[^\\]++|\\(?![()]))*+\\\)"  # \( ... \), up to the next \( or \)
+    r"|\\\[(?:[^\\]++|\\(?![][]))*+\\\]"  # \[ ... \], up to the next \[ or \]
+    r"|\\[Hvcudbrkt](?![A-Za-z])" + _ACCENTED + r"\s*+"  # letter-named accents: \H o, \v{s}, \c c
+    r"|\\[A-Za-z]++\*?(?:\s*+(?:" + _GROUP + r"|\[[^][]*+\]))*+\s*+"  # \command[opt]{arg}, and the space TeX eats
     r"|\\(?:[^A-Za-z\s]" + _ACCENTED + r"?|\s)"  # \'e, \'{e}, \'\i, \%, "\ "
     r"|" + _GROUP + r"|~|-{2,3}|``|''|[!?]`",
     re.S,
 )
 # Math that needs no TeX engine: "$p$", "$50$", "$(a, b)$".
 _PLAIN_MATH = re.compile(r"\$[A-Za-z0-9.,;()+=<>/| ]*\$")
+
+
+# Unicode's explicit direction controls (embeddings, overrides, isolates) and marks. In a
+# title or an abstract they reorder what a reader sees, e.g. U+202E shows the rest of a
+# title backwards; the letters of right-to-left scripts are not touched.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def has_bidi(text: str) -> bool:
+    return _BIDI.search(text) is not None
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without Unicode direction controls (for text that comes from arXiv)."""
+    return _BIDI.sub("", text) if _BIDI.search(text) else text
 
 
 @lru_cache(maxsize=1)

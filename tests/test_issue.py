@@ -129,6 +129,8 @@ def test_crlf_and_bom_are_accepted(tmp_path: Path) -> None:
         ),
         (HEAD + "\nIntro <!-- never closed\n\n## arXiv:2210.11399\n", "issues/2022-10-23.md:6: HTML comment '<!--' is never closed"),
         (HEAD + "## arXiv:2210.11399\n<!-- digest:paper\nid: [x\n-->\n", "issues/2022-10-23.md:7: the digest:paper comment"),
+        ("---\ndate: 2022-10-23\nstatus: sent\n---\n", "issues/2022-10-23.md:3: status: expected draft or ready, got 'sent'"),
+        ("---\ndate: 2022-10-23\ndraft: true\n---\n", "issues/2022-10-23.md:3: unknown front matter key 'draft'"),
     ],
 )
 def test_malformed_files_name_the_line(text: str, expected: str) -> None:
@@ -167,3 +169,15 @@ def test_the_plain_front_matter_fast_path_reads_what_yaml_reads(value: str) -> N
         raise AssertionError(f"fast path accepted what YAML rejects: {line!r}") from None
     expected = slow.get("headline")
     assert (fast["headline"] or None) == (None if expected is None else str(expected)), line
+
+
+@pytest.mark.parametrize("status", ["draft", "ready"])
+def test_the_status_is_read_from_the_front_matter(status: str) -> None:
+    assert parse("", head=f"---\ndate: 2022-10-23\nstatus: {status}\n---\n").status == status
+    assert parse("", head=f"---\ndate: 2022-10-23\nstatus: '{status}'  # quoted, commented\n---\n").status == status
+
+
+def test_an_issue_without_a_status_has_none_and_still_renders() -> None:
+    assert parse("\n## arXiv:2210.11399\n\nNotes.\n").status is None
+    assert load_issue(REPO / "issues" / "2022-10-23.md").status is None
+    assert "status" in error_of("---\ndate: 2022-10-23\nstatus: [draft]\n---\n")

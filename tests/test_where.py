@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 
 from conftest import run
 
@@ -53,3 +54,22 @@ def test_where_skips_a_broken_issue_with_a_warning(newsletter: Path) -> None:
     code, out, err = run("where", "2210.11399")
     assert code == 0 and out.startswith("2022-10-23")
     assert "issues/2022-11-06.md:5" in err
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["https://arxiv.org/abs/2210.11399", "arxiv.org/pdf/2210.11399v2", "http://export.arxiv.org/abs/2210.11399v1/",
+     "https://arxiv.org/pdf/2210.11399v2.pdf", "arXiv:2210.11399", "[Flan-U-PaLM](https://arxiv.org/abs/2210.11399)"],
+)  # fmt: skip
+def test_where_takes_every_form_an_issue_heading_takes(newsletter: Path, written: str) -> None:
+    code, out, err = run("where", written)
+    assert code == 0, err
+    assert out.startswith("2022-10-23  issues/2022-10-23.md:33  ")
+
+
+def test_where_takes_old_style_ids_and_refuses_other_addresses(newsletter: Path) -> None:
+    (newsletter / "issues" / "2022-11-06.md").write_text("---\ndate: 2022-11-06\n---\n\n## hep-th/9901001v2\n\nOld.\n")
+    for written in ("hep-th/9901001", "https://arxiv.org/abs/hep-th/9901001"):
+        assert run("where", written)[1].startswith("2022-11-06  issues/2022-11-06.md:5"), written
+    code, out, err = run("where", "https://example.org/abs/2210.11399")
+    assert code == 2 and out == "" and "is not an arXiv id" in err and len(err.splitlines()) == 1

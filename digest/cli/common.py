@@ -59,7 +59,10 @@ class _CoreErrorShown(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         # Core messages already start with where the problem is (FILE:LINE: ...).
-        click.echo(self.message, err=True)
+        try:
+            click.echo(self.message, err=True)
+        except BrokenPipeError:  # stderr's reader has gone: the exit code still says what happened
+            _silence_closed_streams()
 
 
 class DigestGroup(click.Group):
@@ -72,6 +75,27 @@ class DigestGroup(click.Group):
         names = [c.name for c in COMMANDS if c.name]
         return sorted(names, key=lambda n: self.ORDER.index(n) if n in self.ORDER else len(self.ORDER))
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's `main`, then what is still buffered for stdout and stderr written out
+        here, where a reader that has gone (`digest ... | head`) can still be handled:
+        Python's own flush at exit would print an error and exit 120."""
+        try:
+            result = super().main(*args, **kwargs)
+        except SystemExit:
+            _flush_or_silence()
+            raise
+        _flush_or_silence()
+        return result
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        """click's `make_context`, where `digest --help` and `--version` print (and flush)."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            if _silence_closed_streams():
+                raise click.exceptions.Exit(0) from None
+            raise
+
     def invoke(self, ctx: click.Context) -> Any:
         from digest.errors import DigestError as CoreError
 
@@ -80,16 +104,64 @@ class DigestGroup(click.Group):
         except CoreError as exc:
             _traceback_if_verbose(ctx)
             raise _CoreErrorShown(str(exc), int(exc.exit_code)) from None
-        except BrokenPipeError:  # `digest ... | head`: the reader has all it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-            raise SystemExit(0) from None
-        except OSError as exc:  # a file or folder the user named cannot be written or read
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) and _silence_closed_streams():
+                raise SystemExit(0) from None  # `digest ... | head`: the reader has all it wanted
+            # a file or folder the user named cannot be written or read
             _traceback_if_verbose(ctx)
             where = f"{exc.filename}: " if exc.filename else ""
             raise _CoreErrorShown(f"{where}{exc.strerror or exc}; check the path and its permissions", 1) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None
+
+
+def _is_closed(stream: Any) -> bool:
+    """Is ``stream`` a pipe (or terminal) whose reading end has gone?"""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False  # not a file descriptor (CliRunner's capture): it cannot be closed under us
+    try:
+        import select
+
+        poller = select.poll()
+    except (ImportError, AttributeError):  # no poll(): assume the worst, as before
+        return True
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+def _silence_closed_streams() -> bool:
+    """Point stdout and stderr, whichever has lost its reader, at /dev/null (so nothing
+    fails again at exit); True when one had. A BrokenPipeError with both still open came
+    from elsewhere (a server that hung up) and is an error like any other."""
+    closed = False
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and _is_closed(stream):
+            closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, stream.fileno())
+            finally:
+                os.close(devnull)
+    return closed
+
+
+def _flush_or_silence() -> None:
+    """Write out stdout and stderr; a stream whose reader has gone is silenced, quietly."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            _silence_closed_streams()
+            try:
+                stream.flush()  # the rest of the buffer, into /dev/null
+            except OSError:
+                pass
+        except (OSError, ValueError):
+            pass  # a closed or full stream: nothing more can be said on it
 
 
 def _traceback_if_verbose(ctx: click.Context) -> None:
@@ -117,4 +189,11 @@ def pass_state(f: Any) -> Any:
 
 
 def echo(text: str = "", err: bool = False) -> None:
-    click.echo(text, err=err)
+    """A line on stdout, or on stderr with ``err``. Diagnostics are not worth stopping for:
+    when stderr's reader has gone, it is silenced and the command goes on; when stdout's
+    has, the command ends (exit 0, see `DigestGroup.invoke`)."""
+    try:
+        click.echo(text, err=err)
+    except BrokenPipeError:
+        if not (err and _silence_closed_streams()):
+            raise

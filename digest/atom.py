@@ -1,0 +1,196 @@
+"""arXiv API pages (Atom 1.0) to `Paper` records, in one pass over one lxml tree.
+
+`parse` gives exactly the Papers that ``arxiv._feed.parse`` followed by
+`digest.arxiv_convert.paper_from_result` gave (the test suite compares the two
+on every recorded page), without building an ``arxiv.Result`` per entry or
+running an ElementPath search per field: the page is parsed once
+(`lxml.etree.fromstring`, the same recovering parser) and each entry's
+children are read in one walk, dispatched on their tag.
+
+What an entry needs, as ``arxiv._feed`` decided: an ``<id>``, a ``<published>``
+and an ``<updated>``; an entry without them is skipped (and logged), as is an
+entry whose id is not a paper's (``.../abs/<arXiv id>``). arXiv's error
+entries (``.../api/errors#...``) are not papers: their messages are in
+`AtomPage.errors`. Every ``<entry>`` counts in `AtomPage.entries`, which is
+what arXiv's ``start`` counts.
+
+Text is read as ``arxiv._feed`` reads it: an element's text before its first
+child element. Only layout whitespace and direction controls are changed, by
+the helpers of `digest.arxiv_convert`.
+
+A page that is not a whole Atom feed (cut short, not XML, another document)
+raises `AtomError`; the client retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from digest.arxiv_convert import _CATEGORY, _none_if_blank, clean_abstract, clean_title
+from digest.ids import parse_id
+from digest.paper import Author, Paper
+
+log = logging.getLogger(__name__)
+
+_A = "{http://www.w3.org/2005/Atom}"
+_X = "{http://arxiv.org/schemas/atom}"
+_OS = "{http://a9.com/-/spec/opensearch/1.1/}"
+
+FEED, ENTRY = _A + "feed", _A + "entry"
+_ID, _TITLE, _SUMMARY, _PUBLISHED, _UPDATED = _A + "id", _A + "title", _A + "summary", _A + "published", _A + "updated"
+_AUTHOR, _NAME, _CATEGORY_TAG = _A + "author", _A + "name", _A + "category"
+_AFFILIATION, _PRIMARY = _X + "affiliation", _X + "primary_category"
+_COMMENT, _JOURNAL_REF, _DOI = _X + "comment", _X + "journal_ref", _X + "doi"
+_TOTAL, _START, _PER_PAGE = _OS + "totalResults", _OS + "startIndex", _OS + "itemsPerPage"
+_TEXT_FIELDS = frozenset((_ID, _TITLE, _SUMMARY, _PUBLISHED, _UPDATED, _COMMENT, _JOURNAL_REF, _DOI))
+_ERRORS = "/api/errors#"
+
+
+class AtomError(ValueError):
+    """The page is not a whole Atom feed: cut short, not XML, or another document.
+    The message says which, in a few words (``truncated page``, ``unparsable page (...)``)."""
+
+
+@dataclass
+class AtomPage:
+    """One API page: arXiv's opensearch header and the papers on it."""
+
+    total: int = 0
+    """``opensearch:totalResults``: entries the query has in all (0 when absent or not a number)."""
+    start: int = 0
+    """``opensearch:startIndex``."""
+    items_per_page: int = 0
+    """``opensearch:itemsPerPage``."""
+    papers: list[Paper] = field(default_factory=list)
+    entries: int = 0
+    """``<entry>`` elements on the page, papers or not: what arXiv's ``start`` counts."""
+    errors: list[str] = field(default_factory=list)
+    """arXiv's messages from error entries (id ``.../api/errors#...``): an error feed."""
+
+
+def _parser() -> etree.XMLParser:
+    # arxiv._feed's options, so both read a page alike: no entities resolved, no network, and
+    # recovery (a stray character costs its spot, not the page; `sanitise_xml` runs first).
+    # A parser per page: lxml's are not to be shared between threads.
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+
+
+def parse(body: bytes) -> AtomPage:
+    """The `AtomPage` of an API response ``body`` (bytes, as served; run `sanitise_xml` first).
+
+    Raises `AtomError` for a page that does not end with ``</feed>``, does not
+    parse, or whose root is not an Atom ``<feed>``.
+    """
+    if not isinstance(body, (bytes, bytearray)):
+        raise TypeError("atom.parse expects bytes")
+    if not body.rstrip().endswith(b"</feed>"):
+        raise AtomError("truncated page")
+    try:
+        root = etree.fromstring(body, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise AtomError(f"unparsable page ({exc})") from None
+    if root is None or root.tag != FEED:
+        raise AtomError(f"unparsable page (not an Atom feed: root {getattr(root, 'tag', None)!r})")
+    page = AtomPage()
+    papers = page.papers
+    for child in root:  # a comment's or PI's tag is a function: it matches nothing below
+        tag = child.tag
+        if tag == ENTRY:
+            page.entries += 1
+            paper = _entry(child, page.errors)
+            if paper is not None:
+                papers.append(paper)
+        elif tag == _TOTAL:
+            page.total = _int(child.text)
+        elif tag == _START:
+            page.start = _int(child.text)
+        elif tag == _PER_PAGE:
+            page.items_per_page = _int(child.text)
+    return page
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text.strip()) if text is not None else 0
+    except ValueError:
+        return 0
+
+
+def _when(text: str) -> datetime:
+    """An Atom timestamp as an aware UTC datetime (a naive one is taken as UTC); ValueError if not one."""
+    dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _entry(entry: etree._Element, errors: list[str]) -> Paper | None:
+    """The Paper of one ``<entry>``; None (and logged) for one that is not a paper."""
+    text: dict[str, str | None] = {}
+    authors: list[Author] = []
+    terms: list[str] = []
+    primary: str | None = None
+    for child in entry:
+        tag = child.tag
+        if tag == _AUTHOR:
+            name, affiliations = None, []
+            for sub in child:
+                sub_tag = sub.tag
+                if sub_tag == _NAME:
+                    if name is None:
+                        name = sub.text or ""
+                elif sub_tag == _AFFILIATION and sub.text is not None:
+                    affiliations.append(sub.text)
+            authors.append(Author(clean_title(name), _none_if_blank("; ".join(affiliations)) if affiliations else None))
+        elif tag == _CATEGORY_TAG:
+            term = child.get("term")
+            if term is not None:
+                terms.append(term)
+        elif tag in _TEXT_FIELDS:
+            if tag not in text:  # the first one counts
+                text[tag] = child.text
+        elif tag == _PRIMARY and primary is None:
+            primary = child.get("term") or ""
+    entry_id = text.get(_ID)
+    if not entry_id:
+        log.warning("skipping an API entry without <id>")
+        return None
+    if _ERRORS in entry_id:
+        message = " ".join((text.get(_SUMMARY) or "").split())
+        errors.append(message or entry_id.partition(_ERRORS)[2].replace("_", " ").strip() or "error feed")
+        return None
+    published, updated = text.get(_PUBLISHED), text.get(_UPDATED)
+    if published is None or updated is None:
+        log.warning("skipping API entry %s without <%s>", entry_id, "updated" if updated is None else "published")
+        return None
+    try:
+        published_at, updated_at = _when(published), _when(updated)
+    except ValueError:
+        log.warning("skipping API entry %s: a date is not ISO 8601 (%r, %r)", entry_id, published, updated)
+        return None
+    _, sep, raw_id = entry_id.partition("/abs/")
+    parsed = parse_id(raw_id) if sep else None
+    if parsed is None:
+        log.warning("skipping API entry %s: not an arXiv paper id", entry_id)
+        return None
+    categories = tuple(c for c in terms if _CATEGORY.match(c))
+    primary = primary or (categories[0] if categories else None)
+    if primary and primary not in categories:
+        categories = (primary, *categories)
+    return Paper(
+        id=parsed.base,
+        version=parsed.version,
+        title=clean_title(text.get(_TITLE)),
+        authors=tuple(authors),
+        abstract=clean_abstract(text.get(_SUMMARY)),
+        comment=_none_if_blank(text.get(_COMMENT)),
+        journal_ref=_none_if_blank(text.get(_JOURNAL_REF)),
+        doi=_none_if_blank(text.get(_DOI)),
+        primary_category=primary or None,
+        categories=categories,
+        published=published_at,
+        updated=updated_at,
+        source="api",
+    )
