@@ -37,6 +37,8 @@ class ArxivSettings:
     query: str = _key("", "extra arXiv API query ANDed with the categories, e.g. 'abs:transformer'")
     api_url: str = _key("https://export.arxiv.org/api/query", "arXiv API endpoint (a mirror or a test server)")
     rss_url: str = _key("https://rss.arxiv.org/rss/", "arXiv RSS endpoint; categories are appended as cs.LG+cs.CL")
+    html_url: str = _key("https://arxiv.org/html/", "where arXiv's HTML renderings are (digest figures); <id>v<n> is appended")
+    oai_url: str = _key("https://export.arxiv.org/oai2", "arXiv's OAI-PMH endpoint, for papers' licences (digest figures)")
     delay: float = _key(3.0, "seconds between requests (arXiv's terms ask for at least 3)")
     page_size: int = _key(2000, "entries per API request (arXiv allows up to 2000)")
     timeout: float = _key(30.0, "seconds a whole request may take, body included, before it is given up and retried")
@@ -234,7 +236,7 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
         raise ValueError(f"expected a port from 1 to 65535, got {_shown(value)}")
     if spec.key in ("window_days", "max_window_days") and value > 3660:
         raise ValueError(f"expected at most 3660 days, got {_shown(value)}")
-    if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url", "publish.buttondown_url", "publish.listmonk_url",
+    if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url", "arxiv.html_url", "arxiv.oai_url", "publish.buttondown_url", "publish.listmonk_url",
                     "publish.ghost_url") and value:
         from urllib.parse import urlsplit
 

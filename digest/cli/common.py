@@ -68,7 +68,8 @@ class _CoreErrorShown(click.ClickException):
 class DigestGroup(click.Group):
     """Turns every `digest.errors.DigestError` into one line and its exit code."""
 
-    ORDER = ("init", "fetch", "store", "seeds", "new", "render", "check", "send", "build", "where", "preview", "cron")
+    ORDER = ("init", "fetch", "store", "seeds", "new", "triage", "figures", "render", "check", "send", "publish", "build",
+             "where", "preview", "cron")
     """`digest --help` lists commands in the order of the week's work."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
