@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["render", "formats", "fetch", "seeds", "new", "triage", "build"]
+ORDER = ["render", "formats", "fetch", "seeds", "new", "ranking", "triage", "parsers", "build"]
 
 
 def main() -> int:

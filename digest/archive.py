@@ -121,6 +121,8 @@ class BuildResult:
     """Formats the settings do not allow (email without ``email.from``), with the reason."""
     unpublished: dict[str, str] = field(default_factory=dict)
     """Issues left out of the public archive, with their status (``draft``)."""
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Per issue rendered in this build: paper sections left out for want of notes."""
 
 
 def _sha(*parts: str | bytes) -> str:
@@ -512,6 +514,8 @@ class _Run:
                 if fmt not in self.result.skipped_formats:
                     log.warning("%s: not built (%s)", fmt, why)
                 self.result.skipped_formats[fmt] = why
+            if done.left_out:
+                self.result.left_out[stem] = done.left_out
             record = by_stem[stem]
             record.papers, record.outputs = done.papers, done.outputs
             record.ids, record.covered = done.ids, done.covered
@@ -593,6 +597,10 @@ def _build(
     # 3. The index, the feed, the manifest; outputs of deleted and unpublished issues go.
     result.issues = [r for r in run.records if r.published and r.stem not in run.failed]
     _say_unpublished(result.unpublished)
+    if result.left_out:  # one line, as render and check say it; each with -v (`digest render -v FILE`)
+        n, k = sum(result.left_out.values()), len(result.left_out)
+        log.warning("%d candidate%s without notes %s left out of %d issue%s built (`digest -v render FILE` lists them)",
+                    n, "s" if n != 1 else "", "are" if n != 1 else "is", k, "s" if k != 1 else "")  # fmt: skip
     gone = {s: rec for s, rec in old_issues.items() if s not in on_disk or s in result.unpublished}
     result.removed = _prune(out, gone)
     feed_key = _write_feed(settings, out, result, gkey, old.get("feed"), force)

@@ -54,6 +54,8 @@ class Rendered:
     covered: list[list[Any]] = field(default_factory=list)
     """``[id, line, title, annotated]`` per paper section (`digest.history.coverage`), with the
     title the rendered issue shows (from the store or the seeds when the file has none)."""
+    left_out: int = 0
+    """Paper sections left out for want of notes (the render's own decision)."""
 
 
 def render_one(
@@ -130,7 +132,7 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         for c in cs
     ]
     ids = [s.paper_id.base for s in issue.papers if s.paper_id]
-    return Rendered(stem, outputs, len(view.papers), skipped, ids, covered)
+    return Rendered(stem, outputs, len(view.papers), skipped, ids, covered, len(view.skipped))
 
 
 def _guarded(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:

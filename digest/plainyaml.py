@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-_KEY = re.compile(r"([A-Za-z_]\w*):(?: +(.*?))? *$")
+_KEY = re.compile(r"([A-Za-z_]\w*):(?: +(.*))?")  # linear: the trailing spaces are stripped after
 # A plain value: no indicator first, no ": ", " #", "#" or tab anywhere (YAML might read those otherwise).
 _PLAIN = re.compile(r"(?:[^\s\[\]{}&*!|>'\"%@`#,?:\-]|-(?=[^\s#]))(?:(?!: |:$| #)[^#\t])*")
 _FLOW_ITEM = re.compile(r"(?:[^\s\[\]{}&*!|>'\"%@`#,?:\-]|-(?=[^\s#]))[^\[\]{}#,:\t]*")
@@ -82,7 +82,7 @@ def _read(lines: list[str], typed: Callable[[str], Any]) -> dict[str, Any]:
         m = _KEY.fullmatch(line)
         if not m or m[1] in out or not isinstance(typed(m[1]), str):
             raise _NotPlain  # a repeated key, or one YAML reads as null (``null:``, ``~:``)
-        key, raw = m[1], m[2] or ""
+        key, raw = m[1], (m[2] or "").rstrip(" ")
         if raw in ("|-", "|"):
             out[key], i = _literal(lines, i, keep_last_newline=raw == "|")
         elif raw.startswith("["):

@@ -387,6 +387,9 @@ def issue_view(issue: Issue, settings: Settings) -> IssueView:
     summary = left_out_summary(view)
     if summary:
         log.warning("%s: %s", issue.path, summary)
+    if getattr(issue, "status", None) == "draft":
+        log.warning("%s: a draft (status: draft): `digest build` does not publish it; set status: ready when it is done",
+                    issue.path)  # fmt: skip
     return view
 
 

@@ -26,6 +26,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivSer
     """The local arXiv, wired in through DIGEST_* variables; the newsletter is tmp_path."""
     with ArxivServer() as s:
         monkeypatch.chdir(tmp_path)
+        (tmp_path / "digest.toml").write_text("# the newsletter folder\n")
         monkeypatch.setenv("DIGEST_ARXIV_API_URL", s.api_url)
         monkeypatch.setenv("DIGEST_ARXIV_RSS_URL", s.rss_url)
         monkeypatch.setenv("DIGEST_ARXIV_DELAY", "0")

@@ -128,3 +128,18 @@ def test_draft_triage_ready_build_send_publish(newsletter: Path, monkeypatch: py
         assert len(bd.emails) == 1 and len(lm.campaigns) == 1 and len(gh.posts) == 1
         (mail,) = bd.emails.values()
         assert mail["status"] == "draft" and "Why paper 1 matters" in mail["body"]
+
+
+def test_render_preview_and_build_say_what_is_left_out_and_what_is_a_draft(newsletter: Path) -> None:
+    text = (newsletter / "issues" / "2022-10-23.md").read_text()
+    extra = "".join(f"\n## arXiv:2210.{n:05d}\n<!-- digest:paper\ntitle: T{n}\n-->\n" for n in range(1, 28))
+    (newsletter / "issues" / "2022-10-23.md").write_text(text + extra)
+    draft = text.replace("date: 2022-10-23\n", "date: 2022-10-30\nstatus: draft\n", 1)
+    (newsletter / "issues" / "2022-10-30.md").write_text(draft)
+    code, out, err = run("render", "issues/2022-10-30.md", "--format", "md")
+    assert code == 0 and "issues/2022-10-30.md: a draft (status: draft): `digest build` does not publish it" in err
+    code, out, err = run("build")
+    assert code == 0, err
+    assert "warning: 27 candidates without notes are left out of 1 issue built" in err
+    assert "1 draft not published (status: draft): 2022-10-30" in err
+    assert err.count("has no notes") == 0

@@ -180,6 +180,7 @@ def test_papers_without_notes_are_left_out_with_a_warning(
     md = render_view(view, settings, "md")
     assert "Kept" in md and "Skipped" not in md
     # one line, not one per paper: after triage most candidates are left without notes
+    (tmp_path / "digest.toml").write_text("# the newsletter folder\n")
     path = tmp_path / "issues" / "2024-05-01.md"
     path.parent.mkdir()
     path.write_text(text + "".join(f"\n## arXiv:2405.0001{n}\n<!-- digest:paper\ntitle: T{n}\n-->\n" for n in range(3)))

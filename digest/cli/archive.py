@@ -38,7 +38,7 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
     """
     from digest.archive import build_archive
 
-    settings = state.settings()
+    settings = state.settings(say_no_folder=False)  # build says it itself, with what to do
     bar = None
     if sys.stderr.isatty() and not state.quiet and not as_json:
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +43,22 @@ class State:
     verbose: int
     quiet: bool
 
-    def settings(self, **overrides: Any) -> Settings:
-        """Load settings; ``overrides`` are dotted keys from flags (None = not given)."""
+    def settings(self, *, say_no_folder: bool = True, **overrides: Any) -> Settings:
+        """Load settings; ``overrides`` are dotted keys from flags (None = not given). Outside a
+        newsletter folder (no digest.toml here or above) it says so, once: nothing is silent."""
+        import logging
+
         from digest.config import load_settings
 
-        return load_settings(self.config, overrides)
+        settings = load_settings(self.config, overrides)
+        if not settings.source and say_no_folder and not self._said_no_folder:
+            self._said_no_folder = True
+            logging.getLogger("digest.cli").warning(
+                "no digest.toml in %s or any folder above: default settings, paths from here"
+                " (`digest init` makes a newsletter folder)", settings.root)  # fmt: skip
+        return settings
+
+    _said_no_folder: bool = field(default=False, repr=False)
 
 
 class _CoreErrorShown(click.ClickException):
