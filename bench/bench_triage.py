@@ -92,7 +92,8 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from test_triage_browser import CHROMIUM, ISSUE_DATE, WEEK, build_week, launch, open_page, settle
+    from conftest import CHROMIUM, launch_chromium as launch
+    from test_triage_browser import ISSUE_DATE, WEEK, build_week, open_page, settle
 
     if not CHROMIUM.exists() or not WEEK.is_file():
         sys.exit(f"needs {CHROMIUM} and {WEEK}")

@@ -39,6 +39,7 @@ from typing import Any
 from digest.config import Settings
 from digest.errors import DigestError, InputError
 from digest.issue import Issue
+from digest.lock import exclusive_lock, holder_pid
 from digest.metadata import PaperSources
 from digest.paper import Paper
 
@@ -267,37 +268,17 @@ def build_archive(
 
 @contextmanager
 def _build_lock(out: Path) -> Iterator[None]:
-    """One build of ``out`` at a time (an exclusive ``flock`` the kernel drops when the holder
-    ends, however it ends): a second waits `LOCK_WAIT` seconds, then stops with one line."""
-    import fcntl
+    """One build of ``out`` at a time (`digest.lock.exclusive_lock`): a second waits `LOCK_WAIT`
+    seconds, then stops with one line."""
 
-    path = out / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-                    who = f" (pid {holder})" if holder.isdigit() else ""
-                    raise DigestError(
-                        f"{path}: another digest build{who} is writing {out}; waited {LOCK_WAIT:g} s,"
-                        " try again when it has finished"
-                    ) from None
-                time.sleep(0.05)  # waiting for another process to let go: there is no event to wait on
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    def busy(path: Path) -> DigestError:
+        pid = holder_pid(path)
+        who = f" (pid {pid})" if pid else ""
+        return DigestError(f"{path}: another digest build{who} is writing {out}; waited {LOCK_WAIT:g} s,"
+                           " try again when it has finished")  # fmt: skip
+
+    with exclusive_lock(out / LOCK, LOCK_WAIT, busy):
+        yield
 
 
 def _listing(out: Path) -> tuple[set[str], list[Path]]:

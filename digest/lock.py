@@ -14,7 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +34,23 @@ class LockedError(DigestError):
 def newsletter_lock(root: Path, wait: float | None = None, name: str = LOCK_NAME) -> Iterator[Path]:
     """Hold the exclusive lock of the newsletter in ``root`` for the ``with`` block."""
     wait = WAIT_SECONDS if wait is None else wait
-    path = Path(root) / ".digest" / name
+
+    def busy(path: Path) -> DigestError:
+        return LockedError(f"{path}: another digest run{_holder(path)} is drafting this newsletter;"
+                           f" waited {wait:g} s. Try again when it has finished")  # fmt: skip
+
+    with exclusive_lock(Path(root) / ".digest" / name, wait, busy) as path:
+        yield path
+
+
+@contextmanager
+def exclusive_lock(path: Path, wait: float, busy: Callable[[Path], DigestError]) -> Iterator[Path]:
+    """Hold an exclusive ``flock`` on ``path`` (created with its folder) for the ``with`` block.
+
+    Waits up to ``wait`` seconds for another holder, then raises ``busy(path)``. The file
+    holds the holder's pid and since when, for that message; the kernel drops the lock
+    when the holder ends, however it ends.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -45,11 +61,8 @@ def newsletter_lock(root: Path, wait: float | None = None, name: str = LOCK_NAME
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = _holder(path)
-                    raise LockedError(
-                        f"{path}: another digest run{holder} is drafting this newsletter;"
-                        f" waited {wait:g} s. Try again when it has finished"
-                    ) from None
+                    raise busy(path) from None
+                # waiting for another process to let go: there is no event to wait on
                 time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
@@ -61,6 +74,15 @@ def newsletter_lock(root: Path, wait: float | None = None, name: str = LOCK_NAME
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def holder_pid(path: Path) -> str | None:
+    """The pid written in a lock file, if any."""
+    try:
+        pid = path.read_text(encoding="utf-8").split(maxsplit=1)
+    except OSError:
+        return None
+    return pid[0] if pid and pid[0].isdigit() else None
 
 
 def _holder(path: Path) -> str:

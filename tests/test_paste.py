@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run
-from test_browser import ARGS, CHROMIUM, _Quiet
+from test_browser import _Quiet
 from test_faithful import STEM, make_faithful
 
 PASTE = REPO / "tests" / "paste"
@@ -53,22 +52,6 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
                            f"--outfile={out}"], capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian package `chromium`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed (pip install playwright; no browser download needed)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def paste(browser: Any, bundle: Path, build: Path, html: str) -> dict[str, Any]:

@@ -10,8 +10,6 @@ running send and publish again sends and duplicates nothing.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path

@@ -25,9 +25,6 @@ import pytest
 
 from conftest import REPO, run
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
 WEEK = REPO.parent / "shared" / "data" / "arxiv-weeks" / "week_2025-06-02_2025-06-08.jsonl"
 ISSUE_DATE = date(2025, 6, 9)
 DRAFTED = 5
@@ -68,10 +65,6 @@ def build_week(root: Path, n: int = PAPERS) -> list[str]:
     return ids
 
 
-def launch(playwright: Any) -> Any:
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-
-
 def open_page(browser: Any, url: str, dark: bool = False) -> Any:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark" if dark else "light")
     page = context.new_page()
@@ -94,22 +87,6 @@ def settle(page: Any) -> None:
 
 def timings(page: Any) -> dict[str, Any]:
     return page.evaluate("window.triageTimings")  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian package `chromium`)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed (pip install playwright; no browser download needed)")
-    with sync_playwright() as p:
-        chromium = launch(p)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture()

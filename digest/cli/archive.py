@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import State, command, echo, pass_state
+from digest.cli.common import State, command, echo, pass_state, serve_until_interrupted
 
 
 @command(
@@ -156,20 +156,7 @@ def preview_command(state: State, file: Path, port: int, open_browser: bool) -> 
         server = PreviewServer(file, lambda: state.settings(), port)
     except OSError as exc:
         raise UsageError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror}); try --port 0") from None
-    echo(f"previewing {file} at {server.url} (Ctrl-C stops)", err=True)
-    echo(server.url)
-    sys.stdout.flush()
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(server.url)
-    try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    echo("stopped", err=True)
+    serve_until_interrupted(server, f"previewing {file} at {server.url} (Ctrl-C stops)", open_browser)
 
 
 def _rel(path: Path) -> str:

@@ -209,3 +209,22 @@ def echo(text: str = "", err: bool = False) -> None:
     except BrokenPipeError:
         if not (err and _silence_closed_streams()):
             raise
+
+
+def serve_until_interrupted(server: Any, banner: str, open_browser: bool) -> None:
+    """Print ``banner`` (stderr) and the server's URL (stdout), open a browser if asked, serve
+    until Ctrl-C: `digest preview` and `digest triage` alike."""
+    echo(banner, err=True)
+    echo(server.url)
+    sys.stdout.flush()
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    echo("stopped", err=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 import click
 
-from digest.cli.common import State, command, day_option_value, echo, pass_state
+from digest.cli.common import State, command, day_option_value, pass_state, serve_until_interrupted
 
 
 @command(
@@ -46,17 +45,5 @@ def triage_command(state: State, issue_date: date | None, port: int, open_browse
     except OSError as exc:
         triage.close()
         raise UsageError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror}); try --port 0") from None
-    echo(f"triage of {triage.shown_path}: {len(triage.ranked)} candidates at {server.url} (Ctrl-C stops)", err=True)
-    echo(server.url)
-    sys.stdout.flush()
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(server.url)
-    try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    echo("stopped", err=True)
+    banner = f"triage of {triage.shown_path}: {len(triage.ranked)} candidates at {server.url} (Ctrl-C stops)"
+    serve_until_interrupted(server, banner, open_browser)
