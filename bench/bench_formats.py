@@ -52,9 +52,9 @@ def main() -> None:
 
     sys.path.insert(0, str(REPO))
     from digest.config import load_settings
-    from digest.email_message import build_message, email_html
+    from digest.render.email_message import build_message, email_html
     from digest.issue import load_issue
-    from digest.metadata import issue_papers
+    from digest.render.papers import issue_papers
     from digest.render import build_view
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,7 @@ Abstracts are synthesised from the real ones in ``tests/fixtures/arxiv`` and
 ``seeds/`` (sentences recombined), so the vocabulary is arXiv's. Figures,
 each a median of ``--runs`` runs after one warm-up:
 
-* ranking N candidates against a profile of M abstracts (`digest.ranking.rank`),
+* ranking N candidates against a profile of M abstracts (`digest.draft.ranking.rank`),
   goal under 2 s; baseline measured in the same run: scikit-learn's bare
   ``TfidfVectorizer().fit_transform`` on the same texts;
 * the whole `digest new --offline` as a fresh process on a store holding an
@@ -84,7 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from digest.ranking import document, rank
+    from digest.draft.ranking import document, rank
 
     rng = random.Random(5)
     pool = sentences()

@@ -27,9 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest import arxiv_convert, notes, tex  # noqa: E402
+from digest import tex
+
+from digest.fetch import convert as arxiv_convert
+
+from digest.issue import notes  # noqa: E402
 from digest.issue import parse_issue  # noqa: E402
-from digest.selection import compile_query, query_problem  # noqa: E402
+from digest.draft.selection import compile_query, query_problem  # noqa: E402
 
 HEAD = "---\ndate: 2022-10-23\n---\n"
 MOTIFS = {

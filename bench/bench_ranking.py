@@ -1,4 +1,4 @@
-"""Benchmark `digest.ranking.rank`: does it find what the editor writes about, and how fast?
+"""Benchmark `digest.draft.ranking.rank`: does it find what the editor writes about, and how fast?
 
     python bench/bench_ranking.py                    # the full run (a few minutes on the 2-core project machine)
     python bench/bench_ranking.py --runs 1 --candidates 1000 --profile 200   # a quick look
@@ -52,7 +52,7 @@ RESULTS = ROOT / "bench" / "results.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from digest.paper import Paper  # noqa: E402
-from digest.ranking import document, rank  # noqa: E402
+from digest.draft.ranking import document, rank  # noqa: E402
 
 CUTS = (10, 20, 60)
 GOAL_RECALL60, GOAL_MEDIAN, GOAL_SECONDS = 0.85, 5, 2.0
@@ -117,7 +117,7 @@ def svm(papers: Sequence[Paper], profile: Sequence[str]) -> list[Paper]:
 def seed_abstracts() -> list[tuple[str, str, str | None]]:
     """``(title, abstract, arxiv id)`` of every distinct seed, read the way digest reads them."""
     try:
-        from digest.seedfiles import read_seed_folder
+        from digest.seeds import read_seed_folder
     except ImportError:  # the module's name after the package re-layout
         from digest.seeds import read_seed_folder  # type: ignore[no-redef]
 

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.paper import Paper  # noqa: E402
-from digest.seedfiles import SeedRecord, read_seed_folder, text_key  # noqa: E402
+from digest.seeds import SeedRecord, read_seed_folder, text_key  # noqa: E402
 
 
 def real_abstracts() -> list[str]:
@@ -51,7 +51,7 @@ def real_abstracts() -> list[str]:
     import feedparser
     from arxiv import _feed
 
-    from digest.arxiv_convert import paper_from_result, papers_from_rss
+    from digest.fetch.convert import paper_from_result, papers_from_rss
 
     texts: list[str] = []
     for path in sorted((ROOT / "tests" / "fixtures" / "arxiv").glob("*.xml")):
@@ -146,7 +146,7 @@ def timed(fn, runs: int) -> tuple[float, float, object]:  # type: ignore[no-unty
 
 
 def bench_resolve(n_papers: int, n_seeds: int, runs: int, sample: int, workdir: Path) -> bool:
-    from digest.resolve import CACHE_PREFIX, pick, resolve
+    from digest.seeds.resolve import CACHE_PREFIX, pick, resolve
     from digest.store import Store
 
     synth = Synth(real_abstracts(), seed=1)
@@ -248,7 +248,7 @@ _READ_ONE = _PEAK + """
 import json, logging, sys, time
 logging.disable(logging.WARNING)
 sys.path.insert(0, sys.argv[2])
-from digest.seedfiles import read_seed_folder
+from digest.seeds import read_seed_folder
 start, start_cpu = time.perf_counter(), time.process_time()
 records = read_seed_folder(sys.argv[1])
 print(json.dumps({"wall": time.perf_counter() - start, "cpu": time.process_time() - start_cpu, "rss_mb": peak_mb(),
@@ -258,7 +258,7 @@ _IDLE = _PEAK + """
 import logging, sys
 logging.disable(logging.WARNING)
 sys.path.insert(0, sys.argv[2])
-from digest.seedfiles import read_seed_folder
+from digest.seeds import read_seed_folder
 print(peak_mb())
 """
 

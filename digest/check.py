@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 
 if TYPE_CHECKING:
-    from digest.metadata import PaperSources
+    from digest.render.papers import PaperSources
     from digest.config import Settings
     from digest.issue import Issue
 
@@ -111,7 +111,7 @@ def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _link_findings(markdown: str, raw: list[str], start: int, images: Any = None) -> list[Finding]:
-    from digest.notes import tokens
+    from digest.issue.notes import tokens
 
     out = []
     if not markdown or not markdown.strip():
@@ -147,7 +147,7 @@ def _known_ids(issue: Issue, sources: PaperSources) -> set[str]:
 
 def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
     """For each paper of the issue already covered in an earlier issue: where (``file:line``)."""
-    from digest.history import coverage, load_issues
+    from digest.issue.history import coverage, load_issues
 
     ids = [s.paper_id.base for s in issue.papers if s.paper_id]
     earlier = coverage(load_issues(settings.path("issues"), before=issue.date, mentioning=ids), settings.unannotated)
@@ -162,10 +162,10 @@ def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
 
 def check_issue(path: str | Path, settings: Settings) -> Report:
     """Every finding for the issue at ``path``, in line order."""
-    from digest.email_message import CLIP_BUDGET, email_html
+    from digest.render.email_message import CLIP_BUDGET, email_html
     from digest.issue import read_issue_text
-    from digest.metadata import PaperSources, from_issue, to_fill
-    from digest.images import Images
+    from digest.render.papers import PaperSources, from_issue, to_fill
+    from digest.render.images import Images
     from digest.render import build_view
 
     path = Path(path)

@@ -254,7 +254,7 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
     if spec.key == "email.send_hour" and value > 23:
         raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
     if spec.key == "arxiv.query" and value.strip():
-        from digest.selection import query_problem  # only when there is a query: it is not a light import
+        from digest.draft.selection import query_problem  # only when there is a query: it is not a light import
 
         if problem := query_problem(value):
             raise ValueError(problem)

@@ -10,7 +10,7 @@ server-sent events (``/events``) and answers by reloading the frame,
 keeping its scroll position. A file with an error shows the error, with
 its line, in place of the page; the server keeps running.
 
-The notes' local images (`digest.images`) are served where the page asks for
+The notes' local images (`digest.render.images`) are served where the page asks for
 them (``/view/<stem>/img/fig5.png``), and only those; they are watched too, so
 replacing a figure reloads the page. The email tab shows attached (``cid:``)
 images as ``data:`` URLs.
@@ -349,7 +349,7 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
 
         def _file(self, path: Path) -> None:
             """A local image of the notes (only those: the page asks for them relative to /view/)."""
-            from digest.images import IMAGE_TYPES
+            from digest.render.images import IMAGE_TYPES
 
             try:
                 data = path.read_bytes()

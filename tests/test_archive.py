@@ -208,7 +208,7 @@ def test_drafted_issues_need_neither_store_nor_seeds(
 ) -> None:
     """Issues whose digest:paper comments say everything (as `digest new` drafts them) build
     without reading the seed folder, and new seed data for their papers renders nothing."""
-    from digest import seedfiles
+    from digest import seeds as seedfiles
 
     (newsletter / "issues" / f"{SAMPLE}.md").unlink()  # the sample's papers have no metadata comments
     paths = add_issues(newsletter, 2)

@@ -1,4 +1,4 @@
-"""`digest.atom`: arXiv API pages to Papers in one lxml pass, exactly as the old path did.
+"""`digest.fetch.atom`: arXiv API pages to Papers in one lxml pass, exactly as the old path did.
 
 The old path is ``arxiv._feed.parse`` followed by `paper_from_result`; every recorded
 API page (ours and the shared recordings) and synthesised entries with odd text must
@@ -19,9 +19,9 @@ from arxiv import _feed as arxiv_feed
 from arxiv_server import FIXTURES, ArxivServer, Response, entries, fixture, page
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from digest import atom
-from digest.arxiv_client import ArxivClient, ArxivQueryError, ArxivUnavailable, _error_message, sanitise_xml
-from digest.arxiv_convert import paper_from_result
+from digest.fetch import atom
+from digest.fetch.client import ArxivClient, ArxivQueryError, ArxivUnavailable, _error_message, sanitise_xml
+from digest.fetch.convert import paper_from_result
 from digest.paper import Paper
 
 SHARED = Path("/work/shared/fixtures/arxiv")
@@ -195,7 +195,7 @@ def test_an_entry_that_is_not_a_paper_is_skipped_but_counted(caplog: pytest.LogC
     undated = good[0].replace(b"<published>", b"<!-- <published>").replace(b"</published>", b"</published> -->")
     bad_date = good[1].replace(b"<updated>2", b"<updated>yesterday 2")
     body = page([undated, bad_date, *good], 0, 10)
-    with caplog.at_level(logging.WARNING, logger="digest.atom"):
+    with caplog.at_level(logging.WARNING, logger="digest.fetch.atom"):
         got = atom.parse(body)
     assert [p.versioned_id for p in got.papers] == [p.versioned_id for p in atom.parse(page(good, 0, 10)).papers]
     assert got.entries == 4 and got.total == 4

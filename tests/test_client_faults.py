@@ -16,8 +16,8 @@ import pytest
 from arxiv import _feed as arxiv_feed
 from arxiv_server import FIXTURES, ArxivServer, Response, entries, fixture, page
 
-from digest.arxiv_client import ArxivClient, ArxivUnavailable, ShortAnswer, sanitise_xml
-from digest.arxiv_convert import paper_from_result, papers_from_rss
+from digest.fetch.client import ArxivClient, ArxivUnavailable, ShortAnswer, sanitise_xml
+from digest.fetch.convert import paper_from_result, papers_from_rss
 from digest.paper import Paper
 
 PAGE = "arxiv-api-2026-multi-entry-page1-all_testing.xml"

@@ -262,7 +262,7 @@ def test_a_v1_store_is_migrated_with_its_proposals_and_announcements(tmp_path: P
     import sqlite3
 
     from digest.store import Store
-    from digest.store_rows import MIGRATIONS
+    from digest.store.rows import MIGRATIONS
 
     path = tmp_path / "store.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)

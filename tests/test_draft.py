@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from digest.config import load_settings
-from digest.draft import appended, heading, paper_section, short_name, suggested_headline
-from digest.new import run_new
+from digest.draft.text import appended, heading, paper_section, short_name, suggested_headline
+from digest.draft import run_new
 from digest.errors import InputError
 from digest.issue import parse_issue
-from digest.metadata import from_section
+from digest.render.papers import from_section
 from digest.paper import Author, Paper
 from digest.store import Store
 

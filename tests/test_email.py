@@ -17,10 +17,10 @@ from hypothesis import example, given, settings as hsettings, strategies as st
 from conftest import REPO, modules_loaded
 from digest.cli import cli
 from digest.config import load_settings
-from digest.email_message import _quoted_printable
-from digest.plaintext import WIDTH, wrap
+from digest.render.email_message import _quoted_printable
+from digest.render.plaintext import WIDTH, wrap
 from digest.issue import load_issue, parse_issue
-from digest.metadata import issue_papers
+from digest.render.papers import issue_papers
 from digest.render import build_view, render_issue
 
 GOLDEN = REPO / "tests" / "golden"
@@ -195,7 +195,7 @@ def test_plain_text_is_wrapped_with_numbered_links_per_section(mail: Path) -> No
         Path("2024-05-01.md"),
     )
     settings = load_settings()
-    from digest.plaintext import render_text
+    from digest.render.plaintext import render_text
 
     text = render_text(build_view(issue, settings, issue_papers(issue, None, None)), settings)
     assert "See the blog [1] and https://x.example.org.\n\n[1] https://blog.example.org/post\n" in text
@@ -353,5 +353,5 @@ def test_cli_writes_every_format(mail: Path) -> None:
 
 
 def test_md_and_html_render_loads_no_email_machinery(newsletter: Path) -> None:
-    email = ("css_inline", "smtplib", "email.message", "digest.email_message", "digest.deliver")
+    email = ("css_inline", "smtplib", "email.message", "digest.render.email_message", "digest.deliver")
     assert modules_loaded(["render", "issues/2022-10-23.md", "--format", "md,html"], email) == []

@@ -11,7 +11,7 @@ import pytest
 from arxiv_server import FIXTURES, ArxivServer, entries, entry_id, synthesize
 
 from conftest import run
-from digest.arxiv_client import ArxivClient, ArxivQueryError, ArxivUnavailable
+from digest.fetch.client import ArxivClient, ArxivQueryError, ArxivUnavailable
 from digest.config import load_settings
 from digest.fetch import build_query, default_window, fetch_api_window, query_key, run_fetch
 from digest.store import Store, Window

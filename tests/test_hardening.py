@@ -103,7 +103,8 @@ def test_the_issue_parser_is_linear_on_every_shape() -> None:
 
 ARXIV_TEXT = """
 import sys
-from digest import arxiv_convert, tex
+from digest import tex
+from digest.fetch import convert as arxiv_convert
 from digest.issue import parse_issue
 MB = 1 << 20
 def rep(m): return m * (MB // len(m))
@@ -134,7 +135,7 @@ def test_arxiv_text_is_read_in_linear_time(kind: str, motifs: list[str]) -> None
 
 
 NOTES = """
-from digest import notes
+from digest.issue import notes
 KB128 = 1 << 17
 shapes = {"nested emphasis": "*a **a " * 10000 + "b" + " a** a*" * 10000,
           "nested underscores": "_a " * 20000 + "b" + " a_" * 20000,
@@ -154,7 +155,7 @@ def test_the_markdown_renderer_is_linear_on_every_shape() -> None:
 
 
 def test_nested_emphasis_past_the_budget_is_shown_as_typed_and_ordinary_emphasis_is_not() -> None:
-    from digest.notes import defuse_emphasis, to_html
+    from digest.issue.notes import defuse_emphasis, to_html
 
     assert str(to_html("*a* **b** snake_case `x*y`")) == (
         "<p><em>a</em> <strong>b</strong> snake_case <code>x*y</code></p>"
@@ -171,7 +172,7 @@ import sys
 from pathlib import Path
 from digest.config import load_settings
 from digest.errors import ConfigError
-from digest.selection import compile_query, query_problem
+from digest.draft.selection import compile_query, query_problem
 MB = 1 << 20
 def rep(m): return m * (MB // len(m))
 problems = [query_problem("(" * (MB // 2) + "a" + ")" * (MB // 2)), query_problem('ti:"' + rep("x")),
@@ -248,7 +249,7 @@ def test_plain_front_matter_values_are_read_as_the_old_pattern_read_them(value: 
 @settings(max_examples=300, deadline=None)
 @given(_pieces("(arXiv:", "[", "]", "(", ")", " ", "\n", ".", "a", "x]"), _pieces("<a ", ">", "</a>", "(", ")", " ", "\n", "x"))
 def test_rss_titles_and_authors_are_read_as_the_old_patterns_read_them(title: str, authors: str) -> None:
-    from digest.arxiv_convert import _linked_names, _rdf_title
+    from digest.fetch.convert import _linked_names, _rdf_title
 
     old = OLD_RDF.match(title)
     assert (None if old is None else old.groupdict()) == _rdf_title(title)
@@ -288,7 +289,7 @@ def test_a_query_that_cannot_be_applied_names_the_setting_file_and_line(
 
 
 def test_a_query_from_the_environment_names_the_variable(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from digest.selection import compile_query
+    from digest.draft.selection import compile_query
 
     monkeypatch.setenv("DIGEST_ARXIV_QUERY", "abs:(transformer")
     code, _, err = run("new", "--offline", "--dry-run")
@@ -362,7 +363,7 @@ def test_direction_controls_in_paper_metadata_reach_no_format(newsletter: Path) 
 
 
 def test_direction_controls_are_removed_where_arxiv_text_enters() -> None:
-    from digest.arxiv_convert import paper_from_result, papers_from_rss
+    from digest.fetch.convert import paper_from_result, papers_from_rss
 
     result = SimpleNamespace(
         entry_id="http://arxiv.org/abs/2210.11399v2", title="A \u202etitle\u202c", summary="An \u2066abstract\u2069.",

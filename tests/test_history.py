@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import InputError, UsageError
-from digest.history import coverage, covered_sections, issue_files, load_issues, previous_issue_date, where
+from digest.issue.history import coverage, covered_sections, issue_files, load_issues, previous_issue_date, where
 
 
 def write(folder: Path, name: str, body: str, front: str = "") -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import run
 from digest.config import KEYS, Settings, load_settings
-from digest.newsletter import settings_template
+from digest.scaffold import settings_template
 
 
 def test_init_makes_a_newsletter_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -124,7 +124,7 @@ def test_the_window_is_fetched_first_and_the_report_says_so(letter: Path, monkey
 _HOLDER = """
 import sys, time
 from pathlib import Path
-import digest.new as d
+import digest.draft as d
 real = d._run
 def slow(*a, **k):
     Path("holding").write_text("yes")

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from digest.draft import _dump, metadata
+from digest.draft.text import _dump, metadata
 from digest.issue import _loader
 from digest.paper import Author, Paper
-from digest.plainyaml import read_mapping
+from digest.issue.frontmatter import read_mapping
 
 RESOLVERS = _loader()
 

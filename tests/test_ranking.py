@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from arxiv_server import entries, entry_id
 
 from digest.paper import Paper
-from digest.ranking import Ranked, document, newest_first, rank
+from digest.draft.ranking import Ranked, document, newest_first, rank
 
 
 def _papers(name: str) -> dict[str, Paper]:

@@ -15,7 +15,7 @@ import pytest
 from conftest import run, FIXTURES, REPO
 from digest.config import load_settings
 from digest.issue import load_issue, parse_issue
-from digest.metadata import issue_papers
+from digest.render.papers import issue_papers
 from digest.render import build_view, render_issue, render_view
 
 SEED_ROUNDUP = FIXTURES / "004_080c5c788a2ab269.txt"

@@ -11,17 +11,17 @@ import pytest
 from arxiv_server import ArxivServer, Response, entries, entry_id, fixture, page
 from click.testing import CliRunner
 
-from digest import resolve as res
-from digest.arxiv_client import ArxivClient
+from digest.seeds import resolve as res
+from digest.fetch.client import ArxivClient
 from digest.paper import Paper
-from digest.seedreport import fetch_seed_metadata
-from digest.resolve import (
+from digest.seeds.report import fetch_seed_metadata
+from digest.seeds.resolve import (
     StoreMatcher,
     distinctive_phrase,
     resolve,
     similarity,
 )
-from digest.seedfiles import SeedRecord, read_seed_file
+from digest.seeds import SeedRecord, read_seed_file
 from digest.store import Store
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -33,7 +33,7 @@ def recorded_papers() -> list[Paper]:
     """The papers of real recorded API responses (110 entries)."""
     from arxiv import _feed
 
-    from digest.arxiv_convert import paper_from_result
+    from digest.fetch.convert import paper_from_result
 
     out = []
     for name in RECORDED:
@@ -218,9 +218,9 @@ def test_online_resolution_batches_abstracts_and_caches_answers(store: Store, se
 
 def test_seed_ids_metadata_is_fetched_in_id_list_batches(store: Store, server: ArxivServer,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    import digest.arxiv_client
+    import digest.fetch.client
 
-    monkeypatch.setattr(digest.arxiv_client, "IDS_PER_REQUEST", 10)
+    monkeypatch.setattr(digest.fetch.client, "IDS_PER_REQUEST", 10)
     ids = [p.id for p in PAPERS[70:105]]  # 10 already stored, 25 not
     records = [seed(f"Abstract {i}.", line=i, ident=pid) for i, pid in enumerate(ids)]
     records.append(seed("Not on arXiv.", ident="2609.99998"))
@@ -273,7 +273,7 @@ def test_cli_bad_file_is_one_line_exit_1(newsletter: Path) -> None:
 
 
 def _expected() -> str:
-    from digest.seedformats import EXPECTED
+    from digest.seeds.formats import EXPECTED
 
     return EXPECTED
 

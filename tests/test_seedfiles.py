@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import InputError
-from digest.seedfiles import (
+from digest.seeds import (
     SeedRecord,
     by_id,
     dedup,
@@ -21,7 +21,7 @@ from digest.seedfiles import (
     seed_paths,
     text_key,
 )
-from digest.seedformats import match_trailing_id
+from digest.seeds.formats import match_trailing_id
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 F000, F001, F002, F003 = (next(SEEDS.glob(f"{n}_*")) for n in ("000", "001", "002", "003"))

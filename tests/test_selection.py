@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ConfigError
-from digest.history import coverage, load_issues
+from digest.issue.history import coverage, load_issues
 from digest.paper import Author, Paper
-from digest.selection import compile_query, issue_window, select
+from digest.draft.selection import compile_query, issue_window, select
 from digest.store import Store
 
 

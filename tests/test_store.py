@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from arxiv_server import entries
 
-from digest.arxiv_convert import paper_from_result
+from digest.fetch.convert import paper_from_result
 from digest.paper import Author, Paper
 from digest.store import SCHEMA_VERSION, Store, StoreError, Window, merge
 

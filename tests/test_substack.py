@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import REPO
 from digest.config import load_settings
 from digest.issue import load_issue, parse_issue
-from digest.metadata import issue_papers
+from digest.render.papers import issue_papers
 from digest.render import build_view, render_issue, render_view
 
 GOLDEN = REPO / "tests" / "golden"
@@ -122,7 +122,7 @@ MARKDOWN = st.lists(
 @given(MARKDOWN)
 def test_any_markdown_gives_clean_substack_html(markdown: str) -> None:
     """Whatever the editor writes, the flavour holds only what Substack keeps, and valid HTML."""
-    from digest.substack import markdown_to_substack
+    from digest.render.substack import markdown_to_substack
 
     out = markdown_to_substack(markdown, "https://news.example.org")
     if out:
@@ -131,7 +131,7 @@ def test_any_markdown_gives_clean_substack_html(markdown: str) -> None:
 
 
 def test_list_numbers_line_breaks_and_math_survive() -> None:
-    from digest.substack import markdown_to_substack
+    from digest.render.substack import markdown_to_substack
 
     out = markdown_to_substack("3. three\n4. four\n\n![](https://x.org/f.png)\n\n5. five\n\nA  \nB\\\nC with $O(n^2)$ and a *b* c")
     assert out == (

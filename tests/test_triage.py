@@ -343,9 +343,9 @@ def test_a_broken_issue_is_reported_and_left_alone(server: Any, letter: Path) ->
 def test_the_ranking_s_explanations_are_shown(letter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import dataclass
 
-    import digest.ranking
+    import digest.draft.ranking
 
-    real = digest.ranking.rank
+    real = digest.draft.ranking.rank
 
     @dataclass(frozen=True)
     class Explained:
@@ -353,7 +353,7 @@ def test_the_ranking_s_explanations_are_shown(letter: Path, monkeypatch: pytest.
         score: float | None
         why: tuple[str, ...]
 
-    monkeypatch.setattr(digest.ranking, "rank", lambda papers, profile, negatives=(): [
+    monkeypatch.setattr(digest.draft.ranking, "rank", lambda papers, profile, negatives=(): [
         Explained(r.paper, r.score, ("close to your seeds on 'sparse attention'", "cs.LG")) for r in real(papers, profile)])
     srv = open_server()
     try:

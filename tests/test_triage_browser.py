@@ -130,7 +130,7 @@ def _plan(papers: list[dict[str, Any]]) -> tuple[int, str, str]:
 
 def test_keep_and_dismiss_by_keyboard_then_reload(browser: Any, week: Any, newsletter: Path, tmp_path: Path,
                                                    request: pytest.FixtureRequest) -> None:  # fmt: skip
-    from digest.draft import appended, paper_section
+    from digest.draft.text import appended, paper_section
     from digest.store import Store
 
     issue = newsletter / "issues" / f"{ISSUE_DATE}.md"

@@ -106,7 +106,7 @@ def where_command(state: State, paper_id: str, as_json: bool) -> None:
     paper is not in the rendered issue. Nothing on stdout (and a note on
     stderr) when no issue covered it.
     """
-    from digest.history import where
+    from digest.issue.history import where
 
     settings = state.settings()
     found = where(settings.path("issues"), paper_id, settings.unannotated)

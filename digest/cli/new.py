@@ -59,8 +59,8 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     was unavailable, the draft was made from the store; run again later to
     add what was missed. See docs/new.md.
     """
-    from digest import runlog
-    from digest.new import run_new
+    from digest.draft import runlog
+    from digest.draft import run_new
     from digest.errors import DigestError, UnavailableError
 
     settings = state.settings()
@@ -106,7 +106,7 @@ def init_command(folder: Path, name: str | None) -> None:
 
     Nothing is overwritten: if any of them exists, nothing is created.
     """
-    from digest.newsletter import init
+    from digest.scaffold import init
 
     report = init(folder, name)
     for path in report.created:
@@ -136,7 +136,7 @@ def cron_command(state: Any, weekday: str, hour: int) -> None:
     """
     import logging
 
-    from digest.newsletter import cron_lines
+    from digest.scaffold import cron_lines
 
     settings = state.settings()
     if not settings.source:

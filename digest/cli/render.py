@@ -56,7 +56,7 @@ def render_command(state: State, file: Path, formats: str | None, out: str | Non
     Every output is rendered before any is written, and each is written
     atomically. Prints the paths written.
     """
-    from digest.output import render_to
+    from digest.render.output import render_to
 
     settings = state.settings()
     chosen = _formats(formats)

@@ -41,8 +41,8 @@ def seeds_command(state: Any, files: tuple[Path, ...], resolve_ids: bool, offlin
     the store knows is still shown).
     """
     from digest.errors import UnavailableError
-    from digest.seedfiles import seed_paths
-    from digest.seedreport import run_seeds
+    from digest.seeds import seed_paths
+    from digest.seeds.report import run_seeds
 
     settings = state.settings()
     paths: list[str] = []
@@ -50,7 +50,7 @@ def seeds_command(state: Any, files: tuple[Path, ...], resolve_ids: bool, offlin
         paths.extend(str(p) for p in (seed_paths(f) if Path(f).is_dir() else [f]))
     client = None
     if resolve_ids and not offline:
-        from digest.arxiv_client import ArxivClient
+        from digest.fetch.client import ArxivClient
 
         client = ArxivClient.from_settings(settings)
     report = run_seeds(paths, str(settings.path("store")), resolve_ids=resolve_ids, client=client)

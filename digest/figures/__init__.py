@@ -2,7 +2,7 @@
 
 - `paper_figures(settings, id)`: the figures (number, caption as Unicode,
   absolute image URLs, panels as ``2a``/``2b``) of one version of a paper, and
-  its licence; fetched politely through `digest.arxiv_client.ArxivClient`
+  its licence; fetched politely through `digest.fetch.client.ArxivClient`
   and cached in the store (``figures:<id>v<n>``, ``licence:<id>``).
 - `listing`, `markdown`: what `digest figures` prints.
 - `figure_lines(figures, paper)`: the figures as one HTML comment, for a

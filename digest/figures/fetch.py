@@ -1,6 +1,6 @@
 """Fetching a paper's figures and licence politely, and caching both in the store.
 
-Requests go through `digest.arxiv_client.ArxivClient`, under the same rules as
+Requests go through `digest.fetch.client.ArxivClient`, under the same rules as
 the API: one at a time, ``arxiv.delay`` seconds apart, retried with backoff,
 a deadline for each whole request, a descriptive User-Agent.
 
@@ -32,7 +32,7 @@ from digest.figures.model import Figure, Licence, PaperFigures
 if TYPE_CHECKING:
     import requests
 
-    from digest.arxiv_client import ArxivClient
+    from digest.fetch.client import ArxivClient
     from digest.config import Settings
     from digest.paper import Paper
     from digest.store import Store
@@ -82,7 +82,7 @@ def get_page(client: ArxivClient, url: str, params: dict[str, str] | None = None
     public = getattr(client, "get_page", None)
     if public is not None:
         return public(url, params, complete=complete)  # type: ignore[no-any-return]
-    from digest.arxiv_client import _Retry
+    from digest.fetch.client import _Retry
 
     def check(resp: requests.Response) -> None:
         body = resp.content
@@ -164,7 +164,7 @@ class _Session:
 
     def get(self) -> ArxivClient:
         if self.client is None:
-            from digest.arxiv_client import ArxivClient
+            from digest.fetch.client import ArxivClient
 
             self.client = ArxivClient.from_settings(self.settings)
         return self.client
@@ -243,7 +243,7 @@ def _licence(store: Store | None, session: _Session, base: str, paper: Paper | N
         return classify(rss, source="rss"), [], ""
     if offline:
         return unknown("not looked up yet; run without --offline"), [], ""
-    from digest.arxiv_client import ArxivUnavailable
+    from digest.fetch.client import ArxivUnavailable
 
     url = oai_url(session.settings)
     params = {"verb": "GetRecord", "identifier": f"oai:arXiv.org:{base}", "metadataPrefix": "arXiv"}

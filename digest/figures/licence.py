@@ -120,7 +120,7 @@ def parse_oai(body: bytes) -> OaiRecord:
     """The licence, authors' surnames and title of a GetRecord answer; ``found`` False on an OAI error."""
     import lxml.etree
 
-    from digest.arxiv_client import sanitise_xml
+    from digest.fetch.client import sanitise_xml
 
     try:
         parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)

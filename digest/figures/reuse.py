@@ -55,7 +55,7 @@ def arxiv_figure_id(url: str, html_url: str | None = None) -> tuple[str, int | N
 
 
 def _images(markdown: str | None) -> Iterator[str]:
-    from digest.notes import tokens
+    from digest.issue.notes import tokens
 
     if not markdown or not markdown.strip():
         return

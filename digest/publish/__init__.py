@@ -127,7 +127,7 @@ class Content:
     def email_html(self) -> str:
         """The email's HTML part, inside (CSS inlined, 600 px design), without the document around
         it: for a platform that wraps the content in its own template."""
-        from digest.email_message import email_html
+        from digest.render.email_message import email_html
 
         return email_fragment(email_html(self.view, self.settings))
 
@@ -135,14 +135,14 @@ class Content:
     def clean_html(self) -> str:
         """Semantic HTML without styles or layout tables (the Substack flavour): headings,
         paragraphs, lists, links, quotes, code, figures. Title and headline are not in it."""
-        from digest.substack import substack_html
+        from digest.render.substack import substack_html
 
         return substack_html(self.view, self.settings)
 
     @cached_property
     def text(self) -> str:
         """The plain-text part (`digest render --format text`)."""
-        from digest.plaintext import render_text
+        from digest.render.plaintext import render_text
 
         return render_text(self.view, self.settings)
 

@@ -10,7 +10,7 @@ issue's *pool*). This package shows the whole pool (`session.Triage`) and
 serves it on 127.0.0.1 (`server.TriageServer`), with the page's own HTML,
 JavaScript and CSS in ``static/`` (no CDN, no build step).
 
-Keeping a paper appends its canonical section (`digest.draft.paper_section`)
+Keeping a paper appends its canonical section (`digest.draft.text.paper_section`)
 to the issue under the newsletter lock, over whatever the file holds at that
 moment; dismissing only records the decision; taking a keep back removes the
 section only while it is exactly as appended with nothing of the editor's

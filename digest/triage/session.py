@@ -2,7 +2,7 @@
 
 `Triage.open` reads the issue's pool (`Store.pool`: every candidate `digest
 new` ranked for it, drafted into the file or not), ranks it the way `digest
-new` does (`digest.ranking.rank` over `profile_texts`), and prepares what the
+new` does (`digest.draft.ranking.rank` over `profile_texts`), and prepares what the
 page shows: titles and abstracts as Unicode (`digest.tex`), authors,
 categories, score and, when the ranking gives one, why each paper ranks where
 it does (``Ranked.why``).
@@ -13,7 +13,7 @@ store, with the rule `digest new` follows to never lose a save: read the file,
 compose over exactly those bytes, write only if the file still holds them
 (`write_if_unchanged`), else start over over the editor's save.
 
-* ``kept``: the paper's canonical section (`digest.draft.paper_section`, as
+* ``kept``: the paper's canonical section (`digest.draft.text.paper_section`, as
   `digest new` writes it) is appended to the issue, after whatever is there,
   unless the file already has a section for the paper. The bytes appended are
   remembered in the store (key ``triage:DATE:ID``), so the keep can be taken
@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
-from digest.draft import appended, existing_papers, paper_section
+from digest.draft.text import appended, existing_papers, paper_section
 from digest.errors import ConfigError, DigestError, InputError
 from digest.files import write_if_unchanged
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.ranking import Ranked
+    from digest.draft.ranking import Ranked
     from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def default_date(settings: Settings, store: Store | None) -> date:
     """The newest issue in issues/ whose draft the store recorded, else today in `timezone`."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from digest.history import issue_files
+    from digest.issue.history import issue_files
 
     if store is not None:
         for day, _ in reversed(issue_files(settings.path("issues"))):
@@ -114,10 +114,10 @@ class Triage:
     def open(cls, settings: Settings, issue_date: date | None = None, *, lock_wait: float | None = None) -> Triage:
         """Read the pool of the issue (default: `default_date`) and rank it; raises `DigestError`
         (one line saying what to run) when there is no store or no pool."""
-        from digest.history import load_issues
-        from digest.history import coverage
-        from digest.new import negative_texts
-        from digest.ranking import profile_texts, rank
+        from digest.issue.history import load_issues
+        from digest.issue.history import coverage
+        from digest.draft import negative_texts
+        from digest.draft.ranking import profile_texts, rank
         from digest.store import Store
 
         store_path = settings.path("store")

@@ -8,7 +8,7 @@ schema) takes pasted rich HTML and keeps headings, paragraphs, lists (an ordered
 become ``[1]`` and the notes a plain list), no whitespace around blocks. The issue title
 and headline are not part of it: they go into Substack's own title and subtitle fields.
 
-It is written straight from the Markdown's tokens (`digest.markup.tokens`), as the plain
+It is written straight from the Markdown's tokens (`digest.render.markup.tokens`), as the plain
 text is. Images: a paragraph that holds only images gives one ``<figure>`` per image,
 captioned by the Markdown title (``![alt](src "caption")``, the ``alt`` stays alt text);
 an image inside a line of text becomes its alt text, because Substack's images are blocks
@@ -27,11 +27,11 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from digest.markup import image_only, plain, tokens
+from digest.render.markup import image_only, plain, tokens
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.images import Images
+    from digest.render.images import Images
     from digest.render import IssueView
 
 HEADINGS = {1: "h3", 2: "h3", 3: "h3", 4: "h4", 5: "h4", 6: "h4"}
@@ -98,7 +98,7 @@ class _Writer:
 
     # inline -----------------------------------------------------------------------------
     def inline(self, nodes: list[dict[str, Any]]) -> str:
-        from digest.mathtext import unicode_math
+        from digest.render.mathtext import unicode_math
 
         out = []
         for node in nodes:
@@ -135,7 +135,7 @@ class _Writer:
 
     # blocks -----------------------------------------------------------------------------
     def blocks(self, nodes: list[dict[str, Any]]) -> list[str]:
-        from digest.mathtext import unicode_math
+        from digest.render.mathtext import unicode_math
 
         out: list[str] = []
         for node in nodes:
@@ -232,7 +232,7 @@ def render_substack(view: IssueView, settings: Settings) -> str:
 
 
 def substack_html(view: IssueView, settings: Settings) -> str:
-    from digest.plaintext import derived
+    from digest.render.plaintext import derived
 
     return str(derived(view, settings, "substack", lambda: _substack_html(view, settings)))
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from digest.errors import DigestError
 from digest.paper import Paper
-from digest.store_rows import (
+from digest.store.rows import (
     _COLUMNS,
     MIGRATIONS,
     SCHEMA_VERSION,

@@ -140,8 +140,8 @@ def email_html(view: IssueView, settings: Settings, cids: dict[str, str] | None 
     Footnote marks are not links: in-message ``#anchors`` work in few clients."""
     import css_inline
 
-    from digest import markup
-    from digest.plaintext import clean_line
+    from digest.render import markup
+    from digest.render.plaintext import clean_line
     from digest.render import flavoured, render_template
 
     targets = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
@@ -190,7 +190,7 @@ def build_message(
     """
     from email.utils import format_datetime
 
-    from digest.plaintext import clean_line, render_text
+    from digest.render.plaintext import clean_line, render_text
 
     from_ = sender(settings)
     to = [check_address("--to", a) for a in to] if to else recipients(settings)

@@ -1,7 +1,7 @@
 """The readers for each seed-file shape, and the sniffer that picks one by content.
 
 Every reader takes the file's lines (already decoded, BOM and CR removed) and
-returns `RawRecord`s; `digest.seedfiles` turns them into `SeedRecord`s and
+returns `RawRecord`s; `digest.seeds` turns them into `SeedRecord`s and
 removes duplicates. Readers raise `InputError(path, line, message)` for a
 file that starts like their format but breaks it further down.
 

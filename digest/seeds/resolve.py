@@ -2,7 +2,7 @@
 
     report = resolve(records, store)                  # cache, then the store's FTS5 index
     report = resolve(records, store, client=client)   # ... then the arXiv API, batched
-    fetch_seed_metadata(report.records(), store, client)  # id_list batches (digest.seedreport)
+    fetch_seed_metadata(report.records(), store, client)  # id_list batches (digest.seeds.report)
 
 Order of lookups for each id-less abstract:
 
@@ -33,11 +33,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from digest.seedfiles import SeedRecord, dedup, text_key
+from digest.seeds import SeedRecord, dedup, text_key
 from digest.store import StoreError
 
 if TYPE_CHECKING:
-    from digest.arxiv_client import ArxivClient
+    from digest.fetch.client import ArxivClient
     from digest.paper import Paper
     from digest.store import Store
 

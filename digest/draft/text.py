@@ -2,7 +2,7 @@
 (linked heading and ``<!-- digest:paper -->`` comment, format: docs/issue-format.md),
 and appending to an issue without changing a byte already there.
 
-`digest.new` runs `digest new` and uses these.
+`digest.draft` runs `digest new` and uses these.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import yaml
 from digest.errors import InputError
 
 if TYPE_CHECKING:
-    from digest.history import Coverage
+    from digest.issue.history import Coverage
     from digest.paper import Paper
-    from digest.ranking import Ranked
-    from digest.selection import IssueWindow
+    from digest.draft.ranking import Ranked
+    from digest.draft.selection import IssueWindow
 
 REPLACEMENTS_NOTE = "<!-- digest: new versions of papers covered in earlier issues; write notes to cover one again -->"
 HEADLINE_PAPERS = 3

@@ -1,6 +1,6 @@
 """The network seam: the only module that talks to arXiv.
 
-It imports `requests` (transport), `digest.atom` (the API's Atom pages, with
+It imports `requests` (transport), `digest.fetch.atom` (the API's Atom pages, with
 lxml), `arxiv` (its sort orders and version) and `feedparser` (RSS), and hands
 out `Paper` records.
 Everything else in digest receives Papers and never touches the network,
@@ -41,8 +41,8 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from digest import atom
-from digest.arxiv_convert import papers_from_rss
+from digest.fetch import atom
+from digest.fetch.convert import papers_from_rss
 from digest.errors import DigestError, UnavailableError, UsageError
 from digest.paper import Paper
 

@@ -132,7 +132,7 @@ def to_fill(in_file: dict[str, Paper]) -> list[str]:
 def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
     if folder is None or not folder.is_dir() or not wanted:
         return {}
-    from digest.seedfiles import by_id, read_seed_folder
+    from digest.seeds import by_id, read_seed_folder
 
     try:
         records = by_id(read_seed_folder(folder, strict=False))

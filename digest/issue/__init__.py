@@ -521,7 +521,7 @@ def _section(heading: str, lineno: int, path: Path) -> Section:
 def _meta(text: str, line: int, path: Path) -> dict[str, Any]:
     import yaml
 
-    from digest.plainyaml import read_mapping
+    from digest.issue.frontmatter import read_mapping
 
     block = text.lstrip()[len(META_MARK) :]
     plain = read_mapping(block, _loader())

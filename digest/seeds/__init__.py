@@ -2,10 +2,10 @@
 
     records = read_seed_folder("seeds")        # every file, one record per abstract
     by_id(records)["2206.04615"].abstract      # seeds as paper data
-    [r for r in records if r.arxiv_id is None] # what `digest.resolve` works on
+    [r for r in records if r.arxiv_id is None] # what `digest.seeds.resolve` works on
 
 A file's shape is recognised from its content, never its name (the shapes and
-their readers are in `digest.seedformats`). The same abstract in several files
+their readers are in `digest.seeds.formats`). The same abstract in several files
 is one `SeedRecord` carrying every ``(file, line)`` it came from; abstracts are
 compared ignoring case, whitespace and punctuation, which also absorbs the
 missing spaces of text copied out of a dataset viewer (``Transformersthat``).
@@ -33,7 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest import seedformats as fmt
+from digest.seeds import formats as fmt
 from digest.errors import InputError
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The editor's Markdown (intro, notes, sponsor) in the shape of each output, from one parse.
 
-`digest.notes` holds the Markdown settings (raw HTML escaped, harmful link schemes
+`digest.issue.notes` holds the Markdown settings (raw HTML escaped, harmful link schemes
 neutralised); this module adds mistune's ``math`` plugin, so ``$O(n^2)$`` is a formula
 and not text in which ``^`` or ``_`` could turn into something else, and renders the
 tokens for each place they go:
@@ -16,7 +16,7 @@ In every HTML flavour a paragraph holding only images becomes one ``<figure>`` p
 captioned by the image's Markdown *title* (``![alt](src "caption")``); the alt text stays
 the ``alt`` attribute. An image inside a line of text stays inline.
 
-The substack flavour (`digest.substack`) and the plain text (`digest.plaintext`) walk the
+The substack flavour (`digest.render.substack`) and the plain text (`digest.render.plaintext`) walk the
 same tokens (`tokens`).
 """
 
@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from digest.notes import PLUGINS as NOTE_PLUGINS
+from digest.issue.notes import PLUGINS as NOTE_PLUGINS
 
 if TYPE_CHECKING:
-    from digest.images import Images
+    from digest.render.images import Images
 
 PLUGINS = [*NOTE_PLUGINS, "math"]
 
@@ -84,7 +84,7 @@ def walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def plain(nodes: list[dict[str, Any]]) -> str:
     """The text of inline tokens, as a reader would read it (an image's alt text for itself)."""
-    from digest.mathtext import unicode_math
+    from digest.render.mathtext import unicode_math
 
     out = []
     for node in nodes:
@@ -214,7 +214,7 @@ def _renderer() -> Any:
 
 
 def _math_html(tex: str, mathml: bool, display: bool) -> str:
-    from digest.mathtext import is_linear, mathml as to_mathml, unicode_math
+    from digest.render.mathtext import is_linear, mathml as to_mathml, unicode_math
 
     if mathml and not is_linear(tex):
         element = to_mathml(tex, display)
@@ -280,7 +280,7 @@ def for_readers(text: str | None, images: Images | None) -> str:
         return text
     from urllib.parse import unquote
 
-    from digest.mathtext import unicode_math
+    from digest.render.mathtext import unicode_math
 
     def math(m: re.Match[str]) -> str:
         raw = m["display"] if m["display"] is not None else m["inline"]

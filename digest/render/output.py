@@ -31,7 +31,7 @@ def render_to(
 ) -> RenderResult:
     """Render ``file``; write ``<out_dir>/<stem>.<ext>`` per format, or return one format's text."""
     from digest.files import write_atomic
-    from digest.images import copy_assets
+    from digest.render.images import copy_assets
     from digest.issue import load_issue
     from digest.render import FORMATS, default_formats, issue_view, render_view
 

@@ -1,7 +1,7 @@
 """arXiv API pages (Atom 1.0) to `Paper` records, in one pass over one lxml tree.
 
 `parse` gives exactly the Papers that ``arxiv._feed.parse`` followed by
-`digest.arxiv_convert.paper_from_result` gave (the test suite compares the two
+`digest.fetch.convert.paper_from_result` gave (the test suite compares the two
 on every recorded page), without building an ``arxiv.Result`` per entry or
 running an ElementPath search per field: the page is parsed once
 (`lxml.etree.fromstring`, the same recovering parser) and each entry's
@@ -16,7 +16,7 @@ what arXiv's ``start`` counts.
 
 Text is read as ``arxiv._feed`` reads it: an element's text before its first
 child element. Only layout whitespace and direction controls are changed, by
-the helpers of `digest.arxiv_convert`.
+the helpers of `digest.fetch.convert`.
 
 A page that is not a whole Atom feed (cut short, not XML, another document)
 raises `AtomError`; the client retries it.
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from digest.arxiv_convert import _CATEGORY, _none_if_blank, clean_abstract, clean_title
+from digest.fetch.convert import _CATEGORY, _none_if_blank, clean_abstract, clean_title
 from digest.ids import parse_id
 from digest.paper import Author, Paper
 

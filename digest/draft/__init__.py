@@ -3,10 +3,10 @@
     report = run_new(settings, date(2022, 10, 23))
     report.added, report.replacements, report.lines()
 
-The run: what the issue may propose (`digest.selection.issue_window`: what
+The run: what the issue may propose (`digest.draft.selection.issue_window`: what
 arXiv announced since the previous draft), a fetch of the submission days
-behind it (unless offline), the candidates, their ranking (`digest.ranking`),
-then the text `digest.draft` writes: a new issue gets front matter, a comment
+behind it (unless offline), the candidates, their ranking (`digest.draft.ranking`),
+then the text `digest.draft.text` writes: a new issue gets front matter, a comment
 telling the editor what to do, and one section per candidate, best first; on
 an existing issue the new candidates are appended after the last section, the
 old bytes a prefix of the new file, or the file is not written at all.
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import clock
 from digest.check import suggested_headline_key
-from digest.draft import appended, existing_papers, front_matter, intro_comment, sections_text, suggested_headline
+from digest.draft.text import appended, existing_papers, front_matter, intro_comment, sections_text, suggested_headline
 from digest.errors import DigestError, ExitCode, InputError, UnavailableError
 from digest.files import write_if_unchanged
 from digest.schedule import describe, next_announcement, pending_since
@@ -39,9 +39,9 @@ from digest.schedule import describe, next_announcement, pending_since
 if TYPE_CHECKING:
     from digest.config import Settings
     from digest.fetch import FetchReport
-    from digest.history import Coverage
-    from digest.ranking import Ranked
-    from digest.selection import IssueWindow
+    from digest.issue.history import Coverage
+    from digest.draft.ranking import Ranked
+    from digest.draft.selection import IssueWindow
     from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ NEGATIVES_CAP = 5000
 def negative_texts(store: Store, issue_date: date, covered: dict[str, list[Coverage]]) -> list[str]:
     """What the editor passed over before this issue: papers earlier drafts wrote into the file
     that no issue gave notes to, and papers dismissed in triage. The ranking learns from them."""
-    from digest.ranking import document
+    from digest.draft.ranking import document
 
     annotated = {pid for pid, cs in covered.items() if any(c.annotated for c in cs)}
     ids = [pid for pid, (written, decision) in store.earlier_candidates(issue_date).items()
@@ -184,9 +184,9 @@ def run_new(
 
 def _run(settings: Settings, issue_date: date, window_days: int | None, limit: int | None, offline: bool,
          dry_run: bool, client: Any) -> NewReport:  # fmt: skip
-    from digest.history import coverage, issue_files, load_issues
-    from digest.ranking import Ranked, profile_texts, rank
-    from digest.selection import Selection, compile_query, issue_window, select
+    from digest.issue.history import coverage, issue_files, load_issues
+    from digest.draft.ranking import Ranked, profile_texts, rank
+    from digest.draft.selection import Selection, compile_query, issue_window, select
     from digest.store import Store
 
     compile_query(settings.arxiv.query)  # a bad arxiv.query fails here, before any fetch
@@ -328,7 +328,7 @@ def _pending(store: Store, window: IssueWindow, settings: Settings) -> str | Non
 
 def _fetch(settings: Settings, store: Store, window: IssueWindow, report: NewReport, client: Any) -> None:
     """Fetch the submission days whose papers can be announced in the window (`fetch.draft_days`)."""
-    from digest.arxiv_client import ArxivClient
+    from digest.fetch.client import ArxivClient
     from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 
     start, since, until = draft_days(store, settings, window.lower, window.cutoff)

@@ -165,7 +165,7 @@ class Delivery:
 
     def message(self, reader: Reader, sent_at: datetime | None = None) -> bytes:
         """The bytes ``reader`` gets: To names only them; Date is ``sent_at`` (default: now)."""
-        from digest.email_message import build_message
+        from digest.render.email_message import build_message
 
         when = sent_at or clock.now().astimezone(_zone(self.settings))
         return build_message(self.view, self.settings, [reader.address], sent_at=when)
@@ -250,7 +250,7 @@ def prepare(
     """
     from email.utils import parseaddr
 
-    from digest.email_message import build_message, check_address, envelope_sender, recipients
+    from digest.render.email_message import build_message, check_address, envelope_sender, recipients
     from digest.issue import load_issue
     from digest.render import issue_view
 

@@ -1,7 +1,7 @@
 """`digest seeds`: read seed files, resolve ids, report per file and per record.
 
 The orchestration behind the command (the CLI only parses and prints):
-reading, cross-file dedup, resolution (`digest.resolve`) and the batched
+reading, cross-file dedup, resolution (`digest.seeds.resolve`) and the batched
 metadata lookup, with arXiv being unavailable turned into a partial report.
 """
 
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from digest.resolve import MISS_DAYS, Resolution, cache_key, cached_ids, resolve
-from digest.seedfiles import SeedRecord, dedup
+from digest.seeds.resolve import MISS_DAYS, Resolution, cache_key, cached_ids, resolve
+from digest.seeds import SeedRecord, dedup
 
 if TYPE_CHECKING:
-    from digest.arxiv_client import ArxivClient
+    from digest.fetch.client import ArxivClient
     from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def run_seeds(paths: Sequence[str], store_path: str, *, resolve_ids: bool = Fals
     nothing is written.
     """
     from digest.errors import UnavailableError
-    from digest.seedfiles import read_seed_file
+    from digest.seeds import read_seed_file
     from digest.store import Store
 
     records: list[SeedRecord] = []

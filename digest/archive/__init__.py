@@ -40,7 +40,7 @@ from digest.config import Settings
 from digest.errors import DigestError, InputError
 from digest.issue import Issue
 from digest.lock import exclusive_lock, holder_pid
-from digest.metadata import PaperSources
+from digest.render.papers import PaperSources
 from digest.paper import Paper
 
 log = logging.getLogger(__name__)
@@ -153,8 +153,8 @@ def global_key(settings: Settings, formats: tuple[str, ...]) -> str:
     # importlib.metadata takes to look the version up.
     h = hashlib.sha256(f"manifest {MANIFEST_VERSION} {','.join(formats)}\0".encode())
     code = Path(digest.__file__).parent
-    for path in sorted(code.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(code.rglob("*.py")):  # every subpackage: a change anywhere re-renders
+        h.update(path.relative_to(code).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     _tree_digest(PACKAGE_TEMPLATES, h)
     _tree_digest(settings.path("templates"), h)
     # Only the settings rendering reads: fetching, ranking and SMTP settings (or cron's
@@ -207,7 +207,7 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 
 
 def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
-    from digest.metadata import from_issue, to_fill
+    from digest.render.papers import from_issue, to_fill
     from digest.render import issue_title
 
     return IssueRecord(
@@ -320,7 +320,7 @@ def _remove_stray(path: Path, shared: bool, young: float) -> bool:
 
 
 def _issue_files(folder: Path) -> list[tuple[str, Path, os.stat_result | OSError]]:
-    """`digest.history.issue_files` with each file's stat, from one listing: ``(stem, path,
+    """`digest.issue.history.issue_files` with each file's stat, from one listing: ``(stem, path,
     stat or the error)``, oldest first. Names and a stat each: no object per file until needed."""
     import stat
     from datetime import date
@@ -380,7 +380,7 @@ class _Sources(PaperSources):
                     self.store.update(store.get_many(sorted(new)))
         if self._seeds_dir.is_dir():
             if self._seed_records is None:
-                from digest import seedfiles
+                from digest import seeds as seedfiles
 
                 try:
                     self._seed_records = seedfiles.by_id(seedfiles.read_seed_folder(self._seeds_dir, strict=False))
@@ -416,7 +416,7 @@ class _Run:
     def parse(self, items: list[IssueRecord | Path | None], at: list[int], fresh: dict[str, tuple[str, list[int]]]) -> None:
         """Parse ``items[i]`` for each i in ``at`` (paths): each becomes its record, or None if
         broken. ``fresh``: each file's hash and stat, as step 1 of `_build` found them."""
-        from digest import archive_jobs
+        from digest.archive import jobs as archive_jobs
 
         paths = [items[i] for i in at]
         for i, (path, issue, error) in zip(at, archive_jobs.run(archive_jobs.parse_job, paths, {}, self.jobs)):
@@ -434,7 +434,7 @@ class _Run:
     def settle(self, items: list[IssueRecord | Path | None], lo: int, frontier: int, final: bool) -> int:
         """Key, and render if needed, the issues from ``lo`` whose neighbours are known (all of
         ``items[:frontier]`` are parsed); returns where the next call starts."""
-        from digest import archive_jobs
+        from digest.archive import jobs as archive_jobs
 
         known = [(i, r) for i in range(lo, frontier) if isinstance(r := items[i], IssueRecord)]
         published = [(i, r) for i, r in known if r.published]
@@ -516,7 +516,7 @@ def _nav_parts(r: IssueRecord | None) -> tuple[str, str]:
 
 def _shown(r: IssueRecord) -> str:
     """What the index shows of ``r``: its row and its papers (titles included), not its notes."""
-    from digest.archive_index import INDEX_FIELDS
+    from digest.archive.index import INDEX_FIELDS
 
     row = [getattr(r, k) for k in INDEX_FIELDS]
     return _sha(json.dumps([row, [(c[0], c[2], c[3]) for c in r.covered]]))
@@ -616,7 +616,7 @@ def _write_feed(settings: Settings, out: Path, result: BuildResult, gkey: str, o
     entries, and only when one of those changed."""
     from datetime import date
 
-    from digest.feed import FEED_NAME, feed_document
+    from digest.archive.feed import FEED_NAME, feed_document
 
     limit = int(getattr(settings, "feed_entries", 0) or 0)
     newest = sorted(result.issues, key=lambda r: (r.date, r.stem), reverse=True)
@@ -638,7 +638,7 @@ def _write_index(settings: Settings, out: Path, result: BuildResult, gkey: str, 
     key = _sha(gkey, *(r.shown for r in result.issues))
     path = out / INDEX_NAME
     if force or key != old_key or not path.is_file():
-        from digest.archive_index import index_context, render_index
+        from digest.archive.index import index_context, render_index
 
         for r in result.issues:
             if r.stem not in result.rendered:  # its papers are beside its feed entry

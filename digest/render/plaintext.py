@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from digest.markup import tokens
-from digest.mathtext import unicode_math
+from digest.render.markup import tokens
+from digest.render.mathtext import unicode_math
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.images import Images
+    from digest.render.images import Images
     from digest.render import IssueView
 
 WIDTH = 72
@@ -245,7 +245,7 @@ def _render_text(view: IssueView, settings: Settings) -> str:
             lines.append(markdown_to_text(p.notes, links, images))
         section(lines)
     footer = [x for x in (clean_line(settings.author), clean_line(settings.url)) if x]
-    from digest.email_message import unsubscribe_targets
+    from digest.render.email_message import unsubscribe_targets
 
     unsubscribe = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
     text = ("\n\n" + RULE + "\n\n").join(x for x in out if x)

@@ -21,11 +21,11 @@ from digest.issue import Issue, Section
 from digest.paper import Paper
 
 if TYPE_CHECKING:
-    from digest.images import Images
+    from digest.render.images import Images
 
 log = logging.getLogger(__name__)
 
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,11 @@ FORMATS: dict[str, Format] = {
         Format("md", "issue.md", ".md", "Markdown as readers see it (paste into Buttondown, Ghost, GitHub)"),
         Format("html", "issue.html", ".html", "a standalone HTML page with its CSS inside"),
         Format("email", "email.html", ".eml", "a MIME message: plain text and inlined HTML, ready to send or open",
-               "digest.email_message:render_eml"),
+               "digest.render.email_message:render_eml"),
         Format("text", "", ".txt", "plain text wrapped at 72 columns, links as numbered references",
-               "digest.plaintext:render_text"),
+               "digest.render.plaintext:render_text"),
         Format("substack", "substack.html", ".substack.html", "clean HTML to paste into the Substack editor",
-               "digest.substack:render_substack"),
+               "digest.render.substack:render_substack"),
     )
 }
 DEFAULT_FORMATS = ("md", "html", "email", "text", "substack")
@@ -108,7 +108,7 @@ class IssueView:
     stem: str = ""
     """The issue file's name without ``.md``: the outputs' names."""
     images: Images | None = None
-    """The local image files the notes show (`digest.images`), found while rendering them."""
+    """The local image files the notes show (`digest.render.images`), found while rendering them."""
 
     @property
     def papers(self) -> list[PaperView]:
@@ -138,12 +138,12 @@ def issue_title(issue: Issue, settings: Settings) -> str:
 def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> IssueView:
     """Everything a template needs, in reading order; unannotated papers per the settings.
 
-    The ``*_html`` values are the page's (`digest.markup.PAGE`); `flavoured` gives the
+    The ``*_html`` values are the page's (`digest.render.markup.PAGE`); `flavoured` gives the
     view other HTML outputs need. A local image that is not there is one warning line."""
     from functools import partial
 
-    from digest import markup
-    from digest.images import Images
+    from digest.render import markup
+    from digest.render.images import Images
     from digest.tex import paragraphs, tex_to_text
 
     images = Images(Path(issue.path), issue.stem, settings.url)
@@ -205,13 +205,13 @@ def _warn_missing_images(issue: Issue, images: Images) -> None:
 
 
 def flavoured(view: IssueView, flavour: Any, cids: dict[str, str] | None = None) -> IssueView:
-    """``view`` with its ``*_html`` rendered for another output (`digest.markup.EMAIL`,
+    """``view`` with its ``*_html`` rendered for another output (`digest.render.markup.EMAIL`,
     `FEED`, ...): images addressed for it, math as Unicode. ``cids`` maps a local image's
     ``src`` to the Content-ID of its attached copy (an email without ``url``)."""
     from dataclasses import replace
     from functools import partial
 
-    from digest import markup
+    from digest.render import markup
 
     if flavour == markup.PAGE and not cids:
         return view
@@ -229,7 +229,7 @@ def flavoured(view: IssueView, flavour: Any, cids: dict[str, str] | None = None)
 def feed_view(view: IssueView) -> IssueView:
     """The view for an issue's feed entry (`entry.html`): images through ``url``, math as
     Unicode (feed readers drop MathML)."""
-    from digest.markup import FEED
+    from digest.render.markup import FEED
 
     return flavoured(view, FEED)
 
@@ -302,7 +302,7 @@ def environment(override_dir: Path | None) -> Any:
 
 def _substack_json(view: IssueView, settings: Settings) -> Any:
     """The Substack flavour as a JSON string safe inside ``<script>`` (the page's copy button)."""
-    from digest.substack import substack_json
+    from digest.render.substack import substack_json
 
     return substack_json(view, settings)
 
@@ -310,7 +310,7 @@ def _substack_json(view: IssueView, settings: Settings) -> Any:
 def md_text(text: Any) -> str:
     """arXiv text (a title, authors, an abstract paragraph) as inert Markdown: the same words,
     with nothing a Markdown reader would turn into emphasis, a link, HTML or a list."""
-    from digest.markup import md_text as escape_md
+    from digest.render.markup import md_text as escape_md
 
     return escape_md(str(text))
 
@@ -322,7 +322,7 @@ md_link_text = md_text
 def md_notes(context: Any, text: Any) -> str:
     """The editor's Markdown as the Markdown output gives it: as written, with math as Unicode
     and local images addressed where readers find them."""
-    from digest.markup import for_readers
+    from digest.render.markup import for_readers
 
     issue = context.get("issue")
     return for_readers(str(text or ""), getattr(issue, "images", None))
@@ -381,7 +381,7 @@ def _template_place(exc: BaseException, name: str) -> str:
 def issue_view(issue: Issue, settings: Settings) -> IssueView:
     """`build_view` with the papers' metadata from the issue, the store and the seeds; papers
     left out for want of notes are one warning line (each is listed at -v)."""
-    from digest.metadata import issue_papers
+    from digest.render.papers import issue_papers
 
     view = build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
     summary = left_out_summary(view)

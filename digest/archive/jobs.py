@@ -52,7 +52,7 @@ class Rendered:
     ids: list[str] = field(default_factory=list)
     """Base ids of every paper section, rendered or not."""
     covered: list[list[Any]] = field(default_factory=list)
-    """``[id, line, title, annotated]`` per paper section (`digest.history.coverage`), with the
+    """``[id, line, title, annotated]`` per paper section (`digest.issue.history.coverage`), with the
     title the rendered issue shows (from the store or the seeds when the file has none)."""
     left_out: int = 0
     """Paper sections left out for want of notes (the render's own decision)."""
@@ -79,7 +79,7 @@ def render_one(
             skipped[fmt] = "; ".join(exc.problems)
     from datetime import date
 
-    from digest.feed import FeedEntry, entry_xml
+    from digest.archive.feed import FeedEntry, entry_xml
 
     # The feed's flavour: local images through `url`, math as Unicode (feed readers drop MathML).
     fragment = render_template("entry.html", settings, {"issue": render.feed_view(view), "newsletter": settings})
@@ -120,10 +120,10 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         outputs.append(name)
     write_atomic(out / ENTRIES / f"{stem}.xml", entry, durable=False)
     if view.images is not None:  # the notes' local images, beside the page: out/<stem>/...
-        from digest.images import copy_assets
+        from digest.render.images import copy_assets
 
         copy_assets(list(view.images.assets.values()), out)
-    from digest.history import coverage
+    from digest.issue.history import coverage
 
     titles = {p.id: p.title for p in view.papers}
     covered = [
@@ -215,7 +215,17 @@ def warm_render(settings: Settings) -> None:
     try:
         import css_inline  # noqa: F401
 
-        from digest import email_message, feed, markup, plaintext, render, substack, tex  # noqa: F401
+        from digest import render, tex
+
+        from digest.render import email_message
+
+        from digest.archive import feed
+
+        from digest.render import markup
+
+        from digest.render import plaintext
+
+        from digest.render import substack  # noqa: F401
 
         env = render.environment(settings.path("templates"))
         for name in ("issue.md", "issue.html", "email.html", "entry.html"):

@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from digest.errors import ConfigError
-from digest.history import previous_issue_date
+from digest.issue.history import previous_issue_date
 from digest.ids import parse_id
 from digest.schedule import describe
 
 if TYPE_CHECKING:
-    from digest.history import Coverage
+    from digest.issue.history import Coverage
     from digest.paper import Paper
     from digest.store import Store
 
@@ -159,7 +159,7 @@ def select(
 ) -> Selection:
     """Split the window's papers into candidates, earlier ones and replacements.
 
-    ``covered`` is `digest.history.coverage` of the earlier issues (a paper in
+    ``covered`` is `digest.issue.history.coverage` of the earlier issues (a paper in
     any earlier issue file is never a candidate again); ``pooled`` the papers
     earlier drafts had as candidates (`Store.pooled_before`). Replacements are
     offered only for papers an earlier issue wrote about (``annotated``).

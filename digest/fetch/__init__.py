@@ -2,7 +2,7 @@
 
 Orchestration only: which window to ask for, resuming a window that was cut
 short, storing each page in one transaction together with the window's
-progress, and the run report. The network is `digest.arxiv_client`; this
+progress, and the run report. The network is `digest.fetch.client`; this
 module receives `Paper` records from it.
 
 API windows are whole days, inclusive: ``submittedDate:[SINCE0000 TO UNTIL2359]``
@@ -25,7 +25,7 @@ from digest.schedule import SETTLE_DAYS, settled
 from digest.store import Store, UpsertCounts, Window
 
 if TYPE_CHECKING:
-    from digest.arxiv_client import ArxivClient
+    from digest.fetch.client import ArxivClient
     from digest.config import Settings
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def draft_days(store: Store, settings: Settings, lower: datetime, cutoff: dateti
 
 def known_count(store: Store, since: date, until: date, categories: list[str], query: str) -> int:
     """Papers of the window the store already holds from the API: arXiv's total cannot be lower."""
-    from digest.selection import compile_query
+    from digest.draft.selection import compile_query
 
     matches = compile_query(query)
     return sum(1 for p in store.papers(since, until, categories or None, by="published")
@@ -208,7 +208,7 @@ def fetch_api_window(
     Raises `UnavailableError` when retries run out; every page before that
     is stored and the window's offset saved, so the next call resumes there.
     """
-    from digest.arxiv_client import ShortAnswer
+    from digest.fetch.client import ShortAnswer
 
     report = report or FetchReport(via="api", store=str(store.path))
     key = query_key(categories, query)
@@ -328,7 +328,7 @@ def run_fetch(
     The report's ``error`` is set (and `UnavailableError` is not raised) when
     retries ran out, so the caller can print what was kept before failing.
     """
-    from digest.arxiv_client import ArxivClient
+    from digest.fetch.client import ArxivClient
 
     if via not in ("api", "rss"):
         raise DigestError(f"--via: unknown source {via!r}; use api or rss")

@@ -62,7 +62,7 @@ def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, A
 def render_index(settings: Settings, context: dict[str, Any]) -> str:
     """The archive's front page (`index_context`): issues newest first, then every paper and
     where it was covered."""
-    from digest.archive_jobs import render_template
+    from digest.archive.jobs import render_template
 
     return render_template("index.html", settings, {**context, "papers_html": _papers_html(context["papers"])})
 
