@@ -33,7 +33,7 @@ from digest.fetch import convert as arxiv_convert
 
 from digest.issue import notes  # noqa: E402
 from digest.issue import parse_issue  # noqa: E402
-from digest.draft.selection import compile_query, query_problem  # noqa: E402
+from digest.query import compile_query, query_problem  # noqa: E402
 
 HEAD = "---\ndate: 2022-10-23\n---\n"
 MOTIFS = {

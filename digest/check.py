@@ -22,9 +22,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
+from digest.draft.text import suggested_headline_key
+from digest.figures import html_url, licence_findings
+from digest.issue import parse_issue, read_issue_text
+from digest.issue.history import coverage, load_issues
+from digest.issue.notes import tokens
+from digest.render import build_view
+from digest.render.email_message import CLIP_BUDGET, email_html
+from digest.render.images import Images
+from digest.render.papers import PaperSources, from_issue, to_fill
+from digest.store import Store, StoreError
 
 if TYPE_CHECKING:
-    from digest.render.papers import PaperSources
     from digest.config import Settings
     from digest.issue import Issue
 
@@ -86,7 +95,6 @@ def _quiet(name: str) -> Iterator[None]:
 
 def _parse(text: str, path: Path) -> tuple[Issue, list[Finding]]:
     """The issue, with any duplicate paper sections kept as editorial ones and reported."""
-    from digest.issue import parse_issue
 
     duplicates: list[tuple[int, str, int]] = []
     issue = parse_issue(text, path, duplicates)
@@ -111,7 +119,6 @@ def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _link_findings(markdown: str, raw: list[str], start: int, images: Any = None) -> list[Finding]:
-    from digest.issue.notes import tokens
 
     out = []
     if not markdown or not markdown.strip():
@@ -147,7 +154,6 @@ def _known_ids(issue: Issue, sources: PaperSources) -> set[str]:
 
 def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
     """For each paper of the issue already covered in an earlier issue: where (``file:line``)."""
-    from digest.issue.history import coverage, load_issues
 
     ids = [s.paper_id.base for s in issue.papers if s.paper_id]
     earlier = coverage(load_issues(settings.path("issues"), before=issue.date, mentioning=ids), settings.unannotated)
@@ -162,11 +168,6 @@ def _earlier_coverage(issue: Issue, settings: Settings) -> dict[str, str]:
 
 def check_issue(path: str | Path, settings: Settings) -> Report:
     """Every finding for the issue at ``path``, in line order."""
-    from digest.render.email_message import CLIP_BUDGET, email_html
-    from digest.issue import read_issue_text
-    from digest.render.papers import PaperSources, from_issue, to_fill
-    from digest.render.images import Images
-    from digest.render import build_view
 
     path = Path(path)
     text = read_issue_text(path)
@@ -212,7 +213,6 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         if pid in earlier:
             findings.append(Finding(s.line, "covered-before", f"{pid} was already covered in {earlier[pid]}"))
 
-    from digest.figures import html_url, licence_findings
 
     sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
     findings += [Finding(line, "licence", message) for line, message in licence_findings(
@@ -232,7 +232,6 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
 
 def _editor_findings(issue: Issue, raw: list[str], settings: Settings) -> list[Finding]:
     """The headline `digest new` suggested, still as it was."""
-    from digest.store import Store, StoreError
 
     if not issue.headline:
         return []
@@ -251,6 +250,3 @@ def _editor_findings(issue: Issue, raw: list[str], settings: Settings) -> list[F
                     "the headline is still the one `digest new` suggested from paper titles: write your own")]
 
 
-def suggested_headline_key(day: str) -> str:
-    """Where `digest new` keeps the headline it suggested for the issue of ``day``."""
-    return f"suggested-headline:{day}"

@@ -12,12 +12,13 @@ import math
 import os
 import re
 import tomllib
-from datetime import date, datetime
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from digest.errors import ConfigError
+from digest.query import query_problem
 
 CONFIG_NAME = "digest.toml"
 CONFIG_ENV = "DIGEST_CONFIG"
@@ -58,6 +59,12 @@ class EmailSettings:
     list_unsubscribe: list[str] = _key([], "List-Unsubscribe targets (https:// and/or mailto:); empty = no header")
     send_hour: int = _key(8, "hour of the issue date used as the email Date header (in `timezone`)")
     x_unsent: bool = _key(False, "add X-Unsent: 1 so the .eml opens as a draft in mail clients")
+
+    @property
+    def can_send(self) -> bool:
+        """The one rule for "no email without `email.from`": whether an email can be made at all
+        (`digest.render.email_message.sender` says why not, and checks the address)."""
+        return bool(self.sender.strip())
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,24 @@ class Settings:
     def path(self, name: str) -> Path:
         """A `paths.*` setting resolved against the newsletter folder."""
         return (self.root / getattr(self.paths, name)).resolve()
+
+    def problem(self, key: str, message: str) -> ConfigError:
+        """A bad or missing setting as one line, named where it came from: its ``DIGEST_*``
+        variable when that is set, else the settings file (``digest.toml`` when none was read)."""
+        env = "DIGEST_" + key.replace(".", "_").upper()
+        where = env if env in os.environ else (Path(self.source).name if self.source else "digest.toml")
+        return ConfigError([f"{where}: {key}: {message}"])
+
+    def unsubscribe_targets(self) -> list[str]:
+        """`email.list_unsubscribe`, each one https:// or mailto: address (the email's header
+        and the plain text's footer both use it)."""
+        out = []
+        for value in self.email.list_unsubscribe:
+            value = value.strip()
+            if not re.fullmatch(r"(https://|mailto:)[^\s<>,\"]+", value):
+                raise self.problem("email.list_unsubscribe", f"{value!r} must be one https:// or mailto: address without spaces")
+            out.append(value)
+        return out
 
 
 SECTIONS = {"arxiv": ArxivSettings, "email": EmailSettings, "smtp": SmtpSettings, "paths": PathSettings,
@@ -254,7 +279,6 @@ def _coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
     if spec.key == "email.send_hour" and value > 23:
         raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
     if spec.key == "arxiv.query" and value.strip():
-        from digest.draft.selection import query_problem  # only when there is a query: it is not a light import
 
         if problem := query_problem(value):
             raise ValueError(problem)

@@ -31,8 +31,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from digest.config import Settings
+from digest import render
+from digest.config import Settings, find_config
 from digest.errors import DigestError
+from digest.issue import load_issue
+from digest.render import FORMATS, PACKAGE_TEMPLATES
+from digest.render.images import IMAGE_TYPES
+from digest.render.templates import environment
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,6 @@ class _Capture(logging.Handler):
 
 def page_for(fmt: str, text: str) -> tuple[str, str]:
     """What the browser shows for one rendered format: (content type, body)."""
-    from digest.render import FORMATS
 
     suffix = FORMATS[fmt].suffix if fmt in FORMATS else ""
     stripped = text.lstrip()
@@ -184,8 +188,6 @@ class PreviewServer:
     # -- rendering -----------------------------------------------------------------
     def refresh(self) -> None:
         """Render every format now; on an error keep serving it as a page."""
-        from digest import render
-        from digest.issue import load_issue
 
         capture = _Capture()
         logger = logging.getLogger("digest")
@@ -232,8 +234,6 @@ class PreviewServer:
             self._cond.notify_all()
 
     def _files_signature(self) -> Any:
-        from digest.config import find_config
-        from digest.render import PACKAGE_TEMPLATES
 
         config, templates = self._watched
         if config is None:  # settings not loaded yet (or broken): the nearest digest.toml
@@ -246,7 +246,6 @@ class PreviewServer:
         return _stats(paths)
 
     def _watch(self) -> None:
-        from digest.render import environment
 
         while not self._stop.wait(self.interval):
             try:
@@ -349,7 +348,6 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
 
         def _file(self, path: Path) -> None:
             """A local image of the notes (only those: the page asks for them relative to /view/)."""
-            from digest.render.images import IMAGE_TYPES
 
             try:
                 data = path.read_bytes()

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digest.config import CONFIG_NAME, KEYS
 from digest.errors import DigestError, UsageError
+from digest.files import write_atomic
 
 GITIGNORE = """\
 # digest: the local store, logs and rendered output are rebuilt from issues/ and arXiv
@@ -58,7 +60,6 @@ def toml_value(value: Any) -> str:
 
 def settings_template(name: str | None = None) -> str:
     """A digest.toml with every key commented out: ``# help`` then ``# key = default``."""
-    from digest.config import KEYS
 
     out = [
         "# Settings of this newsletter. Every key has a default (shown commented out);",
@@ -84,8 +85,6 @@ def settings_template(name: str | None = None) -> str:
 
 def init(root: Path, name: str | None = None) -> InitReport:
     """Scaffold a newsletter in ``root`` (created if missing); refuses to overwrite anything."""
-    from digest.config import CONFIG_NAME
-    from digest.files import write_atomic
 
     root = Path(root)
     if root.exists() and not root.is_dir():

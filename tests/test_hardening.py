@@ -172,7 +172,7 @@ import sys
 from pathlib import Path
 from digest.config import load_settings
 from digest.errors import ConfigError
-from digest.draft.selection import compile_query, query_problem
+from digest.query import compile_query, query_problem
 MB = 1 << 20
 def rep(m): return m * (MB // len(m))
 problems = [query_problem("(" * (MB // 2) + "a" + ")" * (MB // 2)), query_problem('ti:"' + rep("x")),
@@ -289,7 +289,7 @@ def test_a_query_that_cannot_be_applied_names_the_setting_file_and_line(
 
 
 def test_a_query_from_the_environment_names_the_variable(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from digest.draft.selection import compile_query
+    from digest.query import compile_query
 
     monkeypatch.setenv("DIGEST_ARXIV_QUERY", "abs:(transformer")
     code, _, err = run("new", "--offline", "--dry-run")

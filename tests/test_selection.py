@@ -10,7 +10,8 @@ import pytest
 from digest.errors import ConfigError
 from digest.issue.history import coverage, load_issues
 from digest.paper import Author, Paper
-from digest.draft.selection import compile_query, issue_window, select
+from digest.draft.selection import issue_window, select
+from digest.query import compile_query
 from digest.store import Store
 
 

@@ -36,25 +36,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digest import seeds as seedfiles
+from digest.archive import jobs as archive_jobs
+from digest.archive.feed import FEED_NAME, feed_document
+from digest.archive.index import INDEX_FIELDS, index_context, render_index
+from digest.archive.manifest import ENTRIES, LOCK, MANIFEST, MANIFEST_VERSION, RACY_NS, SAVED, STATE_DIR, IssueRecord
 from digest.config import Settings
-from digest.errors import DigestError, InputError
+from digest.errors import DigestError, InputError, UsageError
+from digest.files import sync_all, write_atomic
 from digest.issue import Issue
 from digest.lock import exclusive_lock, holder_pid
-from digest.render.papers import PaperSources
 from digest.paper import Paper
+from digest.render import FORMATS, PACKAGE_TEMPLATES
+from digest.render.papers import PaperSources, from_issue, to_fill
+from digest.render.view import issue_title
+from digest.store import Store
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = ".digest"
-MANIFEST = f"{STATE_DIR}/manifest.json"
-ENTRIES = f"{STATE_DIR}/entries"
-LOCK = f"{STATE_DIR}/build.lock"
 INDEX_NAME = "index.html"
-MANIFEST_VERSION = 4
-RACY_NS = 2_000_000_000
-"""A file changed this recently (2 s: coarse file-system clocks) is hashed, not trusted by its stat."""
-PUBLISHED = (None, "ready")
-"""The statuses `digest build` publishes: ``ready``, and none at all (archives from before statuses)."""
 WINDOW = 200
 """Changed issues parsed at a time: parsed issues are held only until rendered, so a full
 build's memory does not grow with the archive."""
@@ -64,48 +64,6 @@ STRAY_TMP = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
 """`digest.files.write_atomic`'s temporary files (``.<name>.<12 hex>.tmp``): only these are cleaned up."""
 TMP_GRACE_S = 2.0
 """A temporary file in the output folder younger than this may be a `digest render` writing now."""
-
-
-@dataclass
-class IssueRecord:
-    """What the index, the feed and the next build need to know about one issue."""
-
-    stem: str
-    date: str
-    title: str
-    headline: str
-    source: str
-    """sha256 of the issue file's bytes."""
-    stat: list[int] = field(default_factory=list)
-    """[size, mtime_ns, ctime_ns, inode] of the file when ``source`` was hashed: the same again,
-    it is not re-read. Empty for a file changed less than `RACY_NS` before the build, whose
-    next change could keep every one of these (it is hashed again next time, as git does)."""
-    key: str = ""
-    papers: int = 0
-    """Papers in the rendered issue (unannotated ones left out)."""
-    fill_ids: list[str] = field(default_factory=list)
-    """Base ids of the papers whose metadata the issue file lacks: only these are looked up in
-    the store and the seeds, and only their data there is part of the key (a `digest new`
-    draft has none)."""
-    outputs: list[str] = field(default_factory=list)
-    status: str | None = None
-    """The front matter's ``status`` (None when absent); see `PUBLISHED`."""
-    shown: str = ""
-    """Hash of what the index shows of the issue: the index is rendered again when one changes."""
-    ids: list[str] = field(default_factory=list)
-    """Base ids of every paper section, rendered or not (kept beside the feed entry, not in the manifest)."""
-    covered: list[list[Any]] = field(default_factory=list)
-    """``[id, line, title, annotated]`` per paper section, the title as the issue shows it
-    (kept beside the feed entry, not in the manifest)."""
-
-    @property
-    def published(self) -> bool:
-        return self.status in PUBLISHED
-
-
-SAVED = tuple(f.name for f in dataclasses.fields(IssueRecord) if f.name not in ("ids", "covered"))
-"""The fields the manifest keeps per issue (``ids`` and ``covered``, most of its size, are in
-``.digest/entries/<stem>.json`` and read only when the index is rendered)."""
 
 
 @dataclass
@@ -147,7 +105,6 @@ def _tree_digest(folder: Path | None, h: Any) -> None:
 def global_key(settings: Settings, formats: tuple[str, ...]) -> str:
     """Hash of what every issue's output depends on: code, templates, settings, formats."""
     import digest
-    from digest.render import PACKAGE_TEMPLATES
 
     # digest's own code is hashed below, which covers its version without the ~40 ms
     # importlib.metadata takes to look the version up.
@@ -207,8 +164,6 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 
 
 def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
-    from digest.render.papers import from_issue, to_fill
-    from digest.render import issue_title
 
     return IssueRecord(
         stem=issue.stem,
@@ -249,7 +204,6 @@ def build_archive(
         )
     out = (out_dir if out_dir is not None else settings.path("build")).resolve()
     if out.exists() and not out.is_dir():
-        from digest.errors import UsageError
 
         raise UsageError(f"--out: {out} is a file, not a folder")
     with _build_lock(out):
@@ -372,7 +326,6 @@ class _Sources(PaperSources):
             return
         self._asked |= new
         if self._store_path.is_file():
-            from digest.store import Store
 
             store = Store.open_existing(self._store_path)
             if store is not None:
@@ -380,7 +333,6 @@ class _Sources(PaperSources):
                     self.store.update(store.get_many(sorted(new)))
         if self._seeds_dir.is_dir():
             if self._seed_records is None:
-                from digest import seeds as seedfiles
 
                 try:
                     self._seed_records = seedfiles.by_id(seedfiles.read_seed_folder(self._seeds_dir, strict=False))
@@ -416,7 +368,6 @@ class _Run:
     def parse(self, items: list[IssueRecord | Path | None], at: list[int], fresh: dict[str, tuple[str, list[int]]]) -> None:
         """Parse ``items[i]`` for each i in ``at`` (paths): each becomes its record, or None if
         broken. ``fresh``: each file's hash and stat, as step 1 of `_build` found them."""
-        from digest.archive import jobs as archive_jobs
 
         paths = [items[i] for i in at]
         for i, (path, issue, error) in zip(at, archive_jobs.run(archive_jobs.parse_job, paths, {}, self.jobs)):
@@ -434,7 +385,6 @@ class _Run:
     def settle(self, items: list[IssueRecord | Path | None], lo: int, frontier: int, final: bool) -> int:
         """Key, and render if needed, the issues from ``lo`` whose neighbours are known (all of
         ``items[:frontier]`` are parsed); returns where the next call starts."""
-        from digest.archive import jobs as archive_jobs
 
         known = [(i, r) for i in range(lo, frontier) if isinstance(r := items[i], IssueRecord)]
         published = [(i, r) for i, r in known if r.published]
@@ -479,7 +429,6 @@ class _Run:
         return hi
 
     def _render(self, todo: list[Any], by_stem: dict[str, IssueRecord], archive_jobs: Any) -> None:
-        from digest.files import write_atomic
 
         state = {"settings": self.settings, "out": self.out, "sources": self.sources, "parsed": self.parsed}
         warm = lambda: archive_jobs.warm_render(self.settings)  # noqa: E731
@@ -516,7 +465,6 @@ def _nav_parts(r: IssueRecord | None) -> tuple[str, str]:
 
 def _shown(r: IssueRecord) -> str:
     """What the index shows of ``r``: its row and its papers (titles included), not its notes."""
-    from digest.archive.index import INDEX_FIELDS
 
     row = [getattr(r, k) for k in INDEX_FIELDS]
     return _sha(json.dumps([row, [(c[0], c[2], c[3]) for c in r.covered]]))
@@ -526,8 +474,6 @@ def _build(
     settings: Settings, out: Path, old: dict[str, Any], force: bool, jobs: int | None,
     progress: Callable[[int, int], None] | None, existing: set[str],
 ) -> BuildResult:  # fmt: skip
-    from digest.files import sync_all, write_atomic
-    from digest.render import FORMATS
 
     formats = tuple(FORMATS)
     result = BuildResult(out_dir=out)
@@ -616,7 +562,6 @@ def _write_feed(settings: Settings, out: Path, result: BuildResult, gkey: str, o
     entries, and only when one of those changed."""
     from datetime import date
 
-    from digest.archive.feed import FEED_NAME, feed_document
 
     limit = int(getattr(settings, "feed_entries", 0) or 0)
     newest = sorted(result.issues, key=lambda r: (r.date, r.stem), reverse=True)
@@ -638,7 +583,6 @@ def _write_index(settings: Settings, out: Path, result: BuildResult, gkey: str, 
     key = _sha(gkey, *(r.shown for r in result.issues))
     path = out / INDEX_NAME
     if force or key != old_key or not path.is_file():
-        from digest.archive.index import index_context, render_index
 
         for r in result.issues:
             if r.stem not in result.rendered:  # its papers are beside its feed entry
@@ -658,7 +602,6 @@ def _read_side(out: Path, stem: str) -> dict[str, Any]:
 
 def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
     """Write ``text`` unless the file holds it already (its time then stays, for rsync and caches)."""
-    from digest.files import write_atomic
 
     data = text.encode("utf-8")
     try:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from digest.archive.jobs import render_template
+from digest.render import FORMATS
+
 if TYPE_CHECKING:
-    from digest.archive import IssueRecord
+    from digest.archive.manifest import IssueRecord
     from digest.config import Settings
 
 
@@ -35,7 +38,6 @@ PUBLIC_FORMATS = ("html", "md", "text")
 
 def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, Any]:
     """The `index.html` template's variables: ``issues`` newest first, ``papers`` by id."""
-    from digest.render import FORMATS
 
     issues = []
     papers: dict[str, list[_Row]] = {}
@@ -62,7 +64,6 @@ def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, A
 def render_index(settings: Settings, context: dict[str, Any]) -> str:
     """The archive's front page (`index_context`): issues newest first, then every paper and
     where it was covered."""
-    from digest.archive.jobs import render_template
 
     return render_template("index.html", settings, {**context, "papers_html": _papers_html(context["papers"])})
 

@@ -25,11 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digest.archive import ENTRIES
+from digest import render, tex
+from digest.archive.feed import FeedEntry, entry_xml
+from digest.archive.manifest import ENTRIES
 from digest.config import Settings
-from digest.errors import DigestError, ExitCode, InputError
-from digest.issue import Issue
+from digest.errors import ConfigError, DigestError, ExitCode, InputError
+from digest.files import write_atomic
+from digest.issue import Issue, load_issue
+from digest.issue.history import coverage
 from digest.paper import Paper
+from digest.render import FORMATS, email_message, markup, plaintext, render_named, substack, templates  # noqa: F401 - all loaded before the workers fork
+from digest.render.images import copy_assets
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +70,6 @@ def render_one(
     """``formats`` of ``issue`` (the HTML page is the public archive's: ``nav`` links, no editor
     tools), its feed ``<entry>``, its view (`digest.render.IssueView`), and the formats the
     settings do not allow (e.g. email without ``email.from``) with why."""
-    from digest import render
-    from digest.errors import ConfigError
 
     view = render.build_view(issue, settings, papers)
     texts, skipped = {}, {}
@@ -79,7 +83,6 @@ def render_one(
             skipped[fmt] = "; ".join(exc.problems)
     from datetime import date
 
-    from digest.archive.feed import FeedEntry, entry_xml
 
     # The feed's flavour: local images through `url`, math as Unicode (feed readers drop MathML).
     fragment = render_template("entry.html", settings, {"issue": render.feed_view(view), "newsletter": settings})
@@ -89,22 +92,17 @@ def render_one(
 
 def render_template(name: str, settings: Settings, context: dict[str, Any]) -> str:
     """A packaged (or overridden) archive template: ``index.html``, ``entry.html``."""
-    from digest.render import render_named
 
     return render_named(name, settings, context)
 
 
 def parse_job(path: Path) -> Issue:
-    from digest.issue import load_issue
 
     return load_issue(path)
 
 
 def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
     """Render one issue and write its files; state from `_STATE`."""
-    from digest.files import write_atomic
-    from digest.issue import load_issue
-    from digest.render import FORMATS
 
     stem, nav, formats = task
     settings: Settings = _STATE["settings"]
@@ -120,10 +118,8 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         outputs.append(name)
     write_atomic(out / ENTRIES / f"{stem}.xml", entry, durable=False)
     if view.images is not None:  # the notes' local images, beside the page: out/<stem>/...
-        from digest.render.images import copy_assets
 
         copy_assets(list(view.images.assets.values()), out)
-    from digest.issue.history import coverage
 
     titles = {p.id: p.title for p in view.papers}
     covered = [
@@ -213,21 +209,9 @@ def warm_render(settings: Settings) -> None:
     """Import and compile what every render needs (templates, Markdown and TeX readers) once,
     before the workers fork, so each inherits it instead of doing it again."""
     try:
-        import css_inline  # noqa: F401
+        import css_inline  # noqa: F401 - the email's inliner, loaded before the workers fork
 
-        from digest import render, tex
-
-        from digest.render import email_message
-
-        from digest.archive import feed
-
-        from digest.render import markup
-
-        from digest.render import plaintext
-
-        from digest.render import substack  # noqa: F401
-
-        env = render.environment(settings.path("templates"))
+        env = templates.environment(settings.path("templates"))
         for name in ("issue.md", "issue.html", "email.html", "entry.html"):
             env.get_template(name)
         markup._ast_markdown(), markup._renderer(), tex._converter()

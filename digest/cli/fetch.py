@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from digest.cli.common import day_option_value as _day, command, group, pass_state
+from digest.cli.common import command, group, pass_state
+from digest.cli.common import day_option_value as _day
 
 
 class _Bar:

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from digest.cli.common import day_option_value as _day, command, pass_state
+from digest.cli.common import command, pass_state
+from digest.cli.common import day_option_value as _day
 
 
 def _today(zone: str) -> date:
@@ -59,8 +60,7 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     was unavailable, the draft was made from the store; run again later to
     add what was missed. See docs/new.md.
     """
-    from digest.draft import runlog
-    from digest.draft import run_new
+    from digest.draft import run_new, runlog
     from digest.errors import DigestError, UnavailableError
 
     settings = state.settings()

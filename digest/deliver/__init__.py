@@ -41,7 +41,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
+from digest.config import PASSWORD_ENV
 from digest.errors import ConfigError, DigestError, UnavailableError
+from digest.issue import load_issue
+from digest.render import issue_view
+from digest.render.email_message import build_message, check_address, envelope_sender, recipients
 
 if TYPE_CHECKING:
     import smtplib
@@ -165,7 +169,6 @@ class Delivery:
 
     def message(self, reader: Reader, sent_at: datetime | None = None) -> bytes:
         """The bytes ``reader`` gets: To names only them; Date is ``sent_at`` (default: now)."""
-        from digest.render.email_message import build_message
 
         when = sent_at or clock.now().astimezone(_zone(self.settings))
         return build_message(self.view, self.settings, [reader.address], sent_at=when)
@@ -250,9 +253,6 @@ def prepare(
     """
     from email.utils import parseaddr
 
-    from digest.render.email_message import build_message, check_address, envelope_sender, recipients
-    from digest.issue import load_issue
-    from digest.render import issue_view
 
     addresses = [check_address("--to", a.strip()) for a in to] if to else recipients(settings)
     if not settings.smtp.host:
@@ -286,13 +286,6 @@ def prepare(
     )
 
 
-def _setting_problem(settings: Settings, key: str, message: str) -> ConfigError:
-    """A bad setting, named where it came from: its DIGEST_* variable or the settings file."""
-    env = "DIGEST_" + key.replace(".", "_").upper()
-    where = env if env in os.environ else (Path(settings.source).name if settings.source else "settings")
-    return ConfigError([f"{where}: {key}: {message}"])
-
-
 def _context(settings: Settings, insecure: bool) -> tuple[ssl.SSLContext, Path | None]:
     """The TLS context: the system's CAs, or only the CA in `smtp.ca_file` when it is set."""
     value = settings.smtp.ca_file.strip()
@@ -302,21 +295,18 @@ def _context(settings: Settings, insecure: bool) -> tuple[ssl.SSLContext, Path |
         if not ca_file.is_absolute():
             ca_file = settings.root / ca_file
         if not ca_file.exists():
-            raise _setting_problem(
-                settings, "smtp.ca_file", f"{ca_file} does not exist; set it to the PEM file of the CA that signed"
+            raise settings.problem("smtp.ca_file", f"{ca_file} does not exist; set it to the PEM file of the CA that signed"
                 " the server's certificate"
             )
         if not ca_file.is_file():
-            raise _setting_problem(settings, "smtp.ca_file", f"{ca_file} is not a file; set it to a PEM file")
+            raise settings.problem("smtp.ca_file", f"{ca_file} is not a file; set it to a PEM file")
         try:
             context = ssl.create_default_context(cafile=str(ca_file))
         except ssl.SSLError:  # before OSError, which it is a kind of
-            raise _setting_problem(
-                settings, "smtp.ca_file", f"{ca_file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+            raise settings.problem("smtp.ca_file", f"{ca_file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
             ) from None
         except OSError as exc:
-            raise _setting_problem(
-                settings, "smtp.ca_file", f"cannot read {ca_file} ({exc.strerror or exc}); check its permissions"
+            raise settings.problem("smtp.ca_file", f"cannot read {ca_file} ({exc.strerror or exc}); check its permissions"
             ) from None
     else:
         context = ssl.create_default_context()
@@ -455,7 +445,6 @@ def _connect(delivery: Delivery, password: str, timeout: float) -> smtplib.SMTP:
     """An open, secured and logged-in connection; raises `DigestError` naming what failed."""
     import smtplib
 
-    from digest.config import PASSWORD_ENV
 
     plain, implicit = _smtp_classes()
     where = delivery.where
@@ -579,7 +568,6 @@ def send(
     """
     import smtplib
 
-    from digest.config import PASSWORD_ENV
 
     password = password if password is not None else os.environ.get(PASSWORD_ENV)
     if delivery.user and not password:

@@ -30,19 +30,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
-from digest.check import suggested_headline_key
-from digest.draft.text import appended, existing_papers, front_matter, intro_comment, sections_text, suggested_headline
+from digest.draft.ranking import Ranked, document, profile_texts, rank
+from digest.draft.selection import Selection, issue_window, select
+from digest.draft.text import (
+    appended,
+    existing_papers,
+    front_matter,
+    intro_comment,
+    sections_text,
+    suggested_headline,
+    suggested_headline_key,
+)
 from digest.errors import DigestError, ExitCode, InputError, UnavailableError
+from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
+from digest.fetch.client import ArxivClient
 from digest.files import write_if_unchanged
+from digest.issue.history import coverage, issue_files, load_issues
+from digest.lock import newsletter_lock
+from digest.query import compile_query
 from digest.schedule import describe, next_announcement, pending_since
+from digest.store import Store
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.fetch import FetchReport
-    from digest.issue.history import Coverage
-    from digest.draft.ranking import Ranked
     from digest.draft.selection import IssueWindow
-    from digest.store import Store
+    from digest.issue.history import Coverage
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +160,6 @@ NEGATIVES_CAP = 5000
 def negative_texts(store: Store, issue_date: date, covered: dict[str, list[Coverage]]) -> list[str]:
     """What the editor passed over before this issue: papers earlier drafts wrote into the file
     that no issue gave notes to, and papers dismissed in triage. The ranking learns from them."""
-    from digest.draft.ranking import document
 
     annotated = {pid for pid, cs in covered.items() if any(c.annotated for c in cs)}
     ids = [pid for pid, (written, decision) in store.earlier_candidates(issue_date).items()
@@ -175,7 +186,6 @@ def run_new(
     """What `digest new` does; raises `InputError` (file untouched) when the issue does not parse."""
     from contextlib import nullcontext
 
-    from digest.lock import newsletter_lock
 
     guard = nullcontext() if dry_run else newsletter_lock(settings.root, lock_wait)
     with guard:
@@ -184,10 +194,6 @@ def run_new(
 
 def _run(settings: Settings, issue_date: date, window_days: int | None, limit: int | None, offline: bool,
          dry_run: bool, client: Any) -> NewReport:  # fmt: skip
-    from digest.issue.history import coverage, issue_files, load_issues
-    from digest.draft.ranking import Ranked, profile_texts, rank
-    from digest.draft.selection import Selection, compile_query, issue_window, select
-    from digest.store import Store
 
     compile_query(settings.arxiv.query)  # a bad arxiv.query fails here, before any fetch
     issues_dir = settings.path("issues")
@@ -328,8 +334,6 @@ def _pending(store: Store, window: IssueWindow, settings: Settings) -> str | Non
 
 def _fetch(settings: Settings, store: Store, window: IssueWindow, report: NewReport, client: Any) -> None:
     """Fetch the submission days whose papers can be announced in the window (`fetch.draft_days`)."""
-    from digest.fetch.client import ArxivClient
-    from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 
     start, since, until = draft_days(store, settings, window.lower, window.cutoff)
     report.fetch = FetchReport(via="api", store=str(store.path))

@@ -53,6 +53,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from digest.issue.history import covered_sections
+from digest.seeds import read_seed_folder
+
 if TYPE_CHECKING:
     from digest.config import Settings
     from digest.issue import Issue
@@ -208,8 +211,6 @@ def _label(text: str) -> str:
 
 def profile_texts(settings: Settings, earlier: list[Issue], store: Store | None) -> tuple[list[str], dict[str, int]]:
     """The editor's profile: seed abstracts and the papers covered in earlier issues."""
-    from digest.issue.history import covered_sections
-    from digest.seeds import read_seed_folder
 
     seeds = [r.abstract for r in read_seed_folder(settings.path("seeds"), strict=False) if r.abstract.strip()]
     sections = covered_sections(earlier, settings.unannotated)

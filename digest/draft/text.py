@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from digest.errors import InputError
+from digest.issue import _LINK, decode_issue, parse_issue
 
 if TYPE_CHECKING:
-    from digest.issue.history import Coverage
-    from digest.paper import Paper
     from digest.draft.ranking import Ranked
     from digest.draft.selection import IssueWindow
+    from digest.issue.history import Coverage
+    from digest.paper import Paper
 
 REPLACEMENTS_NOTE = "<!-- digest: new versions of papers covered in earlier issues; write notes to cover one again -->"
 HEADLINE_PAPERS = 3
@@ -95,7 +96,6 @@ def metadata(paper: Paper, score: float | None, covered_in: date | None = None,
 
 def heading(paper: Paper) -> str:
     """``## [Title](https://arxiv.org/abs/ID)``; the id as link text when the title cannot be written plainly."""
-    from digest.issue import _LINK
 
     title = " ".join(paper.title.split())
     line = f"## [{title}]({paper.abs_url})"
@@ -180,10 +180,14 @@ def existing_papers(path: Path, existing: bytes) -> set[str]:
     the file's own), and so does a file whose end swallows the probe (an open
     code block), since appended candidates would not be sections there.
     """
-    from digest.issue import decode_issue, parse_issue
 
     issue = parse_issue(decode_issue(path, appended(existing, PROBE + "\n")), path)
     if not issue.sections or issue.sections[-1].heading != PROBE[3:]:
         raise InputError(path, None, "cannot append candidates: the file ends inside a code block,"
                          " so new sections would not be read; close it and run again")  # fmt: skip
     return {s.paper_id.base for s in issue.papers if s.paper_id is not None}
+
+
+def suggested_headline_key(day: str) -> str:
+    """Where `digest new` keeps the headline it suggested for the issue of ``day``."""
+    return f"suggested-headline:{day}"

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from digest import clock
 from digest.errors import DigestError, ExitCode, UnavailableError
+from digest.fetch.client import ArxivClient, ShortAnswer
+from digest.query import compile_query
 from digest.schedule import SETTLE_DAYS, settled
 from digest.store import Store, UpsertCounts, Window
 
 if TYPE_CHECKING:
-    from digest.fetch.client import ArxivClient
     from digest.config import Settings
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,6 @@ def draft_days(store: Store, settings: Settings, lower: datetime, cutoff: dateti
 
 def known_count(store: Store, since: date, until: date, categories: list[str], query: str) -> int:
     """Papers of the window the store already holds from the API: arXiv's total cannot be lower."""
-    from digest.draft.selection import compile_query
 
     matches = compile_query(query)
     return sum(1 for p in store.papers(since, until, categories or None, by="published")
@@ -208,7 +208,6 @@ def fetch_api_window(
     Raises `UnavailableError` when retries run out; every page before that
     is stored and the window's offset saved, so the next call resumes there.
     """
-    from digest.fetch.client import ShortAnswer
 
     report = report or FetchReport(via="api", store=str(store.path))
     key = query_key(categories, query)
@@ -328,7 +327,6 @@ def run_fetch(
     The report's ``error`` is set (and `UnavailableError` is not raised) when
     retries ran out, so the caller can print what was kept before failing.
     """
-    from digest.fetch.client import ArxivClient
 
     if via not in ("api", "rss"):
         raise DigestError(f"--via: unknown source {via!r}; use api or rss")

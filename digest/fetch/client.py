@@ -41,9 +41,10 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from digest.errors import DigestError, UnavailableError, UsageError
 from digest.fetch import atom
 from digest.fetch.convert import papers_from_rss
-from digest.errors import DigestError, UnavailableError, UsageError
+from digest.ids import parse_id
 from digest.paper import Paper
 
 if TYPE_CHECKING:
@@ -528,7 +529,6 @@ class ArxivClient:
         does not know; they come back in the second list, as do strings that
         are not valid arXiv ids (those are never sent).
         """
-        from digest.ids import parse_id
 
         wanted: dict[str, str] = {}
         invalid: list[str] = []

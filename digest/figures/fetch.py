@@ -25,17 +25,20 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digest.errors import DigestError, UsageError
+from digest.fetch.client import ArxivClient, ArxivUnavailable, _Retry
 from digest.figures.licence import OaiUnreadable, classify, parse_oai, unknown, with_sponsor
+from digest.figures.licence import unknown as unknown_licence
 from digest.figures.lines import paper_credit
 from digest.figures.model import Figure, Licence, PaperFigures
+from digest.figures.parse import NotLatexml, parse_figures
+from digest.ids import parse_id
+from digest.store import Store
 
 if TYPE_CHECKING:
     import requests
 
-    from digest.fetch.client import ArxivClient
     from digest.config import Settings
     from digest.paper import Paper
-    from digest.store import Store
 
 HTML_URL = "https://arxiv.org/html/"
 OAI_URL = "https://export.arxiv.org/oai2"
@@ -82,7 +85,6 @@ def get_page(client: ArxivClient, url: str, params: dict[str, str] | None = None
     public = getattr(client, "get_page", None)
     if public is not None:
         return public(url, params, complete=complete)  # type: ignore[no-any-return]
-    from digest.fetch.client import _Retry
 
     def check(resp: requests.Response) -> None:
         body = resp.content
@@ -107,8 +109,6 @@ def paper_figures(settings: Settings, ref: str, *, offline: bool = False, refres
     when arXiv cannot be reached. A licence lookup that fails does not stop
     the listing: the licence is then ``unknown``, and ``notes`` say why.
     """
-    from digest.ids import parse_id
-    from digest.store import Store
 
     parsed = parse_id(ref)
     if parsed is None:
@@ -164,7 +164,6 @@ class _Session:
 
     def get(self) -> ArxivClient:
         if self.client is None:
-            from digest.fetch.client import ArxivClient
 
             self.client = ArxivClient.from_settings(self.settings)
         return self.client
@@ -192,7 +191,6 @@ def _cached_version(store: Store, base: str) -> int | None:
 
 def _figures(store: Store | None, session: _Session, base: str, vid: str, *, offline: bool,
              refresh: bool) -> PaperFigures:  # fmt: skip
-    from digest.figures.licence import unknown as unknown_licence
 
     key = f"{FIGURES_KEY}{vid}"
     raw = store.get_value(key) if store is not None and not refresh else None
@@ -206,7 +204,6 @@ def _figures(store: Store | None, session: _Session, base: str, vid: str, *, off
             pass  # a damaged entry: fetch again
     if offline:
         raise DigestError(f"{vid}: its figures are not in the store yet; run `digest figures {vid}` without --offline")
-    from digest.figures.parse import NotLatexml, parse_figures
 
     url = html_url(session.settings) + vid
     resp = get_page(session.get(), url, complete=b"</html>")
@@ -243,7 +240,6 @@ def _licence(store: Store | None, session: _Session, base: str, paper: Paper | N
         return classify(rss, source="rss"), [], ""
     if offline:
         return unknown("not looked up yet; run without --offline"), [], ""
-    from digest.fetch.client import ArxivUnavailable
 
     url = oai_url(session.settings)
     params = {"verb": "GetRecord", "identifier": f"oai:arXiv.org:{base}", "metadataPrefix": "arXiv"}

@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from digest.fetch.client import sanitise_xml
 from digest.figures.model import (
     REUSE_ASK,
     REUSE_CREDIT,
@@ -120,7 +121,6 @@ def parse_oai(body: bytes) -> OaiRecord:
     """The licence, authors' surnames and title of a GetRecord answer; ``found`` False on an OAI error."""
     import lxml.etree
 
-    from digest.fetch.client import sanitise_xml
 
     try:
         parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)

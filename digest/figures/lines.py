@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from digest.errors import UsageError
 from digest.figures.model import REUSE_ASK, REUSE_CREDIT, REUSE_FREE, REUSE_UNKNOWN, Figure, Licence, PaperFigures
 
 if TYPE_CHECKING:
@@ -150,7 +151,6 @@ def select(result: PaperFigures, labels: Iterable[str]) -> list[Figure]:
     A figure named whole brings its panels along. Raises `UsageError` for a
     label the paper does not have, listing the ones it has.
     """
-    from digest.errors import UsageError
 
     wanted = [lab.strip() for lab in labels if lab.strip()]
     if not wanted:

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from digest.figures.model import Figure
+from digest.tex import tex_to_text
 
 _SPACES = re.compile(r"\s+")
 _SKIP = frozenset({"script", "style", "noscript", "template"})
@@ -194,7 +195,6 @@ def _text(el: Any, out: list[str], tag: list[str]) -> None:
 
 def _math(el: Any) -> str:
     """A formula as Unicode: its TeX (LaTeXML's ``alttext``) through the project's converter."""
-    from digest.tex import tex_to_text
 
     tex = el.get("alttext")
     if tex is None:

@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from digest.figures.fetch import cached_licence
 from digest.figures.licence import classify
 from digest.figures.model import REUSE_ASK, REUSE_NONCOMMERCIAL, REUSE_UNKNOWN, Licence
+from digest.ids import ID_PATTERN, parse_id
+from digest.issue.notes import tokens
+from digest.store import Store, StoreError
 
 if TYPE_CHECKING:
     from digest.issue import Issue
     from digest.paper import Paper
-    from digest.store import Store
 
 ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "ar5iv.org", "ar5iv.labs.arxiv.org", "www.ar5iv.org"})
 """Hosts whose ``/html/<id>/...`` images are figures of arXiv papers."""
@@ -32,7 +35,6 @@ def arxiv_figure_id(url: str, html_url: str | None = None) -> tuple[str, int | N
     ``https://arxiv.org/html/2205.05131v3/x2.png`` -> ``("2205.05131", 3)``; also
     ar5iv's pages and anything under ``html_url`` (a mirror, a test server).
     """
-    from digest.ids import ID_PATTERN, parse_id
 
     url = url.strip()
     rest: str | None = None
@@ -55,7 +57,6 @@ def arxiv_figure_id(url: str, html_url: str | None = None) -> tuple[str, int | N
 
 
 def _images(markdown: str | None) -> Iterator[str]:
-    from digest.issue.notes import tokens
 
     if not markdown or not markdown.strip():
         return
@@ -97,7 +98,6 @@ def licence_findings(
     ``sponsor:``). ``raw``: the file's lines (read from ``issue.path`` when
     None), for line numbers. ``html_url``: ``arxiv.html_url``, when it is not arXiv's.
     """
-    from digest.store import Store, StoreError
 
     if raw is None:
         try:
@@ -120,7 +120,6 @@ def licence_findings(
 
 def _findings(issue: Issue, store: Store | None, papers: Mapping[str, Paper], sponsored: bool, raw: list[str],
               html_url: str | None) -> list[tuple[int, str]]:  # fmt: skip
-    from digest.figures.fetch import cached_licence
 
     body_start = next((n for n in range(2, len(raw) + 1) if raw[n - 1].strip() in ("---", "...")), 1)
     texts: list[tuple[str | None, int]] = [(issue.intro, body_start)]

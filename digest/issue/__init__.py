@@ -21,6 +21,7 @@ from typing import Any
 from digest.errors import InputError
 from digest.ids import ARXIV_URL as _ARXIV_URL
 from digest.ids import LOOKS_LIKE_ID, ArxivId, parse_id
+from digest.issue.frontmatter import read_mapping
 from digest.tex import has_bidi, strip_bidi
 
 FRONT_KEYS = ("date", "headline", "title", "sponsor", "unannotated", "status")
@@ -521,7 +522,6 @@ def _section(heading: str, lineno: int, path: Path) -> Section:
 def _meta(text: str, line: int, path: Path) -> dict[str, Any]:
     import yaml
 
-    from digest.issue.frontmatter import read_mapping
 
     block = text.lstrip()[len(META_MARK) :]
     plain = read_mapping(block, _loader())

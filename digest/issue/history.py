@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from digest.errors import InputError
+from digest.errors import InputError, UsageError
 from digest.ids import ArxivId, parse_reference
 from digest.issue import Issue, Section, decode_issue, first_link, parse_issue
 
@@ -134,7 +134,6 @@ def where(folder: Path, paper: str, unannotated: str = "skip") -> list[Coverage]
     """
     ident = paper_reference(paper)
     if ident is None:
-        from digest.errors import UsageError
 
         shown = paper if len(paper) <= 60 else paper[:57] + "..."
         raise UsageError(

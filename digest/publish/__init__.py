@@ -36,7 +36,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from digest import __version__, clock
 from digest.errors import ConfigError, DigestError, UnavailableError, UsageError
+from digest.issue import load_issue
+from digest.render import issue_view, render_view
+from digest.render.email_message import email_html
+from digest.render.plaintext import render_text
+from digest.render.substack import substack_html
+from digest.store import Store
 
 if TYPE_CHECKING:
     import requests
@@ -119,7 +126,6 @@ class Content:
     def markdown(self) -> str:
         """`digest render --format md`, less its first line when that is the title as a
         ``# heading``: the platform shows the title from its own field."""
-        from digest.render import render_view
 
         return strip_title(render_view(self.view, self.settings, "md"), self.title)
 
@@ -127,7 +133,6 @@ class Content:
     def email_html(self) -> str:
         """The email's HTML part, inside (CSS inlined, 600 px design), without the document around
         it: for a platform that wraps the content in its own template."""
-        from digest.render.email_message import email_html
 
         return email_fragment(email_html(self.view, self.settings))
 
@@ -135,14 +140,12 @@ class Content:
     def clean_html(self) -> str:
         """Semantic HTML without styles or layout tables (the Substack flavour): headings,
         paragraphs, lists, links, quotes, code, figures. Title and headline are not in it."""
-        from digest.render.substack import substack_html
 
         return substack_html(self.view, self.settings)
 
     @cached_property
     def text(self) -> str:
         """The plain-text part (`digest render --format text`)."""
-        from digest.render.plaintext import render_text
 
         return render_text(self.view, self.settings)
 
@@ -214,7 +217,6 @@ def parse_schedule(value: str, settings: Settings) -> datetime:
     it must name a time, and one in the future."""
     from zoneinfo import ZoneInfo
 
-    from digest import clock
 
     text = value.strip()
     example = "e.g. 2026-12-06T08:00 (in the `timezone` setting) or 2026-12-06T08:00+01:00"
@@ -242,15 +244,6 @@ def utc_text(when: datetime, millis: bool = False) -> str:
 # --- settings and credentials ---------------------------------------------------------------------
 
 
-def setting_problem(settings: Settings, key: str, message: str) -> ConfigError:
-    """A bad or missing ``publish.*`` setting, named where it came from (its variable or the file)."""
-    from digest.config import KEYS
-
-    env = next(k.env for k in KEYS if k.key == key)
-    where = env if env in os.environ else (Path(settings.source).name if settings.source else "digest.toml")
-    return ConfigError([f"{where}: {key}: {message}"])
-
-
 def base_url(settings: Settings, key: str, example: str, insecure: bool, strip: Iterable[str] = ()) -> str:
     """The address in setting ``key``, without a trailing slash (nor a trailing part in ``strip``
     that people paste along, like ``/ghost``); refused when missing, not http(s), or clear text to
@@ -258,13 +251,12 @@ def base_url(settings: Settings, key: str, example: str, insecure: bool, strip: 
     section, _, name = key.partition(".")
     value = str(getattr(getattr(settings, section), name)).strip()
     if not value:
-        raise setting_problem(settings, key, f'not set; add `[{section}]` `{name} = "{example}"`')
+        raise settings.problem(key, f'not set; add `[{section}]` `{name} = "{example}"`')
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise setting_problem(settings, key, f"{value!r} is not an http(s) address like {example}")
+        raise settings.problem(key, f"{value!r} is not an http(s) address like {example}")
     if parts.scheme == "http" and not insecure and not _loopback(parts.hostname):
-        raise setting_problem(
-            settings, key, f"{value} would send your credentials in clear text; use https://, or pass --insecure"
+        raise settings.problem(key, f"{value} would send your credentials in clear text; use https://, or pass --insecure"
         )
     value = value.rstrip("/")
     for tail in strip:
@@ -291,7 +283,6 @@ def secret(environ: Mapping[str, str], name: str) -> str:
 
 
 def user_agent() -> str:
-    from digest import __version__
 
     return f"digest/{__version__} (arXiv roundup newsletter tool; publish)"
 
@@ -461,7 +452,6 @@ def _retry_after(value: str | None) -> float | None:
         pass
     from email.utils import parsedate_to_datetime
 
-    from digest import clock
 
     try:
         when = parsedate_to_datetime(value)
@@ -572,9 +562,6 @@ def publish(
 ) -> Published:
     """Create, or update when this issue was published there before, the issue's draft on
     ``platform``; scheduled for ``schedule`` (ISO 8601) when given."""
-    from digest.issue import load_issue
-    from digest.render import issue_view
-    from digest.store import Store
 
     file = Path(file)
     when = parse_schedule(schedule, settings) if schedule else None

@@ -31,7 +31,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from digest.errors import ConfigError
+from digest import clock
+from digest.errors import ConfigError, DigestError
 from digest.publish import Content, Http, Platform, Remote, base_url, secret, utc_text
 
 if TYPE_CHECKING:
@@ -69,7 +70,6 @@ class _GhostAuth:
         self.secret_hex = secret_hex
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        from digest import clock
 
         r.headers["Authorization"] = f"Ghost {admin_token(self.key_id, self.secret_hex, clock.now())}"
         return r
@@ -156,7 +156,6 @@ class Ghost(Platform):
             passthrough=(409,),
         )
         if resp.status_code == 409:
-            from digest.errors import DigestError
 
             raise DigestError(
                 f"{self.http.where}: Ghost refused to update post {remote.id} (HTTP 409: "

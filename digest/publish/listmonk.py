@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from digest.errors import ConfigError
-from digest.publish import Content, Http, Platform, Remote, base_url, secret, setting_problem, utc_text
+from digest.errors import ConfigError, DigestError
+from digest.publish import Content, Http, Platform, Remote, base_url, secret, utc_text
 
 if TYPE_CHECKING:
     import requests
@@ -50,11 +50,10 @@ def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure
     for value in settings.publish.listmonk_lists:
         text = str(value).strip()
         if not text.isdigit() or int(text) < 1:
-            raise setting_problem(settings, "publish.listmonk_lists", f"{value!r} is not a list id; listmonk's Lists page shows each list's number, e.g. [\"3\"]")
+            raise settings.problem("publish.listmonk_lists", f"{value!r} is not a list id; listmonk's Lists page shows each list's number, e.g. [\"3\"]")
         lists.append(int(text))
     if not lists:
-        raise setting_problem(
-            settings, "publish.listmonk_lists",
+        raise settings.problem("publish.listmonk_lists",
             'not set; add `[publish]` `listmonk_lists = ["3"]` with the ids of the lists the campaign goes to',
         )
     user, token = secret(environ, USER), secret(environ, TOKEN)
@@ -107,7 +106,6 @@ class Listmonk(Platform):
         if resp.status_code == 404:
             return None
         if resp.status_code == 400:
-            from digest.errors import DigestError
 
             message = self.http.message(resp)
             if "not found" in message.lower():

@@ -21,11 +21,14 @@ import hashlib
 import re
 from datetime import datetime, time
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from digest.errors import ConfigError, UsageError
+from digest.errors import UsageError
+from digest.render import markup
+from digest.render.plaintext import clean_line, render_text
+from digest.render.templates import render_template
+from digest.render.view import flavoured
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -61,17 +64,6 @@ def check_address(what: str, value: str) -> str:
     return value
 
 
-def _settings_problem(settings: Settings, key: str, message: str) -> ConfigError:
-    """A bad email setting, named where it came from: its DIGEST_* variable or the settings file."""
-    import os
-
-    from digest.config import KEYS
-
-    env = next(k.env for k in KEYS if k.key == key)
-    where = env if env in os.environ else (Path(settings.source).name if settings.source else "settings")
-    return ConfigError([f"{where}: {key}: {message}"])
-
-
 def envelope_sender(settings: Settings) -> str:
     from email.utils import parseaddr
 
@@ -80,15 +72,13 @@ def envelope_sender(settings: Settings) -> str:
 
 def sender(settings: Settings) -> str:
     value = settings.email.sender.strip()
-    if not value:
-        raise _settings_problem(
-            settings,
-            "email.from", "not set; add `[email]` `from = \"Name <you@example.org>\"` (or set DIGEST_EMAIL_FROM)"
+    if not settings.email.can_send:
+        raise settings.problem("email.from", "not set; add `[email]` `from = \"Name <you@example.org>\"` (or set DIGEST_EMAIL_FROM)"
         )
     try:
         return check_address("email.from", value)
     except UsageError as exc:
-        raise _settings_problem(settings, "email.from", str(exc).removeprefix("email.from: ")) from None
+        raise settings.problem("email.from", str(exc).removeprefix("email.from: ")) from None
 
 
 def recipients(settings: Settings) -> list[str]:
@@ -98,20 +88,7 @@ def recipients(settings: Settings) -> list[str]:
         try:
             out.append(check_address("email.to", value.strip()))
         except UsageError as exc:
-            raise _settings_problem(settings, "email.to", str(exc).removeprefix("email.to: ")) from None
-    return out
-
-
-def unsubscribe_targets(settings: Settings) -> list[str]:
-    out = []
-    for value in settings.email.list_unsubscribe:
-        value = value.strip()
-        if not re.fullmatch(r"(https://|mailto:)[^\s<>,\"]+", value):
-            raise _settings_problem(
-                settings,
-                "email.list_unsubscribe", f"{value!r} must be one https:// or mailto: address without spaces"
-            )
-        out.append(value)
+            raise settings.problem("email.to", str(exc).removeprefix("email.to: ")) from None
     return out
 
 
@@ -140,11 +117,8 @@ def email_html(view: IssueView, settings: Settings, cids: dict[str, str] | None 
     Footnote marks are not links: in-message ``#anchors`` work in few clients."""
     import css_inline
 
-    from digest.render import markup
-    from digest.render.plaintext import clean_line
-    from digest.render import flavoured, render_template
 
-    targets = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
+    targets = [u for u in settings.unsubscribe_targets() if u.startswith("https://")]
     html = render_template(
         flavoured(view, markup.EMAIL_CID if cids else markup.EMAIL, cids),
         settings,
@@ -190,7 +164,6 @@ def build_message(
     """
     from email.utils import format_datetime
 
-    from digest.render.plaintext import clean_line, render_text
 
     from_ = sender(settings)
     to = [check_address("--to", a) for a in to] if to else recipients(settings)
@@ -198,7 +171,7 @@ def build_message(
     text = render_text(view, settings)
     images = inline_images(view, settings)
     html = email_html(view, settings, {src: cid for src, cid, _, _ in images} if images else None)
-    unsubscribe = unsubscribe_targets(settings)
+    unsubscribe = settings.unsubscribe_targets()
     when = format_datetime(send_date(view, settings))
 
     digest_of = hashlib.sha256("\0".join([from_, *to, subject, when, text, html, *unsubscribe]).encode()).hexdigest()

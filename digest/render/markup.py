@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from digest.issue.notes import PLUGINS as NOTE_PLUGINS
+from digest.render.mathtext import is_linear, unicode_math
+from digest.render.mathtext import mathml as to_mathml
 
 if TYPE_CHECKING:
     from digest.render.images import Images
@@ -84,7 +86,6 @@ def walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 def plain(nodes: list[dict[str, Any]]) -> str:
     """The text of inline tokens, as a reader would read it (an image's alt text for itself)."""
-    from digest.render.mathtext import unicode_math
 
     out = []
     for node in nodes:
@@ -214,7 +215,6 @@ def _renderer() -> Any:
 
 
 def _math_html(tex: str, mathml: bool, display: bool) -> str:
-    from digest.render.mathtext import is_linear, mathml as to_mathml, unicode_math
 
     if mathml and not is_linear(tex):
         element = to_mathml(tex, display)
@@ -280,7 +280,6 @@ def for_readers(text: str | None, images: Images | None) -> str:
         return text
     from urllib.parse import unquote
 
-    from digest.render.mathtext import unicode_math
 
     def math(m: re.Match[str]) -> str:
         raw = m["display"] if m["display"] is not None else m["inline"]

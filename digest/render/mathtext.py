@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from digest.tex import tex_to_text
+
 _SUPER = dict(zip(
     "0123456789+-−=()niabcdefghjklmoprstuvwxyzABDEGHIJKLMNOPRTUVWαβγδεθιφχ⊤*′″†‡∗",
     "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵅᵝᵞᵟᵋᶿᶥᵠᵡᵀ*′″†‡∗",
@@ -138,7 +140,6 @@ def _argument(tex: str, i: int) -> tuple[str, int]:
 def _plain(chunk: str) -> str:
     """A piece of math without scripts at its top level, through pylatexenc; the spaces
     around it are kept (as one), so pieces join as they were written."""
-    from digest.tex import tex_to_text
 
     core = chunk.strip()
     if not core:

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from digest.config import Settings
 from digest.errors import UsageError
+from digest.files import write_atomic
+from digest.issue import load_issue
+from digest.render import FORMATS, default_formats, issue_view, render_view
+from digest.render.images import copy_assets
 
 
 @dataclass
@@ -17,7 +21,6 @@ class RenderResult:
 
 
 def output_path(out_dir: Path, stem: str, fmt: str) -> Path:
-    from digest.render import FORMATS
 
     return out_dir / f"{stem}{FORMATS[fmt].suffix}"
 
@@ -30,10 +33,6 @@ def render_to(
     to_stdout: bool = False,
 ) -> RenderResult:
     """Render ``file``; write ``<out_dir>/<stem>.<ext>`` per format, or return one format's text."""
-    from digest.files import write_atomic
-    from digest.render.images import copy_assets
-    from digest.issue import load_issue
-    from digest.render import FORMATS, default_formats, issue_view, render_view
 
     chosen = formats or (("md",) if to_stdout else default_formats(settings))
     unknown = [f for f in chosen if f not in FORMATS]

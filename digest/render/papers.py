@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import DigestError
+from digest.ids import parse_id
 from digest.issue import Issue, Section
 from digest.paper import Author, Paper, fill
+from digest.seeds import by_id, read_seed_folder
+from digest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,6 @@ def from_section(section: Section) -> Paper:
     """What the issue file itself says about a paper section's paper."""
     assert section.paper_id is not None
     meta = section.meta
-    from digest.ids import parse_id
 
     ident = parse_id(str(meta.get("id", ""))) if meta.get("id") else None
     if ident is None or ident.base != section.paper_id.base:
@@ -132,7 +134,6 @@ def to_fill(in_file: dict[str, Paper]) -> list[str]:
 def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
     if folder is None or not folder.is_dir() or not wanted:
         return {}
-    from digest.seeds import by_id, read_seed_folder
 
     try:
         records = by_id(read_seed_folder(folder, strict=False))
@@ -145,7 +146,6 @@ def _seed_papers(folder: Path | None, wanted: set[str]) -> dict[str, Paper]:
 def _store_papers(path: Path | None, wanted: set[str]) -> dict[str, Paper]:
     if path is None or not wanted or not path.is_file():
         return {}
-    from digest.store import Store
 
     store = Store.open_existing(path)
     if store is None:

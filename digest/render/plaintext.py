@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from digest.render.markup import tokens
 from digest.render.mathtext import unicode_math
+from digest.render.view import derived
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.render.images import Images
     from digest.render import IssueView
+    from digest.render.images import Images
 
 WIDTH = 72
 RULE = "-" * WIDTH
@@ -200,16 +201,6 @@ def markdown_to_text(markdown: str, links: _Links | None = None, images: Images 
     return "\n\n".join(c for c in writer.blocks(tokens(markdown)) if c.strip())
 
 
-def derived(view: Any, settings: Any, key: str, make: Any) -> Any:
-    """``make()`` once per view and settings: the email and the text format share one plain text,
-    the page and the substack format one substack HTML."""
-    cache = view.__dict__.setdefault("_derived", {})
-    slot = (key, id(settings))
-    if slot not in cache or cache[slot][0] is not settings:
-        cache[slot] = (settings, make())
-    return cache[slot][1]
-
-
 def render_text(view: IssueView, settings: Settings) -> str:
     """The whole issue as plain text."""
     return str(derived(view, settings, "text", lambda: _render_text(view, settings)))
@@ -245,9 +236,8 @@ def _render_text(view: IssueView, settings: Settings) -> str:
             lines.append(markdown_to_text(p.notes, links, images))
         section(lines)
     footer = [x for x in (clean_line(settings.author), clean_line(settings.url)) if x]
-    from digest.render.email_message import unsubscribe_targets
 
-    unsubscribe = [u for u in unsubscribe_targets(settings) if u.startswith("https://")]
+    unsubscribe = [u for u in settings.unsubscribe_targets() if u.startswith("https://")]
     text = ("\n\n" + RULE + "\n\n").join(x for x in out if x)
     tail = " · ".join(footer + ["made with digest"])
     if unsubscribe:

@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from digest.render.markup import image_only, plain, tokens
+from digest.render.mathtext import unicode_math
+from digest.render.view import derived
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.render.images import Images
     from digest.render import IssueView
+    from digest.render.images import Images
 
 HEADINGS = {1: "h3", 2: "h3", 3: "h3", 4: "h4", 5: "h4", 6: "h4"}
 """Notes' headings sit under the papers' ``<h2>``: ``#`` to ``###`` become ``<h3>``, deeper ``<h4>``."""
@@ -98,7 +100,6 @@ class _Writer:
 
     # inline -----------------------------------------------------------------------------
     def inline(self, nodes: list[dict[str, Any]]) -> str:
-        from digest.render.mathtext import unicode_math
 
         out = []
         for node in nodes:
@@ -135,7 +136,6 @@ class _Writer:
 
     # blocks -----------------------------------------------------------------------------
     def blocks(self, nodes: list[dict[str, Any]]) -> list[str]:
-        from digest.render.mathtext import unicode_math
 
         out: list[str] = []
         for node in nodes:
@@ -232,7 +232,6 @@ def render_substack(view: IssueView, settings: Settings) -> str:
 
 
 def substack_html(view: IssueView, settings: Settings) -> str:
-    from digest.render.plaintext import derived
 
     return str(derived(view, settings, "substack", lambda: _substack_html(view, settings)))
 

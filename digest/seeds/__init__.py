@@ -31,13 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from digest.seeds import formats as fmt
 from digest.errors import InputError
-
-if TYPE_CHECKING:
-    from digest.paper import Paper
+from digest.paper import Paper
+from digest.seeds import formats as fmt
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +92,6 @@ class SeedRecord:
 
     def to_paper(self, arxiv_id: str | None = None) -> Paper:
         """A `Paper` holding what the seed knows (abstract, comment, title)."""
-        from digest.paper import Paper
 
         ident = arxiv_id or self.arxiv_id
         if ident is None:

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from digest.errors import UnavailableError
+from digest.seeds import SeedRecord, dedup, read_seed_file
 from digest.seeds.resolve import MISS_DAYS, Resolution, cache_key, cached_ids, resolve
-from digest.seeds import SeedRecord, dedup
+from digest.store import Store
 
 if TYPE_CHECKING:
     from digest.fetch.client import ArxivClient
-    from digest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,6 @@ def run_seeds(paths: Sequence[str], store_path: str, *, resolve_ids: bool = Fals
     Without ``resolve_ids`` only earlier resolutions (the cache) are shown and
     nothing is written.
     """
-    from digest.errors import UnavailableError
-    from digest.seeds import read_seed_file
-    from digest.store import Store
 
     records: list[SeedRecord] = []
     files = []

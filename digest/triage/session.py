@@ -36,14 +36,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
+from digest.draft import negative_texts
+from digest.draft import ranking
 from digest.draft.text import appended, existing_papers, paper_section
 from digest.errors import ConfigError, DigestError, InputError
 from digest.files import write_if_unchanged
+from digest.ids import parse_id
+from digest.issue import decode_issue, parse_issue
+from digest.issue.history import coverage, issue_files, load_issues
+from digest.lock import newsletter_lock
+from digest.store import Store
+from digest.tex import paragraphs, tex_to_text
 
 if TYPE_CHECKING:
     from digest.config import Settings
     from digest.draft.ranking import Ranked
-    from digest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +87,6 @@ def default_date(settings: Settings, store: Store | None) -> date:
     """The newest issue in issues/ whose draft the store recorded, else today in `timezone`."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from digest.issue.history import issue_files
 
     if store is not None:
         for day, _ in reversed(issue_files(settings.path("issues"))):
@@ -114,11 +120,6 @@ class Triage:
     def open(cls, settings: Settings, issue_date: date | None = None, *, lock_wait: float | None = None) -> Triage:
         """Read the pool of the issue (default: `default_date`) and rank it; raises `DigestError`
         (one line saying what to run) when there is no store or no pool."""
-        from digest.issue.history import load_issues
-        from digest.issue.history import coverage
-        from digest.draft import negative_texts
-        from digest.draft.ranking import profile_texts, rank
-        from digest.store import Store
 
         store_path = settings.path("store")
         store = Store.open_existing(store_path)
@@ -134,8 +135,8 @@ class Triage:
             papers = store.get_many(pool)
             errors: list[InputError] = []
             earlier = load_issues(settings.path("issues"), before=day, errors=errors)
-            profile, counts = profile_texts(settings, earlier, store)
-            ranked = rank(list(papers.values()), profile,
+            profile, counts = ranking.profile_texts(settings, earlier, store)
+            ranked = ranking.rank(list(papers.values()), profile,
                           negative_texts(store, day, coverage(earlier, settings.unannotated)))  # fmt: skip
         except BaseException:
             store.close()
@@ -164,7 +165,6 @@ class Triage:
 
     def abstracts_json(self) -> str:
         """Each candidate's abstract as Unicode paragraphs, in the order of `papers_json` (made once)."""
-        from digest.tex import paragraphs
 
         if self._abstracts_json is None:
             self._abstracts_json = json.dumps([paragraphs(r.paper.abstract) for r in self.ranked], ensure_ascii=False,
@@ -197,7 +197,6 @@ class Triage:
 
     def _file_order(self) -> list[str]:
         """The paper ids of the issue's sections, in file order ([] when there is no file)."""
-        from digest.issue import decode_issue, parse_issue
 
         raw = _read(self.path)
         if raw is None:
@@ -209,8 +208,6 @@ class Triage:
     def decide(self, paper_id: str, decision: str | None) -> Outcome:
         """Record ``decision`` (``kept``, ``dismissed`` or None) for a candidate and change the file as the
         module docstring says. Raises `TriageError` / `InputError` / `LockedError` with nothing changed."""
-        from digest.ids import parse_id
-        from digest.lock import newsletter_lock
 
         if decision not in DECISIONS:
             raise TriageError(f"unknown decision {decision!r}; use kept, dismissed or null")
@@ -306,7 +303,6 @@ class Triage:
 
 
 def _record(i: int, r: Ranked) -> dict[str, Any]:
-    from digest.tex import tex_to_text
 
     p = r.paper
     return {
