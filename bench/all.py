@@ -1,11 +1,12 @@
 """Run every benchmark in turn with its default (full) size and print its figures.
 
     python bench/all.py            # about 20 minutes on the 2-core project machine
-    python bench/all.py render new # only some: render formats fetch seeds new build
+    python bench/all.py render new # only some: the names in ORDER below
 
 Each benchmark prints medians of several runs and ratios against a baseline
-measured in the same run; the README's "Benchmarks" section holds the latest
-figures.
+measured in the same run, and appends its figures to bench/results.jsonl
+(`python bench/history.py NAME` shows one benchmark's runs); the README's
+"Benchmarks" section holds only the latest figures.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["render", "formats", "fetch", "seeds", "new", "ranking", "triage", "parsers", "build"]
+ORDER = ["render", "formats", "fetch", "seeds", "new", "ranking", "triage", "parsers", "build", "startup", "offline"]
 
 
 def main() -> int:

@@ -20,6 +20,9 @@ an abstract, a third of them with TeX), and the editor's notes.
     python bench/bench_build.py [--issues 500] [--papers 15] [--runs 5] [--large 2000] [--small 50]
     python bench/bench_build.py --issues 0          # only the scale goals
     python bench/bench_build.py --large 0           # only the 500-issue goals
+    python bench/bench_build.py --issues 20 --papers 3 --runs 1 --large 40 --small 10   # a quick look
+
+Each run appends its figures to bench/results.jsonl (bench "build"; ``--no-record``: not).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import ENV, digest_argv, verdict
+from common import ENV, add_record_option, digest_argv, record, verdict
 
 WORDS = ("model training scaling data attention transformer loss gradient benchmark token layer "
          "representation pretraining finetuning inference memory sparse dense evaluation").split()  # fmt: skip
@@ -118,7 +121,7 @@ def edit(path: Path, papers: int, salt: str) -> None:
     path.write_text(make_issue(date.fromisoformat(path.stem), papers, salt=salt), encoding="utf-8")
 
 
-def bench_scale(root: Path, large: int, small: int, papers: int, runs: int) -> None:
+def bench_scale(root: Path, large: int, small: int, papers: int, runs: int) -> dict[str, object]:
     """One changed issue (and none) in a large and a small archive, alternately, same run."""
     sites: dict[int, tuple[Path, list[Path], float, float]] = {}
     for n in (small, large):
@@ -152,6 +155,15 @@ def bench_scale(root: Path, large: int, small: int, papers: int, runs: int) -> N
     print(f"  one changed, {large} vs {small} issues: {ratio:.2f}x (goal within 2x: {'meets goal' if ratio <= 2 else 'MISSES goal'});"
           f" {large} issues under 0.5 s: {verdict(one[large], 0.5)}")  # fmt: skip
     print(f"  from-scratch memory grows {growth * 1000:.1f} KB per issue")
+    return {
+        "large": large, "small": small, "scale_runs": runs,
+        "large_changed_s": round(one[large], 3), "small_changed_s": round(one[small], 3), "scale_ratio": round(ratio, 2),
+        "scale_goal_ratio": 2.0, "scale_met": ratio <= 2, "large_goal_s": 0.5, "large_met": one[large] < 0.5,
+        "large_unchanged_s": round(none[large], 3), "small_unchanged_s": round(none[small], 3),
+        "large_scratch_s": round(sites[large][2], 2), "large_peak_mb": round(sites[large][3], 1),
+        "small_peak_mb": round(sites[small][3], 1), "kb_per_issue": round(growth * 1000, 1),
+        "large_feed_mb": round((sites[large][0] / "site" / "feed.xml").stat().st_size / 1e6, 2),
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -161,11 +173,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--large", type=int, default=2000, help="issues of the large archive of the scale goals (0: skip)")
     parser.add_argument("--small", type=int, default=50, help="issues of the small archive of the scale goals")
+    add_record_option(parser)
     args = parser.parse_args()
+    scale: dict[str, object] = {}
     if args.large:
         with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
-            bench_scale(Path(tmp), args.large, args.small, args.papers, args.runs)
+            scale = bench_scale(Path(tmp), args.large, args.small, args.papers, args.runs)
     if not args.issues:
+        if not args.no_record:
+            record("build", {"papers": args.papers, **scale})
         return
 
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
@@ -201,6 +217,16 @@ def main() -> None:
     print(f"digest build, one issue changed              {one_changed * 1000:8.1f} ms  = {one_changed / baseline:6.1f}x baseline "
           f"(goal < 1 s: {verdict(one_changed, 1)})")  # fmt: skip
     print(f"digest build, nothing changed                {unchanged * 1000:8.1f} ms  = {unchanged / baseline:6.1f}x baseline")
+    if not args.no_record:
+        record("build", {
+            "issues": args.issues, "papers": args.papers, "runs": args.runs, "baseline_s": round(baseline, 3),
+            "scratch_s": round(from_scratch, 2), "scratch_ratio": round(from_scratch / baseline, 1),
+            "scratch_goal_s": 10.0, "scratch_met": from_scratch < 10,
+            "changed_s": round(one_changed, 3), "changed_ratio": round(one_changed / baseline, 2),
+            "changed_goal_s": 1.0, "changed_met": one_changed < 1,
+            "unchanged_s": round(unchanged, 3), "unchanged_ratio": round(unchanged / baseline, 2),
+            **scale,
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark `digest fetch` end to end against the local test server (delay 0).
 
-    /work/venv/bin/python bench/bench_fetch.py [--entries 10000] [--runs 5] [--memory-entries 30000]
+    python bench/bench_fetch.py [--entries 10000] [--runs 5] [--memory-entries 30000] [--no-record]
+    python bench/bench_fetch.py --entries 2000 --runs 1 --memory-entries 2000   # a quick look
 
 The window is synthesised by repeating the 100 real entries of
 ``tests/fixtures/arxiv/arxiv-api-2026-100-entries-all_testing.xml`` and
@@ -23,6 +24,8 @@ renumbering their ids. Figures, each a median of ``--runs`` runs:
   pages (no network, no store);
 * peak memory (max RSS) of a fresh process fetching ``--memory-entries``;
 * requests of a repeated identical run (goal: 0).
+
+Each run appends its figures to bench/results.jsonl (bench "fetch").
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from arxiv_server import ArxivServer, entries, page, synthesize  # noqa: E402
-from common import verdict  # noqa: E402
+from common import add_record_option, record, verdict  # noqa: E402
 
 SINCE, UNTIL = date(2026, 9, 1), date(2026, 9, 7)
 
@@ -184,6 +187,7 @@ def main() -> None:
     ap.add_argument("--memory-entries", type=int, default=30000)
     ap.add_argument("--child", nargs=2, metavar=("API_URL", "STORE"), help=argparse.SUPPRESS)
     ap.add_argument("--serve", type=int, metavar="N", help=argparse.SUPPRESS)
+    add_record_option(ap)
     args = ap.parse_args()
     if args.child:
         return child(*args.child)
@@ -192,8 +196,8 @@ def main() -> None:
 
     from arxiv import _feed
 
-    import digest.fetch.client  # noqa: F401 - imported before the timed runs: imports are not throughput
     import digest.fetch  # noqa: F401
+    import digest.fetch.client  # noqa: F401 - imported before the timed runs: imports are not throughput
 
     base = entries("arxiv-api-2026-100-entries-all_testing.xml")
     n = args.entries
@@ -253,6 +257,18 @@ def main() -> None:
     print(f"  peak memory, {mem['fetched']} entries: {mem['rss_mb']:.0f} MB max RSS"
           f" ({mem['requests']} requests, {mem['fetched'] / mem['seconds']:,.0f} entries/s)")  # fmt: skip
     print(f"  repeated run requests:  {statistics.median(repeat_reqs):.0f}")
+    if not args.no_record:
+        requests, repeated = statistics.median(reqs), statistics.median(repeat_reqs)
+        record("fetch", {
+            "entries": n, "runs": args.runs, "requests": requests, "requests_goal": math.ceil(n / 2000),
+            "arxiv_py_requests": arxiv_py, "entries_per_s": round(med), "floor_per_s": round(floor_med),
+            "ratio": round(ratio, 2), "cpu_ratio": round(cpu_ratio, 2), "goal_ratio": 1.5,
+            "met": ratio <= 1.5 + 1e-9, "old_parser_per_s": round(statistics.median(baseline)),
+            "index_per_s": round(statistics.median(indexed)), "memory_entries": mem["fetched"],
+            "memory_rss_mb": round(mem["rss_mb"], 1), "memory_goal_mb": 300, "memory_met": mem["rss_mb"] < 300,
+            "repeat_requests": repeated, "repeat_met": repeated == 0,
+            "ratios": [round(r, 2) for r in ratios], "cpu_ratios": [round(r, 2) for r in cpu_ratios],
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Goals (issue 6): `digest render` of the sample in md,html,email,text,substack,
 median under 0.5 s (baseline: md,html in the same run); the decoded HTML part of
 a 40-paper issue's email under the 90 KB budget (Gmail clips at about 102 KB).
 
-    python bench/bench_formats.py [--runs N]
+    python bench/bench_formats.py [--runs N] [--no-record]
+
+Each run appends its figures to bench/results.jsonl (bench "formats").
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import REPO, digest_argv, time_call, time_process, verdict
+from common import REPO, add_record_option, digest_argv, record, time_call, time_process, verdict
 
 BUDGET = 90_000
 
@@ -41,7 +43,9 @@ def forty_paper_issue(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+    add_record_option(parser)
+    args = parser.parse_args()
+    runs = args.runs
     os.environ.setdefault("DIGEST_EMAIL_FROM", "Davis Blalock <davis@example.org>")
     out = str(REPO / "build" / "bench")
 
@@ -52,10 +56,10 @@ def main() -> None:
 
     sys.path.insert(0, str(REPO))
     from digest.config import load_settings
-    from digest.render.email_message import build_message, email_html
     from digest.issue import load_issue
-    from digest.render.papers import issue_papers
     from digest.render import build_view
+    from digest.render.email_message import build_message, email_html
+    from digest.render.papers import issue_papers
 
     with tempfile.TemporaryDirectory() as tmp:
         path = forty_paper_issue(Path(tmp))
@@ -77,6 +81,15 @@ def main() -> None:
     print(f"40-paper issue: email HTML part {size / 1000:6.1f} KB decoded, {len(html_qp) / 1000:6.1f} KB "
           f"quoted-printable, {size / len(view.papers) / 1000:.2f} KB per paper "
           f"(budget {BUDGET // 1000} KB: {verdict(size, BUDGET)})")
+    if not args.no_record:
+        record("formats", {
+            "runs": runs, "baseline_s": round(base, 4), "all_formats_s": round(every, 4),
+            "ratio": round(every / base, 2), "goal_s": 0.5, "met": every < 0.5,
+            "email_papers": len(view.papers), "email_build_s": round(build, 4),
+            "email_html_kb": round(size / 1000, 1), "email_qp_kb": round(len(html_qp) / 1000, 1),
+            "email_kb_per_paper": round(size / len(view.papers) / 1000, 2), "email_budget_kb": BUDGET // 1000,
+            "email_met": size < BUDGET,
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark `digest new`: ranking alone, and the whole command on a 5,000-paper week.
 
-    /work/venv/bin/python bench/bench_new.py [--candidates 5000] [--profile 1000] [--runs 5]
+    python bench/bench_new.py [--candidates 5000] [--profile 1000] [--runs 5] [--no-record]
+    python bench/bench_new.py --candidates 500 --profile 100 --runs 1     # a quick look
 
 Abstracts are synthesised from the real ones in ``tests/fixtures/arxiv`` and
 ``seeds/`` (sentences recombined), so the vocabulary is arXiv's. Figures,
@@ -12,6 +13,8 @@ each a median of ``--runs`` runs after one warm-up:
 * the whole `digest new --offline` as a fresh process on a store holding an
   N-paper week and a seed folder of M abstracts, goal under 5 s; baseline:
   a fresh process that only imports scikit-learn's TF-IDF.
+
+Each run appends its figures to bench/results.jsonl (bench "new").
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from common import digest_argv, time_call, time_process, verdict  # noqa: E402
+from common import add_record_option, digest_argv, record, time_call, time_process, verdict  # noqa: E402
 
 
 def sentences() -> list[str]:
@@ -81,6 +84,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=5000)
     parser.add_argument("--profile", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
+    add_record_option(parser)
     args = parser.parse_args()
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -125,6 +129,14 @@ def main() -> None:
     print(f"python -c 'import sklearn...text' process (baseline)    {floor * 1000:7.0f} ms")
     print(f"digest new --offline, {n}-paper week, {m} seeds      {whole * 1000:7.0f} ms  = {whole / floor:.2f}x baseline"
           f" (goal < 5 s: {verdict(whole, 5)}; drafted {drafted} candidates)")  # fmt: skip
+    if not args.no_record:
+        record("new", {
+            "candidates": n, "profile": m, "runs": args.runs,
+            "rank_s": round(ranked_s, 3), "rank_baseline_s": round(base, 3), "rank_ratio": round(ranked_s / base, 2),
+            "rank_goal_s": 2.0, "rank_met": ranked_s < 2,
+            "new_s": round(whole, 3), "baseline_s": round(floor, 3), "ratio": round(whole / floor, 2),
+            "goal_s": 5.0, "met": whole < 5, "drafted": drafted,
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

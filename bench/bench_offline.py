@@ -57,16 +57,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from common import ENV, REPO, digest_argv
+from common import ENV, REPO, add_record_option, digest_argv, record
 
 sys.path.insert(0, str(REPO / "tests"))
 
 from arxiv_server import ArxivServer  # noqa: E402  (tests/: the loopback stand-in for arXiv)
 
-from bench_startup import _commit  # noqa: E402
-
 WEEKS = REPO.parent / "shared" / "data" / "arxiv-weeks"
-RESULTS = REPO / "bench" / "results.jsonl"
 MONDAY, ISSUE_DATE = datetime(2025, 6, 2, tzinfo=timezone.utc), "2025-06-08"
 GOAL_SECONDS, GOAL_MB = 5.0, 300.0
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(])")
@@ -161,7 +158,7 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 3; --quick: 1)")
     parser.add_argument("--quick", action="store_true", help="one run of each, no warm-up")
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/results.jsonl")
+    add_record_option(parser)
     args = parser.parse_args()
     runs = args.runs or (1 if args.quick else 3)
     if not WEEKS.is_dir() or not any(WEEKS.glob("*.jsonl")):
@@ -235,24 +232,16 @@ def main() -> int:
           f" peak RSS {peak:.0f} MB (goal < {GOAL_MB:g} MB: {'met' if ok_mem else 'MISSED'})")  # fmt: skip
 
     if not args.no_record:
-        record = {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "commit": _commit(),
-            "bench": "offline",
-            "figures": {
-                "papers": rows, "in_window": in_window, "candidates": candidates, "written": drafted, "runs": runs,
-                "new_s": round(med["new"], 3), "new_runs_s": [round(s, 3) for s in spread],
-                "new_rss_mb": round(rss["new"], 1), "new_peak_rss_mb": round(peak, 1),
-                "baseline_read_s": round(med["read"], 3), "baseline_read_rss_mb": round(rss["read"], 1),
-                "ratio": round(ratio, 2), "rss_ratio": round(rss_ratio, 2),
-                "help_s": round(med["help"], 3), "sklearn_import_s": round(med["sklearn"], 3),
-                "fetch_s": round(fetched["_seconds"], 2), "fetch_rss_mb": round(fetched["_rss_mb"], 1),
-                "goal_s": GOAL_SECONDS, "goal_mb": GOAL_MB, "met_time": ok_time, "met_memory": ok_mem,
-            },
-        }  # fmt: skip
-        with open(RESULTS, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
-        print(f"(appended to {RESULTS.relative_to(REPO)})")
+        record("offline", {
+            "papers": rows, "in_window": in_window, "candidates": candidates, "written": drafted, "runs": runs,
+            "new_s": round(med["new"], 3), "new_runs_s": [round(s, 3) for s in spread],
+            "new_rss_mb": round(rss["new"], 1), "new_peak_rss_mb": round(peak, 1),
+            "baseline_read_s": round(med["read"], 3), "baseline_read_rss_mb": round(rss["read"], 1),
+            "ratio": round(ratio, 2), "rss_ratio": round(rss_ratio, 2),
+            "help_s": round(med["help"], 3), "sklearn_import_s": round(med["sklearn"], 3),
+            "fetch_s": round(fetched["_seconds"], 2), "fetch_rss_mb": round(fetched["_rss_mb"], 1),
+            "goal_s": GOAL_SECONDS, "goal_mb": GOAL_MB, "met_time": ok_time, "met_memory": ok_mem,
+        })  # fmt: skip
     return 0
 
 

@@ -7,13 +7,20 @@ front matter value of ``x<spaces>y``, ``[``, ``(``, ``$``, ``\\``, ``<!--``, ``*
 takes: the figure is the ratio of medians, measured in the same run. Quadratic
 code shows as a ratio in the hundreds (the first shape took 176 s before).
 
-    python bench/bench_parsers.py [--size BYTES] [--notes-size BYTES] [--runs N] [--only WORD]
+    python bench/bench_parsers.py [--size BYTES] [--notes-size BYTES] [--runs N] [--only WORD] [--no-record]
+    python bench/bench_parsers.py --size 65536 --notes-size 16384 --runs 1     # a quick look
 
 Parts: the issue parser (``parse_issue``: headings and links, front matter,
 comments, the digest:paper comment), arXiv's text (``tex.paragraphs`` for titles
 and abstracts, the RSS conversions), ``arxiv.query`` (``compile_query``), and the
 editor's Markdown (mistune, through ``notes.to_html``; smaller, as mistune reads
 about 10 us a character on bracket-heavy text).
+
+Each run appends its figures to bench/results.jsonl (bench "parsers"): per part the
+worst ratio to the baseline, and the median and worst growth (one slow run of a
+millisecond case makes the worst growth jump; the median is the steady one).
+"met" when every part's worst ratio is under 100x (quadratic code shows in the
+hundreds, see above).
 """
 
 from __future__ import annotations
@@ -27,12 +34,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import add_record_option, record  # noqa: E402
+
 from digest import tex
-
 from digest.fetch import convert as arxiv_convert
-
-from digest.issue import notes  # noqa: E402
-from digest.issue import parse_issue  # noqa: E402
+from digest.issue import notes, parse_issue  # noqa: E402
 from digest.query import compile_query, query_problem  # noqa: E402
 
 HEAD = "---\ndate: 2022-10-23\n---\n"
@@ -121,20 +127,25 @@ Case = Callable[[int], Callable[[], object]]
 """A case: given a size in characters, the call to time."""
 
 
-def report(part: str, baseline_name: str, baseline: Case, cases: dict[str, Case], runs: int, size: int) -> float:
+def report(
+    part: str, baseline_name: str, baseline: Case, cases: dict[str, Case], runs: int, size: int
+) -> tuple[float, float, float]:
     """Print each case's median, its ratio to the baseline at the same size, and how its time
-    grows from a quarter of the size (4x is linear, 16x quadratic); return the worst ratio."""
+    grows from a quarter of the size (4x is linear, 16x quadratic); return the worst ratio and the
+    median and worst growth."""
     base = median_time(baseline(size), runs)
     print(f"\n{part}: {size / 1e6:.2f} MB inputs, medians of {runs} runs; growth = time / time at a quarter of the size")
     print(f"  {'(baseline) ' + baseline_name:46} {base * 1000:9.1f} ms            "
           f"growth {base / median_time(baseline(size // 4), runs):5.1f}x")  # fmt: skip
     worst = 0.0
+    growths = []
     for name, case in cases.items():
         t = median_time(case(size), runs)
         quarter = median_time(case(size // 4), runs)
         worst = max(worst, t / base)
+        growths.append(t / max(quarter, 1e-6))
         print(f"  {name:46} {t * 1000:9.1f} ms = {t / base:6.2f}x  growth {t / max(quarter, 1e-6):5.1f}x", flush=True)
-    return worst
+    return worst, statistics.median(growths), max(growths)
 
 
 def _tex(text: str) -> Callable[[], object]:
@@ -179,9 +190,10 @@ def main() -> None:
     parser.add_argument("--notes-size", type=int, default=1 << 17, help="bytes for the Markdown renderer (128 KB)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", default="", help="run the parts whose name holds this word (issue, arxiv, query, notes)")
+    add_record_option(parser)
     args = parser.parse_args()
     size, runs = args.size, args.runs
-    worst: dict[str, float] = {}
+    worst: dict[str, tuple[float, float, float]] = {}
 
     if not args.only or "issue" in args.only:
         worst["issue"] = report("parse_issue", "an ordinary issue", lambda n: _issue(ordinary_issue(n)),
@@ -205,7 +217,17 @@ def main() -> None:
     if not args.only or "notes" in args.only:
         worst["notes"] = report("Markdown notes (mistune)", "ordinary paragraphs", lambda n: _notes(prose(n, 80)),
                                 _shaped(notes_shapes, _notes), runs, args.notes_size)  # fmt: skip
-    print("\nworst ratio to the baseline per part: " + ", ".join(f"{k} {v:.1f}x" for k, v in worst.items()))
+    print("\nworst ratio to the baseline per part: " + ", ".join(f"{k} {v[0]:.1f}x" for k, v in worst.items()))
+    print("growth per part (size x4), median / worst: " + ", ".join(f"{k} {v[1]:.1f}x / {v[2]:.1f}x" for k, v in worst.items()))
+    if not args.no_record:
+        figures: dict[str, object] = {"size": size, "notes_size": args.notes_size, "runs": runs}
+        for part, (ratio, growth, worst_growth) in worst.items():
+            figures[f"{part}_worst_ratio"] = round(ratio, 2)
+            figures[f"{part}_growth"] = round(growth, 1)
+            figures[f"{part}_worst_growth"] = round(worst_growth, 1)
+        figures["goal_ratio"] = 100.0
+        figures["met"] = all(ratio < 100 for ratio, _, _ in worst.values())
+        record("parsers", figures)
 
 
 if __name__ == "__main__":

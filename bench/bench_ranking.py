@@ -26,7 +26,9 @@
    copy of the matrix), and the peak RSS of a fresh process around the call.
 
 Each run appends one JSON line to ``bench/results.jsonl`` (date, commit,
-bench, figures): the benchmark history lives there.
+bench, figures; ``--no-record``: not): the benchmark history lives there. The
+headline: per full week the SVM's recall@60 and median rank, whether the goals
+are met, and the timing; the whole recall table, timing and memory are nested.
 """
 
 from __future__ import annotations
@@ -45,14 +47,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from common import add_record_option, record
+
 ROOT = Path(__file__).resolve().parents[1]
 WEEKS = ROOT.parent / "shared" / "data" / "arxiv-weeks"
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
-RESULTS = ROOT / "bench" / "results.jsonl"
 sys.path.insert(0, str(ROOT))
 
-from digest.paper import Paper  # noqa: E402
 from digest.draft.ranking import document, rank  # noqa: E402
+from digest.paper import Paper  # noqa: E402
 
 CUTS = (10, 20, 60)
 GOAL_RECALL60, GOAL_MEDIAN, GOAL_SECONDS = 0.85, 5, 2.0
@@ -250,20 +253,13 @@ def rss_probe(n: int, m: int) -> None:
 # --- report ---------------------------------------------------------------------------------
 
 
-def _commit() -> str | None:
-    try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=5000)
     parser.add_argument("--profile", type=int, default=1000)
     parser.add_argument("--rss-probe", action="store_true", help=argparse.SUPPRESS)
+    add_record_option(parser)
     args = parser.parse_args()
     paths = sorted(WEEKS.glob("*.jsonl")) if WEEKS.is_dir() else []
     if not paths:
@@ -336,22 +332,29 @@ def main() -> int:
     print(f"  goal rank {n} x {m} under {GOAL_SECONDS:g} s: {'met' if rank_wall < GOAL_SECONDS else 'MISSED'}"
           f" ({rank_wall:.2f} s wall, {rank_cpu:.2f} s CPU)")  # fmt: skip
 
-    record = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "commit": _commit(),
-        "bench": "ranking",
-        "figures": {
-            "seeds": len(seeds), "recall": recall,
+    if not args.no_record:
+        headline: dict[str, object] = {"seeds": len(seeds)}
+        for name, f in recall.items():
+            if "partial" not in name:
+                week = name.split("_")[0]
+                headline[f"recall60_{week}"] = f["svm (rank)"]["recall@60"]
+                headline[f"median_rank_{week}"] = f["svm (rank)"]["median_rank"]
+                headline[f"old_recall60_{week}"] = f["old: K=3 cosine"]["recall@60"]
+        headline.update({
+            "goal_recall60": GOAL_RECALL60, "goal_median_rank": GOAL_MEDIAN, "recall_met": all(ok for _, ok in goals),
+            "candidates": n, "profile": m, "runs": args.runs, "rank_s": round(rank_wall, 3),
+            "baseline_s": round(base_wall, 3), "ratio": round(rank_wall / base_wall, 2),
+            "goal_s": GOAL_SECONDS, "time_met": rank_wall < GOAL_SECONDS,
+            "peak_mb": round(peak_rank, 1),
+        })  # fmt: skip
+        record("ranking", {
+            **headline, "recall": recall,
             "time": {"candidates": n, "profile": m, "runs": args.runs, "rank_s": round(rank_wall, 3),
                      "rank_cpu_s": round(rank_cpu, 3), "baseline_s": round(base_wall, 3),
                      "ratio": round(rank_wall / base_wall, 2), "old_knn_s": round(old_wall, 3)},
             "memory": {"tracemalloc_peak_mb": round(peak_rank, 1), "old_knn_tracemalloc_peak_mb": round(peak_old, 1),
                        "rss_before_mb": rss.get("before_mb"), "rss_peak_mb": rss.get("peak_mb")},
-        },
-    }  # fmt: skip
-    with open(RESULTS, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
-    print(f"  (appended to {RESULTS.relative_to(ROOT)})")
+        })  # fmt: skip
     return 0
 
 

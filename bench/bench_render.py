@@ -3,7 +3,9 @@
 Goals (issue 2): render, both formats, median under 0.3 s; `digest --help`
 under twice `python -c "import click"`, measured in the same run.
 
-    python bench/bench_render.py [--runs N]
+    python bench/bench_render.py [--runs N] [--no-record]
+
+Each run appends its figures to bench/results.jsonl (bench "render").
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import REPO, digest_argv, time_process, verdict
+from common import REPO, add_record_option, digest_argv, record, time_process, verdict
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+    add_record_option(parser)
+    args = parser.parse_args()
+    runs = args.runs
 
     python = time_process([sys.executable, "-c", "pass"], runs)
     click = time_process([sys.executable, "-c", "import click"], runs)
@@ -33,6 +37,14 @@ def main() -> None:
           f"(goal < 2x: {verdict(helped / click, 2)})")
     print(f"digest render sample --format md,html  {rendered * 1000:7.1f} ms  = {rendered / click:.2f}x baseline "
           f"(goal < 300 ms: {verdict(rendered, 0.3)})")
+    if not args.no_record:
+        record("render", {
+            "runs": runs, "python_s": round(python, 4), "baseline_s": round(click, 4),
+            "help_s": round(helped, 4), "help_ratio": round(helped / click, 2), "help_goal_ratio": 2.0,
+            "help_met": helped / click < 2,
+            "render_s": round(rendered, 4), "render_ratio": round(rendered / click, 2), "render_goal_s": 0.3,
+            "render_met": rendered < 0.3,
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

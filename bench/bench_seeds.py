@@ -2,6 +2,7 @@
 
     python bench/bench_seeds.py                      # the full run (goals below)
     python bench/bench_seeds.py --papers 20000 --seeds 1000 --records 10000 --runs 3   # a quick look
+    python bench/bench_seeds.py --papers 2000 --seeds 100 --records 2000 --runs 1     # a smoke test (~30 s)
 
 1. resolve: ``--seeds`` id-less abstracts (half planted copies of stored papers,
    perturbed the ways seed files differ from arXiv: case and spacing, a
@@ -24,6 +25,8 @@ vocabulary, and the words that only one real abstract uses (names, acronyms)
 renamed per paper, so that rare words stay rare as in arXiv while every
 abstract is different. Times are medians of ``--runs`` runs, wall clock and
 CPU (the CPU figure is the one to compare on a busy machine).
+
+Each run appends its figures to bench/results.jsonl (bench "seeds"; ``--no-record``: not).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import add_record_option, record  # noqa: E402
 
 from digest.paper import Paper  # noqa: E402
 from digest.seeds import SeedRecord, read_seed_folder, text_key  # noqa: E402
@@ -145,7 +150,7 @@ def timed(fn, runs: int) -> tuple[float, float, object]:  # type: ignore[no-unty
 # --- 1. resolution -------------------------------------------------------------------------
 
 
-def bench_resolve(n_papers: int, n_seeds: int, runs: int, sample: int, workdir: Path) -> bool:
+def bench_resolve(n_papers: int, n_seeds: int, runs: int, sample: int, workdir: Path, figures: dict) -> bool:  # type: ignore[type-arg]
     from digest.seeds.resolve import CACHE_PREFIX, pick, resolve
     from digest.store import Store
 
@@ -200,6 +205,11 @@ def bench_resolve(n_papers: int, n_seeds: int, runs: int, sample: int, workdir: 
     print(f"  baseline Store.search on {sample} seeds: {base / sample * 1000:.1f} ms CPU each, {base_all:.1f} s for all"
           f" -> ours is {base_all / cpu:.1f}x faster")  # fmt: skip
     print(f"  goal: under 30 s, 100% found, no false match: {'met' if ok else 'NOT MET'}")
+    figures.update({
+        "papers": n_papers, "seeds": n_seeds, "runs": runs, "resolve_s": round(median, 2), "resolve_cpu_s": round(cpu, 2),
+        "planted": len(truth), "found": hits, "false_matches": len(false), "baseline_all_s": round(base_all, 1),
+        "speedup": round(base_all / cpu, 1), "resolve_goal_s": 30, "resolve_met": ok,
+    })  # fmt: skip
     store.close()
     return ok
 
@@ -274,7 +284,7 @@ def _read_in_process(folder: Path, runs: int) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in results) for k in results[0]}
 
 
-def bench_read(n: int, runs: int, workdir: Path, scale: int = 3) -> bool:
+def bench_read(n: int, runs: int, workdir: Path, figures: dict, scale: int = 3) -> bool:  # type: ignore[type-arg]
     import subprocess
 
     folder = workdir / "seeds"
@@ -294,6 +304,11 @@ def bench_read(n: int, runs: int, workdir: Path, scale: int = 3) -> bool:
           f" peak {small['rss_mb']:.0f} MB")  # fmt: skip
     print(f"  baseline read+split lines: {base:.3f} s CPU -> ours is {cpu / base:.1f}x the floor")
     print(f"  goal: under 5 s: {'met' if ok else 'NOT MET'}")
+    figures.update({
+        "records": total, "read_runs": runs, "read_s": round(median, 2), "read_cpu_s": round(cpu, 2),
+        "read_rss_mb": round(small["rss_mb"], 1), "read_baseline_cpu_s": round(base, 3),
+        "read_ratio": round(cpu / base, 1), "read_goal_s": 5, "read_met": ok,
+    })  # fmt: skip
     if scale > 1:
         big_folder = workdir / "seeds-big"
         big_folder.mkdir()
@@ -309,6 +324,11 @@ def bench_read(n: int, runs: int, workdir: Path, scale: int = 3) -> bool:
         print(f"  {scale}x the records: {time_ratio:.2f}x the CPU time, {memory_ratio:.2f}x the memory"
               f" (goal: linear, within {1.1 * scale:.1f}x: {'met' if linear else 'NOT MET'})")  # fmt: skip
         ok &= linear
+        figures.update({
+            "scale_records": int(big["records"]), "scale_cpu_s": round(big["cpu"], 2), "scale_rss_mb": round(big["rss_mb"], 1),
+            "scale_time_ratio": round(time_ratio, 2), "scale_memory_ratio": round(memory_ratio, 2),
+            "scale_goal_ratio": round(1.1 * scale, 1), "scale_met": linear,
+        })  # fmt: skip
     return ok
 
 
@@ -324,13 +344,17 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sample", type=int, default=20, help="seeds timed with the baseline search")
     ap.add_argument("--only", choices=["resolve", "read"])
+    add_record_option(ap)
     args = ap.parse_args()
     ok = True
+    figures: dict = {}  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "read":
-            ok &= bench_resolve(args.papers, args.seeds, args.runs, args.sample, Path(tmp))
+            ok &= bench_resolve(args.papers, args.seeds, args.runs, args.sample, Path(tmp), figures)
         if args.only != "resolve":
-            ok &= bench_read(args.records, max(args.runs, 5), Path(tmp), args.scale)
+            ok &= bench_read(args.records, max(args.runs, 5), Path(tmp), figures, args.scale)
+    if not args.no_record:
+        record("seeds", {**figures, "met": bool(ok)})
     return 0 if ok else 1
 
 

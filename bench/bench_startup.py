@@ -34,7 +34,6 @@ bench, figures).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import statistics
@@ -43,38 +42,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 
-from common import ENV, REPO, digest_argv, verdict
+from common import ENV, REPO, add_record_option, digest_argv, record, verdict
 
-RESULTS = REPO / "bench" / "results.jsonl"
 ISSUE = "issues/2022-10-23.md"
 GOAL_RATIO = 1.5
 _LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)\s*$")
-
-
-def _commit() -> str | None:
-    """The short commit of the checkout, read from ``.git`` (no git process)."""
-    git = REPO / ".git"
-    try:
-        if git.is_file():  # a worktree: "gitdir: <path>"
-            git = Path(git.read_text().split(":", 1)[1].strip())
-        head = (git / "HEAD").read_text().strip()
-        if not head.startswith("ref:"):
-            return head[:7]
-        ref = head[4:].strip()
-        for root in (git, Path(str(git).split("/worktrees/")[0]) if "/worktrees/" in str(git) else git):
-            if (root / ref).is_file():
-                return (root / ref).read_text().strip()[:7]
-            packed = root / "packed-refs"
-            if packed.is_file():
-                for line in packed.read_text().splitlines():
-                    if line.endswith(" " + ref):
-                        return line[:7]
-    except (OSError, IndexError):
-        return None
-    return None
 
 
 def newsletter(folder: Path) -> Path:
@@ -142,7 +116,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=None, help="processes per figure (default 15; --quick: 5)")
     parser.add_argument("--importtime-runs", type=int, default=None, help="-X importtime runs (default 5; --quick: 2)")
     parser.add_argument("--quick", action="store_true", help="fewer runs: a look in about 8 s")
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/results.jsonl")
+    add_record_option(parser)
     args = parser.parse_args()
     runs = args.runs or (5 if args.quick else 15)
     it_runs = args.importtime_runs or (2 if args.quick else 5)
@@ -213,25 +187,17 @@ def main() -> int:
     print(f"\nresult: render start-up {med['render'] * 1000:.0f} ms = {ratio:.2f}x `import jinja2, mistune`"
           f" ({med['baseline'] * 1000:.0f} ms): goal < {GOAL_RATIO}x {'met' if ratio < GOAL_RATIO else 'MISSED'}")  # fmt: skip
     if not args.no_record:
-        record = {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "commit": _commit(),
-            "bench": "startup",
-            "figures": {
-                "runs": runs, "python_s": round(med["python"], 4), "baseline_s": round(med["baseline"], 4),
-                "render_s": round(med["render"], 4), "ratio": round(ratio, 2),
-                "render_md_s": round(med["render_md"], 4), "render_md_ratio": round(ratio_md, 2),
-                "goal_ratio": GOAL_RATIO, "met": ratio < GOAL_RATIO,
-                "importtime": {"runs": it_runs, "total_ms": round(total / 1000, 1), "baseline_total_ms": round(base_total / 1000, 1),
-                               "beyond_baseline_ms": round(extra_total / 1000, 1),
-                               "top10": {n: round(m["cumulative"] / 1000, 1) for n, m in top},
-                               "top10_self": {n: round(m["self"] / 1000, 1) for n, m in by_self},
-                               "packages": {n: round(us / 1000, 1) for n, us in list(packages.items())[:12]}},
-            },
-        }  # fmt: skip
-        with open(RESULTS, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
-        print(f"(appended to {RESULTS.relative_to(REPO)})")
+        record("startup", {
+            "runs": runs, "python_s": round(med["python"], 4), "baseline_s": round(med["baseline"], 4),
+            "render_s": round(med["render"], 4), "ratio": round(ratio, 2),
+            "render_md_s": round(med["render_md"], 4), "render_md_ratio": round(ratio_md, 2),
+            "goal_ratio": GOAL_RATIO, "met": ratio < GOAL_RATIO,
+            "importtime": {"runs": it_runs, "total_ms": round(total / 1000, 1), "baseline_total_ms": round(base_total / 1000, 1),
+                           "beyond_baseline_ms": round(extra_total / 1000, 1),
+                           "top10": {n: round(m["cumulative"] / 1000, 1) for n, m in top},
+                           "top10_self": {n: round(m["self"] / 1000, 1) for n, m in by_self},
+                           "packages": {n: round(us / 1000, 1) for n, us in list(packages.items())[:12]}},
+        })  # fmt: skip
     return 0
 
 

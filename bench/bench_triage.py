@@ -1,6 +1,7 @@
 """Benchmark `digest triage`: the page for a 1,500-paper week in headless Chromium.
 
-    .venv/bin/python bench/bench_triage.py [--papers 1500] [--runs 5]
+    python bench/bench_triage.py [--papers 1500] [--runs 5] [--no-record]
+    python bench/bench_triage.py --papers 200 --runs 1     # a quick look
 
 The week is the real one in ../shared/data/arxiv-weeks (topped up to
 --papers with renumbered copies), drafted by `digest new` and served by a
@@ -18,6 +19,7 @@ medians of --runs page loads (each in a fresh browser context):
 * the server's start-up (ranking the pool, TeX to Unicode) and the JSON size.
 
 Needs /usr/bin/chromium and the playwright package (no browser download).
+Each run appends its figures to bench/results.jsonl (bench "triage").
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from common import verdict  # noqa: E402
+from common import add_record_option, record, verdict  # noqa: E402
 
 KEYS = ["j"] * 15 + ["o", "o", "k", "k", "x", "d", "u", "u", "j", "o", "j"] + ["/"] + list("graph") + ["Enter", "j", "j",
         "/", "Escape", "k"]  # fmt: skip
@@ -89,10 +91,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1500)
     parser.add_argument("--runs", type=int, default=5)
+    add_record_option(parser)
     args = parser.parse_args()
+    from conftest import CHROMIUM
+    from conftest import launch_chromium as launch
     from playwright.sync_api import sync_playwright
-
-    from conftest import CHROMIUM, launch_chromium as launch
     from test_triage_browser import ISSUE_DATE, WEEK, build_week, open_page, settle
 
     if not CHROMIUM.exists() or not WEEK.is_file():
@@ -193,6 +196,16 @@ def main() -> None:
               f" {len(values)} presses)")  # fmt: skip
     print(f"slowest key's median {worst:.1f} ms (goal < 50 ms: {verdict(worst / 1000, 0.05)})")
     print(f"x/d/u answered by the server (file + store written)  {med(saves):7.1f} ms  (max {max(saves):.1f})")
+    if not args.no_record:
+        record("triage", {
+            "papers": n, "runs": args.runs, "json_mb": round(size / 1e6, 2), "server_start_ms": round(med(starts) * 1000),
+            "load_ms": round(load), "baseline_load_ms": round(base), "load_ratio": round(load / base, 2),
+            "load_goal_ms": 1000, "load_met": load < 1000,
+            "frame_ms": round(floor, 1), "baseline_key_ms": round(moved, 1),
+            "slowest_key_ms": round(worst, 1), "key_goal_ms": 50, "key_met": worst < 50,
+            "j_ms": round(med(keys.get("j", [])), 1), "save_ms": round(med(saves), 1),
+            "keys_ms": {k: round(med(v), 1) for k, v in keys.items()},
+        })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ alt text, papers covered in an earlier issue. Papers left without notes (the
 normal state after triage) are not findings: `Report.left_out` lists them
 and the report says how many in one line.
 Nothing here touches the network.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds,
+draft, figures, render.
 """
 
 from __future__ import annotations

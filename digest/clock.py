@@ -3,6 +3,8 @@
 Tests replace it (``monkeypatch.setattr(digest.clock, "now", fake)``) to replay
 weeks of cron runs against a stand-in arXiv without sleeping; callers must
 look it up as ``clock.now()`` at call time, never ``from digest.clock import now``.
+
+May import: nothing (the foundation every other part stands on).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Core modules raise these and never print or exit; `digest.cli` turns them
 into one line on stderr and the exit code below (0 ok, 1 fixable input,
 2 usage or bad settings, 3 arXiv or a feed unavailable, so cron may retry).
+
+May import: nothing (the foundation every other part stands on).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Writing files so that nothing is ever half-written."""
+"""Writing files so that nothing is ever half-written.
+
+May import: nothing (the foundation every other part stands on).
+"""
 
 from __future__ import annotations
 

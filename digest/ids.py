@@ -3,6 +3,8 @@
 New style: ``YYMM.NNNN`` (4 digits after the dot up to 1412) or ``YYMM.NNNNN``
 (5 digits from 1501 on), e.g. ``2210.11399v2``. Old style: ``archive/YYMMNNN``
 or ``archive.SC/YYMMNNN``, e.g. ``hep-th/9901001``, ``math.GT/0309136v1``.
+
+May import: nothing (the foundation every other part stands on).
 """
 
 from __future__ import annotations

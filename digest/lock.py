@@ -7,6 +7,8 @@ A second run waits up to ``WAIT_SECONDS`` for the first, then raises
 `LockedError` (exit 1) saying who holds the lock. The lock is released when
 the holder exits, however it exits (the kernel drops a process's flocks), so
 a crashed run never leaves a stale lock behind.
+
+May import: errors.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""`Paper`: the one normalised record every source yields and everything downstream reads."""
+"""`Paper`: the one normalised record every source yields and everything downstream reads.
+
+May import: nothing (the foundation every other part stands on).
+"""
 
 from __future__ import annotations
 

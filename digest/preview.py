@@ -17,6 +17,8 @@ images as ``data:`` URLs.
 
 The server binds 127.0.0.1 only and answers only requests addressed to it
 by that name or ``localhost`` (no DNS rebinding).
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, render.
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ class _Capture(logging.Handler):
 def page_for(fmt: str, text: str) -> tuple[str, str]:
     """What the browser shows for one rendered format: (content type, body)."""
 
-    suffix = FORMATS[fmt].suffix if fmt in FORMATS else ""
+    name = FORMATS[fmt].filename("issue") if fmt in FORMATS else ""  # the file `digest render` would write
     stripped = text.lstrip()
-    if suffix == ".eml" or (not stripped.startswith("<") and "\nMIME-Version:" in text.split("\n\n", 1)[0]):
+    if name.endswith(".eml") or (not stripped.startswith("<") and "\nMIME-Version:" in text.split("\n\n", 1)[0]):
         from email import policy
         from email.parser import Parser
 
@@ -65,7 +67,7 @@ def page_for(fmt: str, text: str) -> tuple[str, str]:
         if part is not None and part.get_content_type() == "text/html":
             return "text/html; charset=utf-8", _inline_cids(message, part.get_content())
         text = part.get_content() if part is not None else text
-    elif suffix.endswith(".html") or stripped.lower().startswith(("<!doctype", "<html")):
+    elif name.endswith(".html") or stripped.lower().startswith(("<!doctype", "<html")):
         return "text/html; charset=utf-8", text
     body = (
         '<!DOCTYPE html><meta charset="utf-8"><meta name="color-scheme" content="light dark">'

@@ -4,6 +4,8 @@
 default and help (generated from `digest.config.KEYS`, so it never drifts),
 plus ``issues/``, ``seeds/`` and a ``.gitignore`` for the store and the
 build. It creates nothing if any of those already exists.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ announcement (``pubDate: Mon, ... 00:00:00 -0400`` for Sunday evening's).
 
 Nothing here touches the network or the store; `digest.clock.now` is the
 only source of the present, so tests replay weeks with a fake clock.
+
+May import: nothing (the foundation every other part stands on).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ span (``$...$``, ``\\(...\\)``), command with its arguments (``\\emph{...}``,
 ``\\'e``), brace group and special (``~``, ``--``, quotes), one at a time;
 the plain words between them pass through as they are. Spans repeat across
 abstracts (``$p$``, ``$\\varepsilon$``), so their conversions are cached.
+
+May import: nothing (the foundation every other part stands on).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
+from digest.render import FORMATS
+
 log = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -54,7 +56,7 @@ def page_url(url: str, name: str) -> str:
 def entry_id(url: str, newsletter: str, stem: str) -> str:
     base = base_url(url)
     if base:
-        return f"{base}/{stem}.html"
+        return f"{base}/{FORMATS['html'].filename(stem)}"
     return uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{newsletter}:{stem}").urn
 
 
@@ -95,7 +97,7 @@ def entry_xml(settings: Any, e: FeedEntry) -> str:
     stamp = issue_time(e.date, tz)
     _sub(entry, "published", stamp)
     _sub(entry, "updated", stamp)
-    _sub(entry, "link", rel="alternate", type="text/html", href=page_url(settings.url, f"{e.stem}.html"))
+    _sub(entry, "link", rel="alternate", type="text/html", href=page_url(settings.url, FORMATS["html"].filename(e.stem)))
     if e.headline:
         _sub(entry, "summary", e.headline)
     _sub(entry, "content", e.content_html, type="html")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from digest.archive.jobs import render_template
-from digest.render import FORMATS
+from digest.archive.feed import FEED_NAME
+from digest.render import FORMATS, paper_anchor, render_named
 
 if TYPE_CHECKING:
     from digest.archive.manifest import IssueRecord
     from digest.config import Settings
+
+
+INDEX_NAME = "index.html"
 
 
 class _Row(dict):  # type: ignore[type-arg]
@@ -42,15 +45,16 @@ def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, A
     issues = []
     papers: dict[str, list[_Row]] = {}
     names: dict[str, str] = {}
-    public = [(fmt, FORMATS[fmt].suffix) for fmt in PUBLIC_FORMATS if fmt in FORMATS]
+    public = [FORMATS[fmt] for fmt in PUBLIC_FORMATS if fmt in FORMATS]
+    page = FORMATS["html"].filename
     for r in sorted(records, key=lambda r: (r.date, r.stem), reverse=True):
         outputs = set(r.outputs)
-        links = [_Row(format=fmt, href=f"{r.stem}{suffix}") for fmt, suffix in public if f"{r.stem}{suffix}" in outputs]
-        issues.append(_Row({k: getattr(r, k) for k in INDEX_FIELDS}, href=f"{r.stem}.html", links=links))
+        links = [_Row(format=f.name, href=f.filename(r.stem)) for f in public if f.filename(r.stem) in outputs]
+        issues.append(_Row({k: getattr(r, k) for k in INDEX_FIELDS}, href=page(r.stem), links=links))
         for pid, _line, title, annotated in r.covered:
             if annotated:
-                anchor = "arxiv-" + pid.replace("/", "-")
-                papers.setdefault(pid, []).append(_Row(stem=r.stem, date=r.date, title=title, href=f"{r.stem}.html#{anchor}"))
+                href = f"{page(r.stem)}#{paper_anchor(pid)}"
+                papers.setdefault(pid, []).append(_Row(stem=r.stem, date=r.date, title=title, href=href))
                 if title:
                     names[pid] = title  # newest first: the latest issue's title wins
     # Issues came newest first; a paper lists its issues oldest first (one issue per date).
@@ -58,14 +62,14 @@ def index_context(settings: Settings, records: list[IssueRecord]) -> dict[str, A
         _Row(id=pid, title=names.get(pid, ""), url=f"https://arxiv.org/abs/{pid}", issues=papers[pid][::-1])
         for pid in sorted(papers)
     ]
-    return {"newsletter": settings, "issues": issues, "papers": covered, "feed": "feed.xml"}
+    return {"newsletter": settings, "issues": issues, "papers": covered, "feed": FEED_NAME}
 
 
 def render_index(settings: Settings, context: dict[str, Any]) -> str:
     """The archive's front page (`index_context`): issues newest first, then every paper and
     where it was covered."""
 
-    return render_template("index.html", settings, {**context, "papers_html": _papers_html(context["papers"])})
+    return render_named("index.html", settings, {**context, "papers_html": _papers_html(context["papers"])})
 
 
 def _papers_html(covered: list[_Row]) -> Any:
@@ -77,19 +81,20 @@ def _papers_html(covered: list[_Row]) -> Any:
 
     from markupsafe import Markup
 
-    issue_part: dict[str, tuple[str, str]] = {}  # stem -> escaped (stem, date): once per issue, not per paper
+    page = FORMATS["html"].filename
+    issue_part: dict[str, tuple[str, str]] = {}  # stem -> escaped (page, date): once per issue, not per paper
     rows = []
     for paper in covered:
         pid = escape(paper["id"])
-        anchor = f"#arxiv-{pid.replace('/', '-')}"
+        anchor = "#" + escape(paper_anchor(paper["id"]))  # the section's id in the issue page
         links = []
         for c in paper["issues"]:
-            stem, day = issue_part.get(c["stem"]) or issue_part.setdefault(c["stem"], (escape(c["stem"]), escape(c["date"])))
-            links.append(f'<a href="{stem}.html{anchor}">{day}</a>')
+            href, day = issue_part.get(c["stem"]) or issue_part.setdefault(c["stem"], (escape(page(c["stem"])), escape(c["date"])))
+            links.append(f'<a href="{href}{anchor}">{day}</a>')
         first = issue_part[paper["issues"][0]["stem"]][0]
         title = escape(paper["title"] or f"arXiv:{paper['id']}")
         rows.append(
-            f'<li id="paper-{pid.replace("/", "-")}"><a href="{first}.html{anchor}">{title}</a>'
+            f'<li id="paper-{pid.replace("/", "-")}"><a href="{first}{anchor}">{title}</a>'
             f' <span class="paper-meta"><a href="https://arxiv.org/abs/{pid}">arXiv:{pid}</a> · {", ".join(links)}</span></li>'
         )
     return Markup("\n".join(rows))  # noqa: S704 - every value above is escaped

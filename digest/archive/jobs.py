@@ -15,26 +15,26 @@ pipe only the parent holds open, and exits the worker when it reads EOF.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from digest import render, tex
 from digest.archive.feed import FeedEntry, entry_xml
-from digest.archive.manifest import ENTRIES
+from digest.archive.manifest import entry_name
 from digest.config import Settings
 from digest.errors import ConfigError, DigestError, ExitCode, InputError
 from digest.files import write_atomic
 from digest.issue import Issue, load_issue
 from digest.issue.history import coverage
 from digest.paper import Paper
-from digest.render import FORMATS, email_message, markup, plaintext, render_named, substack, templates  # noqa: F401 - all loaded before the workers fork
+from digest.render import FORMATS, email_message, markup, plaintext, substack, templates  # noqa: F401 - all loaded before the workers fork
 from digest.render.images import copy_assets
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,6 @@ def render_one(
     """``formats`` of ``issue`` (the HTML page is the public archive's: ``nav`` links, no editor
     tools), its feed ``<entry>``, its view (`digest.render.IssueView`), and the formats the
     settings do not allow (e.g. email without ``email.from``) with why."""
-
     view = render.build_view(issue, settings, papers)
     texts, skipped = {}, {}
     for fmt in formats:
@@ -81,23 +80,14 @@ def render_one(
                 texts[fmt] = render.render_view(view, settings, fmt)
         except ConfigError as exc:
             skipped[fmt] = "; ".join(exc.problems)
-    from datetime import date
-
-
     # The feed's flavour: local images through `url`, math as Unicode (feed readers drop MathML).
-    fragment = render_template("entry.html", settings, {"issue": render.feed_view(view), "newsletter": settings})
+    fragment = render.render_named("entry.html", settings, {"issue": render.feed_view(view), "newsletter": settings})
     entry = entry_xml(settings, FeedEntry(issue.stem, date.fromisoformat(view.date), view.title, view.headline, fragment))
     return texts, entry, view, skipped
 
 
-def render_template(name: str, settings: Settings, context: dict[str, Any]) -> str:
-    """A packaged (or overridden) archive template: ``index.html``, ``entry.html``."""
-
-    return render_named(name, settings, context)
-
-
 def parse_job(path: Path) -> Issue:
-
+    """Parse one issue file (in a worker when there are enough)."""
     return load_issue(path)
 
 
@@ -113,12 +103,11 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
     texts, entry, view, skipped = render_one(issue, settings, _STATE["sources"].papers(issue), nav, formats)
     outputs = []
     for fmt, text in texts.items():
-        name = f"{stem}{FORMATS[fmt].suffix}"
+        name = FORMATS[fmt].filename(stem)
         write_atomic(out / name, text, durable=False)  # made durable at once before the manifest
         outputs.append(name)
-    write_atomic(out / ENTRIES / f"{stem}.xml", entry, durable=False)
+    write_atomic(out / entry_name(stem), entry, durable=False)
     if view.images is not None:  # the notes' local images, beside the page: out/<stem>/...
-
         copy_assets(list(view.images.assets.values()), out)
 
     titles = {p.id: p.title for p in view.papers}
@@ -212,7 +201,9 @@ def warm_render(settings: Settings) -> None:
         import css_inline  # noqa: F401 - the email's inliner, loaded before the workers fork
 
         env = templates.environment(settings.path("templates"))
-        for name in ("issue.md", "issue.html", "email.html", "entry.html"):
+        # base.html and _paper.html: what issue.html, email.html and entry.html extend and import
+        for name in ("issue.md", "issue.html", "archive_issue.html", "base.html", "_paper.html", "email.html",
+                     "entry.html"):
             env.get_template(name)
         markup._ast_markdown(), markup._renderer(), tex._converter()
     except Exception:  # noqa: BLE001 - a broken template is reported by the render itself, with its line
@@ -231,26 +222,13 @@ def run(
     _STATE.clear()
     _STATE.update(state)
     workers = jobs_for(len(items), jobs)
+    pool, keep_alive = None, -1
     if workers == 1:
         results: Iterator[tuple[Any, Any, list[str]]] = (_direct(fn, i) for i in items)
-        pool = None
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # What the workers inherit (settings, store data, parsed issues) never needs collecting
-        # there: frozen, the collector neither walks it nor copies its pages by touching them.
-        # (`digest.archive.build_archive` unfreezes when the build is done.)
         if warm is not None:
             warm()
-        gc.freeze()
-        alive, keep_alive = os.pipe()  # the workers' lifeline: see `die_with_parent`
-        try:
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
-                                       initargs=(os.getpid(), alive, keep_alive))  # fmt: skip
-            results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
-        finally:
-            os.close(alive)  # the workers have their copies once forked (`map` forks them)
+        pool, results, keep_alive = _in_workers(fn, items, workers)
     try:
         for n, (item, (value, error, warnings)) in enumerate(zip(items, results, strict=True), 1):
             for line in warnings:
@@ -267,6 +245,22 @@ def run(
             pool.shutdown(cancel_futures=True)
             os.close(keep_alive)
         _STATE.clear()
+
+
+def _in_workers(fn: Callable[[Any], Any], items: list[Any], workers: int) -> tuple[Any, Iterator[Any], int]:
+    """``fn`` over ``items`` in ``workers`` forked processes: the pool, its results in order, and
+    the pipe end the workers' lifeline hangs on (see `die_with_parent`; close it after the pool)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    alive, keep_alive = os.pipe()
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
+                                   initargs=(os.getpid(), alive, keep_alive))  # fmt: skip
+        results = pool.map(_guarded, [fn] * len(items), items, chunksize=max(1, min(8, len(items) // (workers * 4))))
+    finally:
+        os.close(alive)  # the workers have their copies once forked (`map` forks them)
+    return pool, results, keep_alive
 
 
 def _direct(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:

@@ -1,15 +1,19 @@
 """What a build remembers between runs: the state folder's names, `IssueRecord` (one issue as
-the index, the feed and the next build know it) and the manifest file that keeps them.
+the index, the feed and the next build know it), the manifest file that keeps the records,
+and each issue's kept files beside it (its feed entry and the index's data about it).
 
-May import: config, errors, files, paper (nothing else of archive's: `jobs`, `index` and the
-build import this).
+Imports nothing of archive's: every other module of the package builds on this one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from digest.files import write_atomic
 
 STATE_DIR = ".digest"
 
@@ -74,3 +78,59 @@ class IssueRecord:
 SAVED = tuple(f.name for f in dataclasses.fields(IssueRecord) if f.name not in ("ids", "covered"))
 """The fields the manifest keeps per issue (``ids`` and ``covered``, most of its size, are in
 ``.digest/entries/<stem>.json`` and read only when the index is rendered)."""
+
+
+def entry_name(stem: str) -> str:
+    """The issue's kept feed ``<entry>``, relative to the output folder."""
+    return f"{ENTRIES}/{stem}.xml"
+
+
+def side_name(stem: str) -> str:
+    """The issue's kept index data (``ids`` and ``covered``), relative to the output folder."""
+    return f"{ENTRIES}/{stem}.json"
+
+
+def read_side(out: Path, stem: str) -> dict[str, Any]:
+    """What `side_name` holds, or ``{}`` when it is missing or unreadable."""
+    try:
+        data = json.loads((out / side_name(stem)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """The last build's manifest. One written by another version of digest keeps only each
+    issue's outputs: nothing is reused from it, but the files of issues deleted since can
+    still be removed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("issues"), dict):
+        return {}
+    if data.get("version") == MANIFEST_VERSION:
+        return data
+    return {"issues": {
+        stem: {"outputs": [o for o in rec.get("outputs", []) if isinstance(o, str)], "source": "", "key": ""}
+        for stem, rec in data["issues"].items() if isinstance(rec, dict)
+    }}  # fmt: skip
+
+
+def save_manifest(out: Path, manifest: dict[str, Any], old: dict[str, Any]) -> None:
+    """Write ``manifest`` unless it is the one on disk already (nothing changed: nothing written)."""
+    if manifest != old or not (out / MANIFEST).is_file():
+        write_atomic(out / MANIFEST, json.dumps(manifest, separators=(",", ":")))
+
+
+def next_manifest(
+    gkey: str, index_key: str, feed_key: str, records: list[IssueRecord], on_disk: set[str], old_issues: dict[str, Any]
+) -> dict[str, Any]:
+    """The manifest this build leaves: ``records`` (every issue settled but those that failed to
+    render), and for an issue file broken now, what it built before, kept so its outputs can
+    still be removed, with no key, so that it is parsed again next time."""
+    issues = {r.stem: {k: getattr(r, k) for k in SAVED} for r in records}
+    for stem in on_disk - issues.keys():
+        if stem in old_issues:
+            issues[stem] = {**old_issues[stem], "source": "", "key": ""}
+    return {"version": MANIFEST_VERSION, "global": gkey, "index": index_key, "feed": feed_key, "issues": issues}

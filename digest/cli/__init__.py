@@ -1,13 +1,23 @@
 """The `digest` command line: parses arguments, calls the core, prints.
 
 This package is the only place that imports click and the only one that
-prints. Each command lives in its own module under `digest/cli/` and is a
-few lines that call one core function. Core modules are imported inside the
-command functions so that `digest --help` stays fast.
+prints. Each command lives in the module named after it (`digest/cli/render.py`
+holds `digest render`; `store.py` holds the `digest store` group) and is a few
+lines that call one core function. This module adds them to the group one by
+one, in the order `digest --help` and the README list them: the order of the
+week's work.
+
+Each command imports its part of the core inside its function, when it runs,
+not at the top of its module: that keeps `digest render` from loading
+requests, sklearn or smtplib at start-up (it imports only the render path),
+and `digest --help` from loading any of the core. This is the one package
+where digest's own modules are imported inside functions.
 
 Errors: core code raises `digest.errors.DigestError`; `DigestGroup.invoke`
 turns it into one line on stderr and its exit code. A traceback appears only
 with `-v`.
+
+May import: everything.
 """
 
 from __future__ import annotations
@@ -18,7 +28,24 @@ from typing import Any
 
 import click
 
-from digest.cli.common import COMMANDS, DigestGroup, State
+from digest.cli import (
+    build,
+    check,
+    cron,
+    fetch,
+    figures,
+    init,
+    new,
+    preview,
+    publish,
+    render,
+    seeds,
+    send,
+    store,
+    triage,
+    where,
+)
+from digest.cli.common import DigestGroup, State
 
 
 @click.group(
@@ -75,15 +102,21 @@ def _setup_logging(level: int) -> None:
     logger.propagate = False
 
 
-def _register() -> None:
-    # Importing each module adds its command(s) to COMMANDS; they import only click.
-    from digest.cli import archive, check, fetch, figures, new, publish, render, seeds, send, triage  # noqa: F401
-
-    for command in COMMANDS:
-        cli.add_command(command)
-
-
-_register()
+cli.add_command(init.init_command)
+cli.add_command(fetch.fetch_command)
+cli.add_command(store.store_group)
+cli.add_command(seeds.seeds_command)
+cli.add_command(new.new_command)
+cli.add_command(triage.triage_command)
+cli.add_command(figures.figures_command)
+cli.add_command(render.render_command)
+cli.add_command(check.check_command)
+cli.add_command(send.send_command)
+cli.add_command(publish.publish_command)
+cli.add_command(build.build_command)
+cli.add_command(where.where_command)
+cli.add_command(preview.preview_command)
+cli.add_command(cron.cron_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import State, command, echo, pass_state
+from digest.cli.common import State, echo, pass_state
 
 
-@command(
+@click.command(
     "check",
     short_help="Lint an issue: missing notes, unknown ids, bad links, email size.",
     epilog="""\b

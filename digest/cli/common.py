@@ -6,35 +6,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
     from digest.config import Settings
-
-COMMANDS: list[click.Command] = []
-"""Commands in the order `digest --help` lists them."""
-
-
-def command(*args: Any, **kwargs: Any) -> Any:
-    """`click.command` that also registers the command with the `digest` group."""
-
-    def wrap(f: Any) -> click.Command:
-        cmd = click.command(*args, **kwargs)(f)
-        COMMANDS.append(cmd)
-        return cmd
-
-    return wrap
-
-
-def group(*args: Any, **kwargs: Any) -> Any:
-    def wrap(f: Any) -> click.Group:
-        grp = click.group(*args, cls=click.Group, **kwargs)(f)
-        COMMANDS.append(grp)
-        return grp
-
-    return wrap
 
 
 @dataclass
@@ -79,13 +57,10 @@ class _CoreErrorShown(click.ClickException):
 class DigestGroup(click.Group):
     """Turns every `digest.errors.DigestError` into one line and its exit code."""
 
-    ORDER = ("init", "fetch", "store", "seeds", "new", "triage", "figures", "render", "check", "send", "publish", "build",
-             "where", "preview", "cron")
-    """`digest --help` lists commands in the order of the week's work."""
-
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = [c.name for c in COMMANDS if c.name]
-        return sorted(names, key=lambda n: self.ORDER.index(n) if n in self.ORDER else len(self.ORDER))
+        """In the order `digest/cli/__init__.py` adds them, the order of the week's work (click's
+        own sorts them by name)."""
+        return list(self.commands)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """click's `main`, then what is still buffered for stdout and stderr written out
@@ -194,6 +169,15 @@ def day_option_value(ctx: click.Context, param: click.Parameter, value: str | No
     if not date(1991, 1, 1) <= day <= date(9000, 12, 31):  # arXiv's years, with room: date arithmetic stays in range
         raise click.BadParameter(f"{value!r} is outside 1991-9000; arXiv has no papers there")
     return day
+
+
+def relative(path: Path) -> str:
+    """``path`` relative to the working directory, as the user would type it; as given when it
+    cannot be (another drive)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
 
 
 def pass_state(f: Any) -> Any:

@@ -1,4 +1,4 @@
-"""`digest fetch` and `digest store stats`: parse, call the core, print."""
+"""`digest fetch`: parse, call the core, print."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from digest.cli.common import command, group, pass_state
 from digest.cli.common import day_option_value as _day
+from digest.cli.common import pass_state
 
 
 class _Bar:
@@ -41,7 +41,7 @@ class _Bar:
             self.bar.update(event.entries - self.bar.pos)
 
 
-@command(
+@click.command(
     "fetch",
     epilog="\b\nExamples:\n  digest fetch                                  # window_days back to today, less the days already settled\n"
     "  digest fetch --since 2022-10-17 --until 2022-10-23\n  digest fetch --via rss --json",
@@ -78,46 +78,3 @@ def fetch_command(state: Any, since: date | None, until: date | None, via: str, 
         raise DigestError(f"incomplete: {report.short}")
     if report.missing:
         raise DigestError(f"arXiv reported {report.missing} entries that were not fetched; narrow --since/--until")
-
-
-@group("store")
-def store_group() -> None:
-    """Inspect the local store (.digest/store.sqlite, or paths.store)."""
-
-
-@store_group.command("stats", epilog="\b\nExample:\n  digest store stats --json")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
-@pass_state
-def stats_command(state: Any, as_json: bool) -> None:
-    """Papers, versions, categories, date range and the windows fetched."""
-    from digest.store import Store
-
-    settings = state.settings()
-    path = settings.path("store")
-    store = Store.open_existing(path)
-    if store is None:
-        stats: dict[str, Any] = {"path": str(path), "papers": 0, "versions": 0, "published_from": None,
-                                 "published_to": None, "sources": {}, "categories": {}, "windows": []}  # fmt: skip
-    else:
-        with store:
-            stats = store.stats()
-    if as_json:
-        click.echo(json.dumps(stats, ensure_ascii=False))
-        return
-    click.echo(f"store:      {stats['path']}{'' if store else ' (not created yet: run digest fetch)'}")
-    click.echo(f"papers:     {stats['papers']} ({stats['versions']} versions)")
-    if stats["published_from"]:
-        click.echo(f"published:  {stats['published_from'][:10]} .. {stats['published_to'][:10]}")
-    if stats["sources"]:
-        click.echo("sources:    " + ", ".join(f"{k} {v}" for k, v in stats["sources"].items()))
-    top = list(stats["categories"].items())
-    if top:
-        more = f" (+{len(top) - 12} more)" if len(top) > 12 else ""
-        click.echo("categories: " + ", ".join(f"{k} {v}" for k, v in top[:12]) + more)
-    windows = stats["windows"]
-    done = [w for w in windows if w["complete"]]
-    click.echo(f"windows:    {len(done)} complete, {len(windows) - len(done)} incomplete")
-    for w in windows:
-        span = w["since"] if w["since"] == w["until"] else f"{w['since']}..{w['until']}"
-        state_ = "complete" if w["complete"] else f"incomplete at {w['fetched']} of {w['total']}"
-        click.echo(f"  {w['via']} {span}: {state_}")

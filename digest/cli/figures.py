@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from digest.cli.common import State, command, echo, pass_state
+from digest.cli.common import State, echo, pass_state
 
 
-@command(
+@click.command(
     "figures",
     short_help="List a paper's figures (captions, image URLs) and its licence.",
     epilog="""\b

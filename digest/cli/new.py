@@ -1,17 +1,16 @@
-"""`digest new`, `digest init` and `digest cron`: parse, call the core, print."""
+"""`digest new`: parse, call the core, print."""
 
 from __future__ import annotations
 
 import json
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
 
-from digest.cli.common import command, pass_state
 from digest.cli.common import day_option_value as _day
+from digest.cli.common import pass_state
 
 
 def _today(zone: str) -> date:
@@ -26,7 +25,7 @@ def _today(zone: str) -> date:
         raise ConfigError([f"timezone: {zone!r} is not a time zone; use e.g. UTC or Europe/Berlin"]) from None
 
 
-@command(
+@click.command(
     "new",
     short_help="Draft or extend issues/DATE.md with the week's ranked candidates.",
     epilog="""\b
@@ -89,64 +88,3 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
             click.echo(line)
     if report.fetch_error:
         raise UnavailableError(f"{report.path.name}: drafted from the store only; {report.fetch_error}")
-
-
-@command(
-    "init",
-    epilog="""\b
-Examples:
-  digest init my-roundup                  # a new folder with digest.toml, issues/, seeds/
-  digest init . --name "Weekly ML papers"
-""",
-)
-@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", help="The newsletter's name, written into digest.toml.")
-def init_command(folder: Path, name: str | None) -> None:
-    """Create a newsletter folder: digest.toml (every setting commented), issues/, seeds/, .gitignore.
-
-    Nothing is overwritten: if any of them exists, nothing is created.
-    """
-    from digest.scaffold import init
-
-    report = init(folder, name)
-    for path in report.created:
-        click.echo(str(path) + ("/" if path.is_dir() else ""))
-    where = "" if folder == Path(".") else f"cd {folder} && "
-    click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)
-
-
-@command(
-    "cron",
-    epilog="""\b
-Examples:
-  digest cron                             # print the lines; then: crontab -e, paste
-  digest cron --weekday fri --hour 6
-  (crontab -l; digest cron) | crontab -   # install them
-""",
-)
-@click.option("--weekday", default="sun", show_default=True, help="Day of the weekly draft (sun, mon, ...).")
-@click.option("--hour", type=click.IntRange(0, 23), default=7, show_default=True, help="Hour of the weekly draft; the daily fetch runs at 30 past the hour before.")
-@pass_state
-def cron_command(state: Any, weekday: str, hour: int) -> None:
-    """Print crontab lines for this newsletter: a daily fetch and the weekly `digest new`.
-
-    Paths are absolute (the installed digest and the newsletter folder), so
-    the lines work from cron's bare environment. Each run of `new` is logged
-    in .digest/runs.log; fetch reports go to .digest/fetch.log.
-    """
-    import logging
-
-    from digest.scaffold import cron_lines
-
-    settings = state.settings()
-    if not settings.source:
-        logging.getLogger("digest.cli").warning(
-            "no digest.toml found: the lines use the current folder, %s (`digest init` makes one)", settings.root
-        )
-    # cron starts with a bare environment: settings found through DIGEST_CONFIG (or any file
-    # other than the digest.toml that `cd ROOT` finds) must be named on the line.
-    config = Path(state.config) if state.config else None
-    if config is None and settings.source and Path(settings.source).resolve() != (settings.root / "digest.toml").resolve():
-        config = Path(settings.source)
-    for line in cron_lines(settings.root, weekday=weekday, hour=hour, config=config):
-        click.echo(line)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import State, command, echo, pass_state
+from digest.cli.common import State, echo, pass_state
 
 
-@command(
+@click.command(
     "publish",
     short_help="Create or update the issue as a draft on Buttondown, listmonk or Ghost.",
     epilog="""\b

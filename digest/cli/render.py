@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import State, command, echo, pass_state
+from digest.cli.common import State, echo, pass_state
 
 FORMAT_NAMES = "md, html, email, text, substack"
 
@@ -20,7 +20,7 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
     return names
 
 
-@command(
+@click.command(
     "render",
     short_help="Render an issue into build/: Markdown, HTML, email, text, Substack.",
     epilog="""\b

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from digest.cli.common import command, pass_state
+from digest.cli.common import pass_state
 
 
-@command(
+@click.command(
     "seeds",
     short_help="Read seed abstract files; resolve their arXiv ids.",
     epilog="""\b

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import State, command, echo, pass_state
+from digest.cli.common import State, echo, pass_state
 
 
 class _Bar:
@@ -28,7 +28,7 @@ class _Bar:
             self.bar.render_finish()
 
 
-@command(
+@click.command(
     "send",
     short_help="Send an issue's email over SMTP, one message per reader.",
     epilog="""\b

@@ -6,10 +6,10 @@ from datetime import date
 
 import click
 
-from digest.cli.common import State, command, day_option_value, pass_state, serve_until_interrupted
+from digest.cli.common import State, day_option_value, pass_state, serve_until_interrupted
 
 
-@command(
+@click.command(
     "triage",
     short_help="Every candidate of the week on a local page: keep, dismiss, undo by key.",
     epilog="""\b

@@ -20,19 +20,21 @@ email every reader got (the issue as readers see it, with From, Subject and
 List-Unsubscribe), so a re-run can say which readers got an earlier version.
 
 A server on the wrong kind of port is recognised at once instead of after the
-command timeout: a plain SMTP greeting where implicit TLS was expected, or a
-server that stays silent for `GREETING_TIMEOUT` seconds and then answers a TLS
-handshake where STARTTLS was expected.
+command timeout (`GREETING_TIMEOUT`, `HANDSHAKE_TIMEOUT`; read when a run starts).
+
+The package owns sending an issue by email: this module plans (`prepare`) and
+sends (`send`); `smtp` connects, secures and logs in, and names every failure;
+`log` is the send log.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, render.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
 import re
-import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,16 +44,19 @@ from typing import TYPE_CHECKING, Any
 
 from digest import clock
 from digest.config import PASSWORD_ENV
+from digest.deliver.log import SENT_DIR, Logged, SendLog, log_path, read_log
+from digest.deliver.smtp import Timeouts, connect, problem, tls_context
 from digest.errors import ConfigError, DigestError, UnavailableError
 from digest.issue import load_issue
 from digest.render import issue_view
 from digest.render.email_message import build_message, check_address, envelope_sender, recipients
 
 if TYPE_CHECKING:
-    import smtplib
-
     from digest.config import Settings
     from digest.render import IssueView
+
+__all__ = ["GREETING_TIMEOUT", "HANDSHAKE_TIMEOUT", "SENT_DIR", "TIMEOUT", "Delivery", "Logged", "Reader",
+           "SendReport", "log_path", "prepare", "read_log", "send"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +67,11 @@ GREETING_TIMEOUT = 10.0
 speaks implicit TLS; also how long a plain greeting is awaited when a TLS handshake failed."""
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a TLS handshake on connecting may take (implicit TLS, or the probe above)."""
-SENT_DIR = Path(".digest") / "sent"
-"""Send logs, one per issue, under the newsletter folder."""
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, address)``: called after each reader of the run is handled."""
 
 _MESSAGE_ID = re.compile(rb"\r\nMessage-ID: (<[^>\r\n]+>)\r\n")
-_GREETING = re.compile(rb"^[2-5][0-9][0-9][- \r]")
 
 
 @dataclass(frozen=True)
@@ -86,53 +88,6 @@ class Reader:
         ``Alice@Example.org`` and ``alice@example.org`` as one mailbox)."""
         return self.envelope.lower()
 
-
-@dataclass(frozen=True)
-class Logged:
-    """One line of a send log: a reader the server accepted a message for."""
-
-    time: str
-    address: str
-    message_id: str
-    content: str
-
-    def line(self) -> str:
-        return f"{self.time}  {self.address}  {self.message_id}  content={self.content}\n"
-
-    @classmethod
-    def parse(cls, line: str) -> Logged | None:
-        parts = line.split()
-        if len(parts) < 4 or not parts[3].startswith("content="):
-            return None
-        return cls(parts[0], parts[1], parts[2], parts[3].removeprefix("content="))
-
-
-def log_path(settings: Settings, file: str | Path) -> Path:
-    """The send log of the issue ``file``: ``.digest/sent/<stem>.log`` in the newsletter folder."""
-    return settings.root / SENT_DIR / f"{Path(file).stem}.log"
-
-
-def read_log(path: Path) -> dict[str, Logged]:
-    """The latest logged send per reader (by `Reader.key`); empty when nothing was sent yet."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise DigestError(
-            f"{path}: cannot read the send log ({exc.strerror}); without it readers could get a second copy:"
-            " fix its permissions"
-        ) from None
-    return _parse_log(text)
-
-
-def _parse_log(text: str) -> dict[str, Logged]:
-    out: dict[str, Logged] = {}
-    for line in text.splitlines():
-        entry = Logged.parse(line)
-        if entry is not None:
-            out[entry.address.lower()] = entry
-    return out
 
 
 @dataclass
@@ -253,11 +208,10 @@ def prepare(
     """
     from email.utils import parseaddr
 
-
     addresses = [check_address("--to", a.strip()) for a in to] if to else recipients(settings)
     if not settings.smtp.host:
         raise ConfigError(["digest.toml: smtp.host: not set; add `[smtp]` `host = \"smtp.example.org\"`"])
-    context, ca_file = _context(settings, insecure)
+    context, ca_file = tls_context(settings, insecure)
     readers: dict[str, Reader] = {}
     for address in addresses:
         reader = Reader(address, parseaddr(address)[1])
@@ -286,272 +240,6 @@ def prepare(
     )
 
 
-def _context(settings: Settings, insecure: bool) -> tuple[ssl.SSLContext, Path | None]:
-    """The TLS context: the system's CAs, or only the CA in `smtp.ca_file` when it is set."""
-    value = settings.smtp.ca_file.strip()
-    ca_file = None
-    if value:
-        ca_file = Path(value).expanduser()
-        if not ca_file.is_absolute():
-            ca_file = settings.root / ca_file
-        if not ca_file.exists():
-            raise settings.problem("smtp.ca_file", f"{ca_file} does not exist; set it to the PEM file of the CA that signed"
-                " the server's certificate"
-            )
-        if not ca_file.is_file():
-            raise settings.problem("smtp.ca_file", f"{ca_file} is not a file; set it to a PEM file")
-        try:
-            context = ssl.create_default_context(cafile=str(ca_file))
-        except ssl.SSLError:  # before OSError, which it is a kind of
-            raise settings.problem("smtp.ca_file", f"{ca_file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-            ) from None
-        except OSError as exc:
-            raise settings.problem("smtp.ca_file", f"cannot read {ca_file} ({exc.strerror or exc}); check its permissions"
-            ) from None
-    else:
-        context = ssl.create_default_context()
-    if insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context, ca_file
-
-
-class _Mismatch(ConfigError):
-    """The port speaks the other kind of security than `smtp.security` says."""
-
-
-def _speaks_tls(sock: socket.socket, timeout: float) -> bool:
-    """Whether the server on ``sock`` answers a TLS handshake (nothing is verified or sent
-    after it: this only tells an implicit-TLS port from a silent one). Closes ``sock``."""
-    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    probe.check_hostname = False
-    probe.verify_mode = ssl.CERT_NONE
-    sock.settimeout(timeout)
-    try:
-        probe.wrap_socket(sock).close()
-    except (ssl.SSLError, OSError):
-        return False
-    finally:
-        sock.close()
-    return True
-
-
-def _plain_greeting(host: str, port: int, timeout: float, source: Any) -> str | None:
-    """The first line of a plain SMTP greeting on a new connection, or None when the server
-    does not greet in clear text at once."""
-    try:
-        with socket.create_connection((host, port), timeout, source) as sock:
-            data = b""
-            while b"\n" not in data and len(data) < 512:
-                chunk = sock.recv(512)
-                if not chunk:
-                    break
-                data += chunk
-            if _GREETING.match(data):
-                try:
-                    sock.sendall(b"QUIT\r\n")
-                except OSError:
-                    pass
-                line = data.split(b"\n", 1)[0].strip().decode("ascii", "replace")
-                return "".join(c if c.isprintable() else "?" for c in line)[:80]
-    except OSError:
-        return None
-    return None
-
-
-def _smtp_classes() -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:
-    """smtplib's clients with a short first wait and a named mismatch (imported lazily)."""
-    import smtplib
-
-    class Plain(smtplib.SMTP):
-        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-            sock = socket.create_connection((host, port), timeout, self.source_address)
-            try:
-                sock.settimeout(min(timeout, GREETING_TIMEOUT))
-                sock.recv(1, socket.MSG_PEEK)  # the greeting has begun (or the server hung up)
-            except TimeoutError:
-                if _speaks_tls(sock, min(timeout, HANDSHAKE_TIMEOUT)):
-                    raise _Mismatch([
-                        f"smtp.security: {host}:{port} speaks implicit TLS, not STARTTLS; set smtp.security"
-                        ' = "tls", or smtp.port to the server\'s STARTTLS port (usually 587)'
-                    ]) from None
-                raise UnavailableError(
-                    f"{host}:{port}: no SMTP greeting within {GREETING_TIMEOUT:g} s (and no TLS either);"
-                    " check smtp.host and smtp.port, or try again later"
-                ) from None
-            except BaseException:
-                sock.close()
-                raise
-            sock.settimeout(timeout)
-            return sock
-
-    class Implicit(smtplib.SMTP_SSL):
-        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-            sock = socket.create_connection((host, port), timeout, self.source_address)
-            sock.settimeout(min(timeout, HANDSHAKE_TIMEOUT))
-            try:
-                tls = self.context.wrap_socket(sock, server_hostname=self._host)
-            except ssl.SSLCertVerificationError:
-                sock.close()
-                raise
-            except (ssl.SSLError, ConnectionError, TimeoutError):
-                sock.close()
-                greeting = _plain_greeting(host, port, min(timeout, GREETING_TIMEOUT), self.source_address)
-                if greeting is None:
-                    raise
-                raise _Mismatch([
-                    f"smtp.security: {host}:{port} speaks plain SMTP (it greeted {greeting!r}), not implicit TLS;"
-                    ' set smtp.security = "starttls", or smtp.port to the server\'s TLS port (usually 465)'
-                ]) from None
-            tls.settimeout(timeout)
-            return tls
-
-    return Plain, Implicit
-
-
-def _certificate_problem(delivery: Delivery, exc: ssl.SSLCertVerificationError) -> DigestError:
-    where = delivery.where
-    code = exc.verify_code
-    if code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH: trusted, but not for this name
-        return DigestError(
-            f"{where}: the server's certificate is not valid for the name {delivery.host!r} ({exc.verify_message});"
-            " set smtp.host to a name the certificate holds (or --insecure)"
-        )
-    if code == 10:
-        return DigestError(f"{where}: the server's certificate has expired; ask its administrator to renew it (or --insecure)")
-    if code == 9:
-        return DigestError(f"{where}: the server's certificate is not valid yet; check this computer's clock (or --insecure)")
-    if delivery.ca_file:
-        return DigestError(
-            f"{where}: the server's certificate is not trusted ({exc.verify_message}): smtp.ca_file"
-            f" ({delivery.ca_file}) is not the CA that signed it; set smtp.ca_file to that CA's PEM file (or --insecure)"
-        )
-    return DigestError(
-        f"{where}: the server's certificate is not trusted ({exc.verify_message}); if the server uses a private CA,"
-        " set smtp.ca_file to that CA's PEM file (or --insecure)"
-    )
-
-
-def _login(server: Any, user: str, password: str) -> None:
-    """AUTH PLAIN when offered (one attempt: a refusal is final), else smtplib's choice."""
-    if "PLAIN" in server.esmtp_features.get("auth", "").upper().split():
-        server.user, server.password = user, password
-        server.auth("PLAIN", server.auth_plain)
-    else:
-        server.login(user, password)
-
-
-def _connect(delivery: Delivery, password: str, timeout: float) -> smtplib.SMTP:
-    """An open, secured and logged-in connection; raises `DigestError` naming what failed."""
-    import smtplib
-
-
-    plain, implicit = _smtp_classes()
-    where = delivery.where
-    server: smtplib.SMTP | None = None
-    try:
-        if delivery.security == "tls":
-            server = implicit(delivery.host, delivery.port, timeout=timeout, context=delivery.context)
-        else:
-            server = plain(delivery.host, delivery.port, timeout=timeout)
-        server.ehlo()
-        if delivery.security == "starttls":
-            if server.has_extn("starttls"):
-                server.starttls(context=delivery.context)
-                server.ehlo()
-            elif delivery.insecure:
-                log.warning("%s offers no STARTTLS: sending in clear text (--insecure)", where)
-            else:
-                raise DigestError(
-                    f"{where} offers no STARTTLS: refusing to send in clear text "
-                    "(use smtp.security = tls, another server, or --insecure)"
-                )
-        if delivery.user:
-            _login(server, delivery.user, password)
-        return server
-    except BaseException as exc:
-        if server is not None:
-            server.close()
-        if isinstance(exc, DigestError) or not isinstance(exc, Exception):
-            raise
-        if isinstance(exc, smtplib.SMTPAuthenticationError):
-            raise DigestError(f"{where}: login as {delivery.user!r} refused ({exc.smtp_code}); check {PASSWORD_ENV}") from None
-        raise _problem(delivery, exc) from None
-
-
-def _problem(delivery: Delivery, exc: Exception) -> DigestError:
-    """``exc`` from smtplib, ssl or the socket as one line."""
-    import smtplib
-
-    where = delivery.where
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return _certificate_problem(delivery, exc)
-    if isinstance(exc, ssl.SSLError):
-        return DigestError(f"{where}: TLS failed ({exc.reason or exc}); check smtp.port and smtp.security")
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DigestError(f"{where}: {exc}")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        error = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        kind = UnavailableError if 400 <= exc.smtp_code < 500 else DigestError
-        return kind(f"{where}: the server said {exc.smtp_code} {' '.join(error.split())}")
-    if isinstance(exc, socket.gaierror):
-        if exc.errno == socket.EAI_NONAME:  # a typo in smtp.host: retrying from cron would never help
-            return ConfigError([f"smtp.host: {delivery.host!r} is not a known host name; check digest.toml"])
-        return UnavailableError(f"{where}: cannot look up the SMTP server ({exc}); try again later")
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return UnavailableError(f"{where}: the server closed the connection ({exc}); try again later")
-    return UnavailableError(f"{where}: cannot reach the SMTP server ({exc}); try again later")
-
-
-class _SendLog:
-    """The issue's send log, held under an exclusive lock for the run: one `digest send`
-    of an issue at a time, so two runs cannot both send to the same reader."""
-
-    def __init__(self, path: Path, name: str) -> None:
-        self.path = path
-        self.name = name
-        self.fd = -1
-
-    def __enter__(self) -> _SendLog:
-        created = not self.path.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self.fd)
-            raise DigestError(
-                f"{self.name}: another `digest send` of this issue is running; wait for it to finish"
-            ) from None
-        if created:  # the new file's name is on disk too, not only its lines
-            for folder in (self.path.parent, self.path.parent.parent):
-                dir_fd = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-        return self
-
-    def read(self) -> dict[str, Logged]:
-        chunks = []
-        offset = 0
-        while chunk := os.pread(self.fd, 1 << 16, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-        data = b"".join(chunks)
-        if data and not data.endswith(b"\n"):  # a line cut short by a crash: the next one starts afresh
-            os.write(self.fd, b"\n")
-        return _parse_log(data.decode("utf-8", errors="replace"))
-
-    def append(self, entry: Logged) -> None:
-        """One line, on disk before this returns."""
-        os.write(self.fd, entry.line().encode("utf-8"))
-        os.fsync(self.fd)
-
-    def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)  # releases the lock
-
-
 def send(
     delivery: Delivery,
     password: str | None = None,
@@ -568,14 +256,13 @@ def send(
     """
     import smtplib
 
-
     password = password if password is not None else os.environ.get(PASSWORD_ENV)
     if delivery.user and not password:
         raise ConfigError([f"smtp.user is {delivery.user!r} but {PASSWORD_ENV} is empty: set the password there"])
     timeout = TIMEOUT if timeout is None else timeout
     where = delivery.where
     report = SendReport(delivery.file, where, delivery.log_path, len(delivery.readers))
-    with _SendLog(delivery.log_path, delivery.log_name) as sent_log:
+    with SendLog(delivery.log_path, delivery.log_name) as sent_log:
         todo, skipped = delivery.plan(sent_log.read())
         report.skipped = [entry for _, entry in skipped]
         report.stale = [entry for entry in report.skipped if entry.content != delivery.content]
@@ -587,7 +274,7 @@ def send(
             )
         if not todo:
             return report
-        server = _connect(delivery, password or "", timeout)
+        server = connect(delivery, password or "", Timeouts(timeout, GREETING_TIMEOUT, HANDSHAKE_TIMEOUT))
         try:
             for done, reader in enumerate(todo, 1):
                 sent_at = clock.now().astimezone(_zone(delivery.settings))
@@ -624,7 +311,7 @@ def send(
             raise
         except Exception as exc:  # noqa: BLE001 - smtplib, ssl and socket errors, each one line
             server.close()
-            raise _stopped(delivery, report, len(todo), _problem(delivery, exc)) from None
+            raise _stopped(delivery, report, len(todo), problem(delivery, exc)) from None
         try:
             server.quit()
         except (smtplib.SMTPException, OSError):

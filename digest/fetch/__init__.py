@@ -8,6 +8,15 @@ module receives `Paper` records from it.
 API windows are whole days, inclusive: ``submittedDate:[SINCE0000 TO UNTIL2359]``
 with results sorted by submission date, oldest first, so entries submitted
 during a run append at the end and a stored offset stays valid for resuming.
+
+The package owns everything that comes from arXiv: this module (what to fetch,
+the run report), `client` (`ArxivClient`: politeness, retries), `http` (requests
+sessions with a deadline per request), `failures` (how a request fails),
+`sanitise` (characters XML forbids), `atom` (the API's pages) and `convert`
+(arXiv's records as `Paper`s). requests, urllib3, arxiv, feedparser and lxml are
+imported only when a client is made or a page parsed.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue.
 """
 
 from __future__ import annotations

@@ -27,12 +27,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from digest.fetch.convert import _CATEGORY, _none_if_blank, clean_abstract, clean_title
 from digest.ids import parse_id
 from digest.paper import Author, Paper
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ def _parser() -> etree.XMLParser:
     # arxiv._feed's options, so both read a page alike: no entities resolved, no network, and
     # recovery (a stray character costs its spot, not the page; `sanitise_xml` runs first).
     # A parser per page: lxml's are not to be shared between threads.
+    from lxml import etree
+
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 
 
@@ -89,6 +93,8 @@ def parse(body: bytes) -> AtomPage:
         raise TypeError("atom.parse expects bytes")
     if not body.rstrip().endswith(b"</feed>"):
         raise AtomError("truncated page")
+    from lxml import etree  # here, not at the top: importing digest.fetch stays cheap
+
     try:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:

@@ -1,8 +1,9 @@
-"""The network seam: the only module that talks to arXiv.
+"""The network seam: `ArxivClient`, the only code that talks to arXiv.
 
-It imports `requests` (transport), `digest.fetch.atom` (the API's Atom pages, with
-lxml), `arxiv` (its sort orders and version) and `feedparser` (RSS), and hands
-out `Paper` records.
+It uses `requests` (transport, through `digest.fetch.http`), `digest.fetch.atom` (the
+API's Atom pages, with lxml), `arxiv` (its sort orders and version) and `feedparser`
+(RSS), and hands out `Paper` records. requests, arxiv and feedparser are imported
+when a client is made or a page read, not with this module.
 Everything else in digest receives Papers and never touches the network,
 so tests point ``arxiv.api_url`` / ``arxiv.rss_url`` at a local server.
 
@@ -16,39 +17,36 @@ with an entry titled ``Error``) is not retried.
 
 ``arxiv.timeout`` bounds each attempt as a whole (connecting, headers and
 body), not each socket read, so a server trickling bytes cannot hold a run.
-Every body is cleaned of characters XML forbids (`sanitise_xml`) before it is
-parsed: lxml's recovering parser otherwise loses ``&`` and ``<`` in every
-later entry of the page.
+Every body is cleaned of characters XML forbids (`digest.fetch.sanitise`) before it
+is parsed: lxml's recovering parser otherwise loses ``&`` and ``<`` in every
+later entry of the page. How a request fails is `digest.fetch.failures`.
 """
 
 from __future__ import annotations
 
-import contextvars
-import http.client
-import io
 import logging
 import re
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-import arxiv
-import feedparser
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-
-from digest.errors import DigestError, UnavailableError, UsageError
+from digest.errors import DigestError, UsageError
 from digest.fetch import atom
 from digest.fetch.convert import papers_from_rss
+from digest.fetch.failures import ArxivQueryError, ArxivUnavailable, ShortAnswer, _Retry, _Short
+from digest.fetch.http import DEADLINE, retry_after, session, user_agent
+from digest.fetch.sanitise import sanitise_xml
 from digest.ids import parse_id
 from digest.paper import Paper
 
 if TYPE_CHECKING:
+    import requests
+
     from digest.config import Settings
+
+__all__ = ["ApiPage", "ArxivClient", "ArxivQueryError", "ArxivUnavailable", "Counters", "RssResult", "ShortAnswer",
+           "_Retry", "sanitise_xml", "user_agent"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -60,204 +58,6 @@ MAX_RETRY_AFTER = 600.0
 """A ``Retry-After`` longer than this (seconds) ends the run instead of blocking cron."""
 READ_SIZE = 64 * 1024
 """Most bytes asked for by one read of a response body."""
-
-_C0_ILLEGAL = bytes(range(0x20)).translate(None, b"\t\n\r")
-"""The C0 control bytes XML 1.0 forbids (all but tab, LF, CR); never part of a multi-byte UTF-8 sequence."""
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
-_NONCHARACTER = re.compile(rb"\xef\xbf[\xbe\xbf]")
-"""U+FFFE and U+FFFF, UTF-8 encoded."""
-_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
-"""U+D800..U+DFFF, UTF-8 encoded (never valid UTF-8)."""
-
-
-def _xml_char(code: int) -> bool:
-    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
-
-
-def _legal_ref(m: re.Match[bytes]) -> bytes:
-    hex_digits, dec_digits = m[1], m[2]
-    digits = (hex_digits if hex_digits is not None else dec_digits).lstrip(b"0") or b"0"
-    if len(digits) > (6 if hex_digits is not None else 7):  # beyond U+10FFFF (and no huge int() parse)
-        return b""
-    return m[0] if _xml_char(int(digits, 16 if hex_digits is not None else 10)) else b""
-
-
-def sanitise_xml(body: bytes) -> bytes:
-    """``body`` (UTF-8 XML) without the characters XML 1.0 forbids.
-
-    Drops the raw C0 control bytes other than tab, LF and CR, the numeric
-    character references to them (``&#11;``, ``&#x0B;``, ``&#x000b;``),
-    U+FFFE / U+FFFF and surrogates, raw or as references, and references
-    beyond U+10FFFF; bytes that are not UTF-8 become U+FFFD. arXiv has served such characters; lxml's recovering
-    parser then silently drops ``&``, ``<`` and ``>`` from every later entry
-    of the page, and a surrogate reference makes it raise.
-
-    Cost (timeit, synthesised API pages of recorded entries, a shared
-    2-core machine): 3.5-6 ms for 2 MB, 12-18 ms for a full 2000-entry page
-    (4.5 MB), against ~150 ms for lxml to parse 2 MB. `bytes.translate` and
-    the ``&#`` scan take ~1.5-2 ms per 2 MB each; the U+FFFE / surrogate scans
-    (~2 ms each) run only when a 0xEF / 0xED byte is present.
-    """
-    body = body.translate(None, _C0_ILLEGAL)
-    while True:  # until nothing changes: dropping one sequence can join the pieces of another
-        size = len(body)
-        body = _CHAR_REF.sub(_legal_ref, body)
-        if b"\xef" in body:
-            body = _NONCHARACTER.sub(b"", body)
-        if b"\xed" in body:
-            body = _SURROGATE.sub(b"", body)
-        if len(body) == size:
-            break
-    try:
-        body.decode("utf-8")  # C speed; a page is almost always valid
-    except UnicodeDecodeError:  # a stray byte (\xff) also makes lxml drop `&` and `<` later on
-        body = body.decode("utf-8", "replace").encode("utf-8")
-    return body
-
-
-def user_agent() -> str:
-    """A descriptive User-Agent, as arXiv asks: tool, version, where to read about it."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        ours = version("arxiv-digest")
-    except PackageNotFoundError:  # pragma: no cover - running from a checkout
-        ours = "0"
-    return f"digest/{ours} (arXiv roundup newsletter tool; arxiv.py/{arxiv.__version__}; python-requests/{requests.__version__})"
-
-
-class ArxivQueryError(DigestError):
-    """arXiv answered with an error feed: the query or an id is malformed (not retried)."""
-
-    def __init__(self, url: str, message: str) -> None:
-        self.url = url
-        self.message = message
-        super().__init__(f"arXiv rejected the request: {message} ({url}); check arxiv.query / the ids given")
-
-
-class ArxivUnavailable(UnavailableError):
-    """Retries ran out: ``what`` failed at ``url`` after ``attempts`` tries."""
-
-    def __init__(self, url: str, attempts: int, what: str) -> None:
-        self.url = url
-        self.attempts = attempts
-        self.what = what
-        super().__init__(f"{what} after {attempts} attempts ({url})")
-
-
-class ShortAnswer(ArxivUnavailable):
-    """arXiv kept reporting ``total`` entries where the store already holds ``minimum``."""
-
-    def __init__(self, url: str, attempts: int, what: str, total: int, minimum: int) -> None:
-        self.total = total
-        self.minimum = minimum
-        super().__init__(url, attempts, what)
-
-
-class _Retry(Exception):
-    """A failure worth another try; ``wait`` is the server's Retry-After, if any."""
-
-    def __init__(self, what: str, wait: float | None = None) -> None:
-        super().__init__(what)
-        self.what = what
-        self.wait = wait
-
-    def exhausted(self, url: str, attempts: int, what: str) -> ArxivUnavailable:
-        """The error to raise when retries run out."""
-        return ArxivUnavailable(url, attempts, what)
-
-
-class _Short(_Retry):
-    def __init__(self, total: int, minimum: int) -> None:
-        super().__init__(f"arXiv reports {total} entries where {minimum} are known")
-        self.total = total
-        self.minimum = minimum
-
-    def exhausted(self, url: str, attempts: int, what: str) -> ArxivUnavailable:
-        return ShortAnswer(url, attempts, what, self.total, self.minimum)
-
-
-# -- a deadline for the whole request ----------------------------------------------------
-# requests applies its timeout to each socket operation, so a server sending one byte
-# now and then holds a request for ever. `_get` sets `_DEADLINE` for an attempt; the
-# session's connections read every response (status line, headers and body) through
-# `_DeadlineReader`, which gives each socket read only the time left and fails once
-# none is.
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("digest_arxiv_deadline", default=None)
-
-
-class _DeadlineReader(io.RawIOBase):
-    """A socket's reads, each limited to the time left until ``deadline`` (monotonic)."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._raw = sock.makefile("rb", buffering=0)  # holds the socket open, as http.client's own file does
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("deadline passed")
-        self._sock.settimeout(left)
-        return self._raw.readinto(buffer)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-        super().close()
-
-
-class _DeadlineSocket:
-    """What http.client's response sees as its socket: only ``makefile`` is used."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
-        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
-
-
-class _DeadlineHTTPResponse(http.client.HTTPResponse):
-    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
-        deadline = _DEADLINE.get()
-        super().__init__(_DeadlineSocket(sock, deadline) if deadline is not None else sock, *args, **kwargs)
-
-
-class _HTTPConnection(urllib3.connection.HTTPConnection):
-    response_class = _DeadlineHTTPResponse
-
-
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    response_class = _DeadlineHTTPResponse
-
-
-class _HTTPConnectionPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-_POOLS = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
-
-
-class _DeadlineAdapter(HTTPAdapter):
-    """requests' adapter with connections that honour `_DEADLINE` (an HTTP(S) proxy too)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if isinstance(manager, urllib3.ProxyManager):  # not SOCKS: its pools are its own
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
 
 
 @dataclass
@@ -321,10 +121,7 @@ class ArxivClient:
         self.on_wait = on_wait
         self.counters = Counters()
         self._last: float | None = None
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent()
-        for prefix in ("http://", "https://"):
-            self.session.mount(prefix, _DeadlineAdapter())
+        self.session = session(user_agent())
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> ArxivClient:
@@ -350,6 +147,8 @@ class ArxivClient:
         Each attempt, headers and body, ends within ``timeout`` seconds (monotonic
         clock) of its start, or counts as a timeout and is retried.
         """
+        import requests
+
         attempt = 0
         while True:
             if self._last is not None:
@@ -359,12 +158,12 @@ class ArxivClient:
             try:
                 full = requests.Request("GET", url, params=params).prepare().url or url
                 deadline = time.monotonic() + self.timeout
-                token = _DEADLINE.set(deadline)
+                token = DEADLINE.set(deadline)
                 try:
                     resp = self.session.get(url, params=params, headers=headers, timeout=self.timeout, stream=True)
                     body = self._read_body(resp, deadline)
                 finally:
-                    _DEADLINE.reset(token)
+                    DEADLINE.reset(token)
                     self._last = time.monotonic()
                 self.counters.bytes += len(body)
                 return resp, self._judge(resp, check)
@@ -398,6 +197,8 @@ class ArxivClient:
         the connection is not ours (a SOCKS proxy); ours also give each socket
         read only the time left. The body is kept as ``resp.content``.
         """
+        import urllib3
+
         raw = resp.raw
         read = getattr(raw, "read1", None) or raw.read  # urllib3 < 2.3 has no read1 (ours still bound each read)
         chunks: list[bytes] = []
@@ -429,7 +230,7 @@ class ArxivClient:
     def _judge(resp: requests.Response, check: Callable[[requests.Response], Any] | None) -> Any:
         code = resp.status_code
         if code == 429 or code >= 500:
-            raise _Retry(f"HTTP {code}", _retry_after(resp.headers.get("Retry-After")))
+            raise _Retry(f"HTTP {code}", retry_after(resp.headers.get("Retry-After")))
         if code == 304 or check is None:
             return None
         return check(resp)
@@ -481,6 +282,8 @@ class ArxivClient:
         of: a smaller ``totalResults`` is a spurious answer, retried, and
         `ShortAnswer` when retries run out.
         """
+        import arxiv
+
         params = {
             "search_query": query,
             "id_list": ",".join(id_list),
@@ -549,6 +352,8 @@ class ArxivClient:
     # -- RSS -----------------------------------------------------------------------
     def rss(self, categories: Iterable[str], etag: str | None = None, last_modified: str | None = None) -> RssResult:
         """The combined feed for ``categories``; a 304 when the validators still match."""
+        import feedparser
+
         url = self.rss_url + "+".join(categories)
         headers = {}
         if etag:
@@ -574,17 +379,6 @@ class ArxivClient:
         return RssResult(resp.url, False, papers, resp.headers.get("ETag"), resp.headers.get("Last-Modified"), announced)
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _error_message(body: bytes) -> str:

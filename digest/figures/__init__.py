@@ -12,6 +12,8 @@
 
 Nothing here runs during `digest render`; `licence_findings` reads only the store.
 Details: docs/figures.md.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch.
 """
 
 from __future__ import annotations

@@ -5,105 +5,53 @@ body the editor's notes; other level-2 headings are editorial sections.
 HTML comments are the editor's scratch space and never reach the output,
 except ``<!-- digest:paper ... -->`` blocks, which carry the paper's metadata
 (YAML) as `digest new` wrote it (format: docs/issue-format.md).
+
+The package owns the issue files: this module reads one into `Issue` and its
+`Section`s (comments, headings, the ``digest:paper`` metadata, read by PyYAML);
+`frontmatter` reads the front matter, `links` finds Markdown links, `notes`
+parses the editor's Markdown, and `history` reads the past issues in `issues/`.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock.
 """
 
 from __future__ import annotations
 
 import re
-from array import array
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from digest.errors import InputError
 from digest.ids import ARXIV_URL as _ARXIV_URL
 from digest.ids import LOOKS_LIKE_ID, ArxivId, parse_id
-from digest.issue.frontmatter import read_mapping
+from digest.issue.frontmatter import (
+    _PLAIN_KEY,
+    FRONT_KEYS,
+    _loader,
+    _plain_front_matter,
+    _plain_value,
+    _yaml,
+    front_matter,
+    issue_date,
+    key_line,
+)
+from digest.issue.links import _LINK, Link, first_link
 from digest.tex import has_bidi, strip_bidi
 
-FRONT_KEYS = ("date", "headline", "title", "sponsor", "unannotated", "status")
+__all__ = [
+    "FRONT_KEYS", "META_MARK", "STATUSES", "Issue", "Link", "Section", "decode_issue", "first_link", "heading_text",
+    "load_issue", "parse_issue", "read_issue_text",
+    # private, re-exported for digest.draft.text and the tests that hold the fast paths to the slow ones
+    "_LINK", "_PLAIN_KEY", "_loader", "_plain_front_matter", "_plain_value", "_yaml",
+]  # fmt: skip
+
 STATUSES = ("draft", "ready")
 META_MARK = "digest:paper"
 # Every parser here is linear in its input: headings, links and front matter lines are read
 # by string scans, not by regular expressions that backtrack (a 1 MB line of `## ##   ...`
 # or `[a](` once took minutes). tests/test_hardening.py feeds each such shape.
 _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
-_PLAIN_RUN = re.compile(r"[^\[\]\\]*")
-_URL_STOP = re.compile(r"[)\s>]")
-_SPACE_RUN = re.compile(r"\s*")
-_DATE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
-
-
-@lru_cache(maxsize=1)
-def _loader() -> Any:
-    """A safe YAML loader (libyaml's when available) that leaves dates as strings,
-    so a bad date gets a clear message instead of a YAML traceback."""
-    import yaml
-
-    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return Loader
-
-
-# A front matter line whose value YAML would read as the same plain string
-# (no quotes, flow or block markers, anchors, tags, comments or `key: value`
-# inside). Files made only of such lines skip the YAML parser, which is most
-# of `digest render`'s start-up on a hand-written issue.
-_PLAIN_KEY = re.compile(r"([A-Za-z_]\w*):")
-_INDICATORS = frozenset("[]{}&*!|>'\"%@`#,?:-")
-_NOT_PLAIN = re.compile(r":\s|:$|\s#")
-_NUMBER_LIKE = re.compile(r"^[-+]?\.?\d|^\.(?:inf|nan)", re.I)
-_DATE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YAML_WORDS = {"null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
-               "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "="}  # fmt: skip
-
-
-def _plain_front_matter(lines: list[str]) -> dict[str, str] | None:
-    out: dict[str, str] = {}
-    for line in lines:
-        if not line.strip():
-            continue
-        m = _PLAIN_KEY.match(line)
-        if not m or m[1] in out:
-            return None
-        value = _plain_value(line[m.end() :])
-        if value is None:
-            return None
-        if _NOT_PLAIN.search(value) or value in _YAML_WORDS:
-            return None
-        if _NUMBER_LIKE.match(value) and not _DATE_VALUE.match(value):
-            return None  # YAML may read it as a number (12:30 is 750 in YAML 1.1): let YAML decide
-        out[m[1]] = value
-    return out
-
-
-def _plain_value(rest: str) -> str | None:
-    """What follows ``key:`` as a plain one-line value ('' when there is none), or None
-    when it needs YAML: it must start after a space or tab, not with an indicator (a
-    ``-`` only before a non-space), and hold no ``#``. A string scan: a regular expression
-    with a lazy value before ``[ \\t]*$`` took quadratic time on ``x<many spaces>y``."""
-    value = rest.strip(" \t")
-    if not value:
-        return ""
-    if rest[0] not in " \t" or "#" in value or value[0].isspace():
-        return None
-    if value[0] == "-":
-        return value if len(value) > 1 and not value[1].isspace() else None
-    return None if value[0] in _INDICATORS else value
-
-
-def _yaml(block: str) -> Any:
-    import yaml
-
-    return yaml.load(block, Loader=_loader())
 
 
 @dataclass
@@ -180,84 +128,22 @@ def parse_issue(text: str, path: str | Path = "<issue>", duplicates: list[tuple[
     editorial section, so `digest check` can report every one."""
     path = Path(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    front, body_start = _front_matter(lines, path)
-    issue = Issue(path=path, date=_issue_date(front, lines, path))
+    front, body_start = front_matter(lines, path)
+    issue = Issue(path=path, date=issue_date(front, lines, path))
     for key in ("headline", "title", "sponsor", "unannotated", "status"):
         value = front.get(key)
         if value is not None and not isinstance(value, (str, int, float)):
-            raise InputError(path, _key_line(lines, key), f"{key} must be text, not {type(value).__name__}")
+            raise InputError(path, key_line(lines, key), f"{key} must be text, not {type(value).__name__}")
         if value is not None:
             setattr(issue, key, str(value).strip())
     if issue.unannotated not in (None, "skip", "abstract"):
-        raise InputError(path, _key_line(lines, "unannotated"), "unannotated must be skip or abstract")
+        raise InputError(path, key_line(lines, "unannotated"), "unannotated must be skip or abstract")
     if issue.status not in (None, *STATUSES):
-        raise InputError(path, _key_line(lines, "status"), f"status: expected draft or ready, got {issue.status!r}")
+        raise InputError(path, key_line(lines, "status"), f"status: expected draft or ready, got {issue.status!r}")
     visible, comments = _strip_comments(lines, body_start, path)
     _split_sections(issue, visible, comments, path, duplicates)
     return issue
 
-
-def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, Any], int]:
-    if not lines or lines[0].strip() != "---":
-        raise InputError(path, 1, "no front matter: start the file with a '---' line, then date: YYYY-MM-DD")
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        raise InputError(path, 1, "front matter is never closed: add a '---' line after it")
-    plain = _plain_front_matter(lines[1:end])
-    if plain is not None:
-        data: Any = {k: (v or None) for k, v in plain.items()}
-        return _check_front_keys(data, lines, path), end + 1
-    import yaml
-
-    try:
-        data = _yaml("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(path, line, f"front matter is not valid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise InputError(path, 2, "front matter must be key: value lines (date, headline, sponsor, ...)")
-    return _check_front_keys(data, lines, path), end + 1
-
-
-def _check_front_keys(data: dict[str, Any], lines: list[str], path: Path) -> dict[str, Any]:
-    for key in data:
-        if key not in FRONT_KEYS:
-            raise InputError(
-                path, _key_line(lines, str(key)), f"unknown front matter key {key!r}; known: {', '.join(FRONT_KEYS)}"
-            )
-    return data
-
-
-def _key_line(lines: list[str], key: str) -> int:
-    for n, line in enumerate(lines, 1):
-        if line.startswith(f"{key}:"):
-            return n
-        if n > 1 and line.strip() == "---":
-            break
-    return 1
-
-
-def _issue_date(front: dict[str, Any], lines: list[str], path: Path) -> date:
-    named = _DATE_NAME.match(path.stem)
-    raw = front.get("date")
-    line = _key_line(lines, "date")
-    if raw is None or str(raw).strip() == "":
-        raise InputError(path, line, "front matter has no date: add date: YYYY-MM-DD")
-    try:
-        value = date.fromisoformat(str(raw).strip())
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(raw).strip()):
-            raise ValueError
-    except ValueError:
-        raise InputError(path, line, f"date {raw!r} is not a real date in the form YYYY-MM-DD") from None
-    if named and named[1] != value.isoformat():
-        raise InputError(
-            path, line, f"date {value.isoformat()} disagrees with the file name {path.name}; make them the same"
-        )
-    return value
 
 
 def _strip_comments(
@@ -332,122 +218,6 @@ def heading_text(line: str) -> str | None:
     return body
 
 
-@dataclass(frozen=True)
-class Link:
-    """A Markdown link found by `first_link`: ``source[start:end]`` is ``[text](url ...)``."""
-
-    text: str
-    url: str
-    span: tuple[int, int]
-
-    def start(self) -> int:
-        return self.span[0]
-
-    def end(self) -> int:
-        return self.span[1]
-
-    def __getitem__(self, group: str) -> str:  # what a regex match gave: link["text"], link["url"]
-        return {"text": self.text, "url": self.url}[group]
-
-
-class _LinkSearch:
-    """`first_link` where a compiled pattern was: ``_LINK.search(line)``."""
-
-    def search(self, text: str) -> Link | None:
-        return first_link(text)
-
-
-_LINK = _LinkSearch()
-
-
-def first_link(text: str) -> Link | None:
-    """The first Markdown link ``[text](url)`` (or ``[text](<url> "title")``) in ``text``,
-    or None. The link text may hold backslash escapes and one level of
-    brackets, ``[a [b] c](url)``.
-
-    Linear in ``text``: each position is read a bounded number of times, whatever it
-    holds (a regular expression searching ``[a](`` repeated took quadratic time). Where
-    each link text ends is worked out once per position (`ends`), and so is what follows
-    each ``](`` (`tails`).
-    """
-    if "](" not in text:
-        return None
-    n = len(text)
-    ends: dict[int, int] = {}  # position in a link text -> index of the `]` that closes it, or -1
-    tails: dict[int, int] = {}  # index of a url's end -> index after the link's `)`, or -1
-    closes: array[int] | None = None  # every `]`, for brackets inside a link text
-    stops: array[int] | None = None  # every `)`, space or `>`: where a url ends
-
-    def text_end(p: int) -> int:
-        nonlocal closes
-        path = []
-        while True:
-            if p in ends:
-                result = ends[p]
-                break
-            path.append(p)
-            c = text[p] if p < n else ""
-            if c == "]":
-                result = p
-                break
-            if c == "\\" and p + 1 < n and text[p + 1] != "\n":
-                p += 2
-            elif c == "[":
-                if closes is None:
-                    closes = array("q", (m.start() for m in re.finditer(r"\]", text)))
-                k = bisect_right(closes, p)
-                if k == len(closes):
-                    result = -1
-                    break
-                p = closes[k] + 1
-            elif c and c != "\\":
-                p = _PLAIN_RUN.match(text, p).end()  # type: ignore[union-attr]
-            else:
-                result = -1  # the end, or a `\\` at the end
-                break
-        for q in path:
-            ends[q] = result
-        return result
-
-    def tail(q: int) -> int:
-        if q in tails:
-            return tails[q]
-        r = q + 1 if q < n and text[q] == ">" else q
-        found = -1
-        w = _SPACE_RUN.match(text, r).end()  # type: ignore[union-attr]
-        if w > r and w < n and text[w] == '"':  # a title
-            close = text.find('"', w + 1)
-            if close >= 0:
-                after = _SPACE_RUN.match(text, close + 1).end()  # type: ignore[union-attr]
-                if after < n and text[after] == ")":
-                    found = after + 1
-        if found < 0 and w < n and text[w] == ")":
-            found = w + 1
-        tails[q] = found
-        return found
-
-    last_paren = text.rfind(")")
-    bracket_paren = -1  # the first `](` at or after `start`
-    start = text.find("[")
-    while start >= 0:
-        if bracket_paren < start:
-            bracket_paren = text.find("](", start)
-        if bracket_paren < 0 or bracket_paren > last_paren:
-            return None  # no link can start here or later: none has its `](` ... `)`
-        end = text_end(start + 1)
-        if end >= 0 and end + 1 < n and text[end + 1] == "(":
-            p = _SPACE_RUN.match(text, end + 2).end()  # type: ignore[union-attr]
-            if stops is None:
-                stops = array("q", (m.start() for m in _URL_STOP.finditer(text)))
-            k = bisect_left(stops, p + 1 if p < n and text[p] == "<" else p)
-            q = stops[k] if k < len(stops) else n
-            url_start = p + 1 if p < n and text[p] == "<" and q > p + 1 else p
-            if q > url_start and (after := tail(q)) >= 0:
-                return Link(text[start + 1 : end], text[url_start:q], (start, after))
-        start = text.find("[", start + 1)
-    return None
-
-
 def _split_sections(
     issue: Issue, visible: list[tuple[int, str]], comments: list[tuple[int, str]], path: Path,
     duplicates: list[tuple[int, str, int]] | None,
@@ -520,13 +290,10 @@ def _section(heading: str, lineno: int, path: Path) -> Section:
 
 
 def _meta(text: str, line: int, path: Path) -> dict[str, Any]:
+    """A ``digest:paper`` comment's metadata (PyYAML, safe loading), direction controls removed."""
     import yaml
 
-
     block = text.lstrip()[len(META_MARK) :]
-    plain = read_mapping(block, _loader())
-    if plain is not None:
-        return _without_bidi(plain) if has_bidi(block) else plain
     try:
         data = _yaml(block) or {}
     except yaml.YAMLError as exc:

@@ -18,6 +18,13 @@ retried with backoff (`sleep` is looked up at call time, so tests replace it);
 platform's own message. A create (POST) that may have reached the platform is
 never repeated blindly, since that could make a second post. Secrets never
 appear in a message: anything the platform echoes is redacted.
+
+The package owns putting an issue on a newsletter platform: this module (the flow,
+`Platform`, `connect`), `content` (what a platform receives), `http` (the HTTP client
+the platforms share) and one module per platform, which imports this one; `connect`
+imports a platform module only when it is asked for, so there is no cycle.
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, render.
 """
 
 from __future__ import annotations
@@ -31,25 +38,25 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from digest import __version__, clock
-from digest.errors import ConfigError, DigestError, UnavailableError, UsageError
+from digest import clock
+from digest.errors import DigestError, UsageError
 from digest.issue import load_issue
-from digest.render import issue_view, render_view
-from digest.render.email_message import email_html
-from digest.render.plaintext import render_text
-from digest.render.substack import substack_html
+from digest.publish import http
+from digest.publish.content import Content, email_fragment, strip_title
+from digest.publish.http import Retries, platform_message, setting_like, user_agent
+from digest.render import issue_view
 from digest.store import Store
 
 if TYPE_CHECKING:
-    import requests
-
     from digest.config import Settings
-    from digest.render import IssueView
+
+__all__ = ["ATTEMPTS", "BACKOFF", "MAX_RETRY_AFTER", "PLATFORMS", "TIMEOUT", "Content", "Http", "Platform",
+           "Published", "Remote", "base_url", "connect", "email_fragment", "parse_schedule", "platform_message",
+           "publish", "secret", "setting_like", "sleep", "store_key", "strip_title", "user_agent", "utc_text"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -103,110 +110,12 @@ class Published:
         return f"{out} {self.url}" if self.url else out
 
 
-# --- what each platform receives ----------------------------------------------------------------
+class Http(http.Http):
+    """`digest.publish.http.Http` under this module's ``TIMEOUT``, ``ATTEMPTS``, ``BACKOFF``,
+    ``MAX_RETRY_AFTER`` and ``sleep``, looked up at each attempt (tests replace them)."""
 
-
-class Content:
-    """The issue in the shapes the platforms take, each rendered only when asked for."""
-
-    def __init__(self, view: IssueView, settings: Settings) -> None:
-        self.view = view
-        self.settings = settings
-
-    @cached_property
-    def title(self) -> str:
-        """The issue title (`title_format` or the issue's own), on one line."""
-        return " ".join(self.view.title.split())
-
-    @cached_property
-    def headline(self) -> str:
-        return " ".join(self.view.headline.split())
-
-    @cached_property
-    def markdown(self) -> str:
-        """`digest render --format md`, less its first line when that is the title as a
-        ``# heading``: the platform shows the title from its own field."""
-
-        return strip_title(render_view(self.view, self.settings, "md"), self.title)
-
-    @cached_property
-    def email_html(self) -> str:
-        """The email's HTML part, inside (CSS inlined, 600 px design), without the document around
-        it: for a platform that wraps the content in its own template."""
-
-        return email_fragment(email_html(self.view, self.settings))
-
-    @cached_property
-    def clean_html(self) -> str:
-        """Semantic HTML without styles or layout tables (the Substack flavour): headings,
-        paragraphs, lists, links, quotes, code, figures. Title and headline are not in it."""
-
-        return substack_html(self.view, self.settings)
-
-    @cached_property
-    def text(self) -> str:
-        """The plain-text part (`digest render --format text`)."""
-
-        return render_text(self.view, self.settings)
-
-
-def strip_title(markdown: str, title: str) -> str:
-    """``markdown`` without a leading ``# <title>`` line (and the blank lines after it)."""
-    lines = markdown.lstrip("\n").split("\n")
-    if lines and lines[0].startswith("# ") and " ".join(lines[0][2:].split()) == title:
-        return "\n".join(lines[1:]).lstrip("\n")
-    return markdown
-
-
-_PREHEADER = re.compile(r"<div\b[^>]*\bclass=\"[^\"]*\bpreheader\b[^\"]*\"[^>]*>.*?</div>", re.S)
-_BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.S | re.I)
-
-
-def email_fragment(document: str) -> str:
-    """The hidden preheader and the inside of the element of class ``content`` (the packaged
-    email template's column) of an email HTML ``document``; with a template override that
-    has no such element, the inside of ``<body>``."""
-    from html.parser import HTMLParser
-
-    class Finder(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=False)
-            self.tag = ""
-            self.depth = 0
-            self.start = self.end = -1
-
-        def at(self) -> int:
-            line, col = self.getpos()
-            return starts[line - 1] + col
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if self.start < 0 and "content" in (dict(attrs).get("class") or "").split():
-                self.tag, self.depth = tag, 1
-                self.start = self.at() + len(self.get_starttag_text() or "")
-            elif self.start >= 0 and self.end < 0 and tag == self.tag:
-                self.depth += 1
-
-        def handle_endtag(self, tag: str) -> None:
-            if self.start >= 0 and self.end < 0 and tag == self.tag:
-                self.depth -= 1
-                if self.depth == 0:
-                    self.end = self.at()
-
-    starts = [0]
-    for line in document.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    finder = Finder()
-    finder.feed(document)
-    finder.close()
-    if 0 <= finder.start <= finder.end:
-        inner = document[finder.start : finder.end]
-    else:
-        body = _BODY.search(document)
-        inner = body.group(1) if body else document
-    preheader = _PREHEADER.search(document)
-    if preheader and preheader.group(0) not in inner:
-        inner = preheader.group(0) + "\n" + inner
-    return inner.strip() + "\n"
+    def retries(self) -> Retries:
+        return Retries(TIMEOUT, ATTEMPTS, BACKOFF, MAX_RETRY_AFTER, sleep)
 
 
 # --- --schedule -------------------------------------------------------------------------------
@@ -216,7 +125,6 @@ def parse_schedule(value: str, settings: Settings) -> datetime:
     """``--schedule`` as an aware datetime: ISO 8601 with or without a zone (none = `timezone`);
     it must name a time, and one in the future."""
     from zoneinfo import ZoneInfo
-
 
     text = value.strip()
     example = "e.g. 2026-12-06T08:00 (in the `timezone` setting) or 2026-12-06T08:00+01:00"
@@ -277,224 +185,6 @@ def _loopback(host: str) -> bool:
 def secret(environ: Mapping[str, str], name: str) -> str:
     """The value of the variable ``name``, stripped ('' when unset)."""
     return environ.get(name, "").strip()
-
-
-# --- HTTP -----------------------------------------------------------------------------------------
-
-
-def user_agent() -> str:
-
-    return f"digest/{__version__} (arXiv roundup newsletter tool; publish)"
-
-
-class Http:
-    """One platform's HTTP client: timeouts, retries with backoff, and every failure as one line.
-
-    ``auth`` is a `requests` auth object (given per request, so a ``~/.netrc`` entry never
-    replaces it); ``secrets`` are redacted from whatever is shown; ``auth_hint(code, message)``
-    is the line for a 401/403, naming the variables to check; ``where`` starts other lines
-    (the issue file).
-    """
-
-    def __init__(
-        self,
-        label: str,
-        auth: Any,
-        secrets: Iterable[str],
-        auth_hint: Callable[[int, str], str],
-        where: str,
-        setting: str,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        import requests
-
-        self.label = label
-        self.auth = auth
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-        self.auth_hint = auth_hint
-        self.where = where
-        self.setting = setting
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent()
-        self.session.headers["Accept"] = "application/json"
-        self.session.headers.update(headers or {})
-
-    def close(self) -> None:
-        self.session.close()
-
-    def message(self, resp: requests.Response) -> str:
-        """The platform's words for an error (`platform_message`), secrets redacted."""
-        return self.redact(platform_message(resp))
-
-    def redact(self, text: str) -> str:
-        for s in self.secrets:
-            text = text.replace(s, "[redacted]")
-        return _JWT.sub("[redacted]", text)
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        json_body: Any = None,
-        params: Mapping[str, str] | None = None,
-        what: str,
-        passthrough: Iterable[int] = (),
-    ) -> requests.Response:
-        """The answer to ``method url``: a 2xx, or a status in ``passthrough`` for the caller to
-        judge; anything else raises. ``what`` says what the request does ("create the draft")."""
-        import requests
-
-        attempts = 0
-        keep = set(passthrough)
-        while True:
-            attempts += 1
-            failure: str
-            wait: float | None = None
-            try:
-                resp = self.session.request(
-                    method, url, json=json_body, params=params, auth=self.auth, timeout=TIMEOUT, allow_redirects=False
-                )
-            except requests.exceptions.RequestException as exc:
-                sent = _maybe_sent(exc)
-                failure = _failure_text(exc)
-                if method == "POST" and sent:
-                    raise UnavailableError(
-                        f"{self.where}: {self.label}: {failure} waiting for the answer to {what} ({method} {url}); "
-                        f"it may have been made: look on {self.label} before running again, since digest could not "
-                        "record it and a new run would make another"
-                    ) from None
-            else:
-                code = resp.status_code
-                if 200 <= code < 300 or code in keep:
-                    return resp
-                message = self.message(resp)
-                if code in (401, 403):
-                    raise ConfigError([self.auth_hint(code, message)])
-                if 300 <= code < 400:
-                    target = resp.headers.get("Location", "")
-                    raise setting_like(
-                        f"{self.setting}: {self.label} answered {url} with a redirect (HTTP {code})"
-                        + (f" to {self.redact(target)}" if target else "")
-                        + f"; set {self.setting} to the address it names"
-                    )
-                if code != 429 and code < 500:
-                    raise DigestError(f"{self.where}: {self.label} refused to {what} (HTTP {code}): {message}")
-                failure = f"HTTP {code}" + (f" ({message})" if message else "")
-                wait = _retry_after(resp.headers.get("Retry-After"))
-                if wait is not None and wait > MAX_RETRY_AFTER:
-                    raise UnavailableError(
-                        f"{self.where}: {self.label}: {method} {url}: {failure}, asking to wait {wait:.0f} s; try again later"
-                    )
-            if attempts >= ATTEMPTS:
-                raise UnavailableError(
-                    f"{self.where}: {self.label}: {method} {url}: {failure} after {attempts} attempts; try again later"
-                )
-            delay = wait if wait is not None else BACKOFF * 2 ** (attempts - 1)
-            log.info("%s: %s %s: %s; retrying in %.0f s", self.label, method, url, failure, delay)
-            sleep(delay)
-
-    def json(self, resp: requests.Response, what: str) -> Any:
-        """The JSON of a successful answer, or one line saying the address is probably wrong."""
-        try:
-            return resp.json()
-        except ValueError:
-            raise setting_like(
-                f"{self.setting}: {self.label} answered {resp.request.method} {resp.url} with something other than "
-                f"JSON while trying to {what} (HTTP {resp.status_code}, {resp.headers.get('Content-Type', 'no type')}); "
-                f"is {self.setting} the right address?"
-            ) from None
-
-
-def setting_like(message: str) -> ConfigError:
-    return ConfigError([message])
-
-
-_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
-
-
-def _maybe_sent(exc: Exception) -> bool:
-    """Whether the request may have reached the platform before ``exc``: not when connecting failed."""
-    import requests
-    import urllib3.exceptions
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return False
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError):
-            return False
-        stack += [getattr(e, "reason", None), e.__cause__, e.__context__, *[a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]]
-    return True
-
-
-def _failure_text(exc: Exception) -> str:
-    import requests
-
-    if isinstance(exc, requests.exceptions.Timeout):
-        return f"no answer within {TIMEOUT:g} s"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return "the connection failed" if not _maybe_sent(exc) else "the connection dropped"
-    return type(exc).__name__
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - clock.now()).total_seconds())
-
-
-def platform_message(resp: requests.Response) -> str:
-    """The platform's own words for an error, on one line: Ghost's ``errors[].message``
-    (+ ``context``), Buttondown's ``detail`` (a string, or a list of field errors),
-    listmonk's ``message``; else a short plain-text body, else the HTTP reason."""
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
-    found: list[str] = []
-    if isinstance(data, dict):
-        for err in data.get("errors") or []:
-            if isinstance(err, dict) and err.get("message"):
-                text = str(err["message"])
-                context = err.get("context")
-                if context and str(context) != text:
-                    text += f" ({context})"
-                found.append(text)
-        detail = data.get("detail")
-        if isinstance(detail, str):
-            found.append(detail)
-        elif isinstance(detail, list):
-            for item in detail:
-                if isinstance(item, dict):
-                    loc = ".".join(str(x) for x in item.get("loc") or [] if x != "body")
-                    msg = str(item.get("msg") or item.get("message") or item)
-                    found.append(f"{loc}: {msg}" if loc else msg)
-        if isinstance(data.get("message"), str):
-            found.append(data["message"])
-    if not found:
-        kind = resp.headers.get("Content-Type", "")
-        body = resp.text if "html" not in kind else ""
-        found.append(body[:200] if body.strip() else (resp.reason or ""))
-    return " ".join("; ".join(found).split())[:400]
 
 
 # --- the platforms --------------------------------------------------------------------------------

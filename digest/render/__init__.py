@@ -6,9 +6,10 @@ then the seeds), `images`, `mathtext` and `markup` (the editor's Markdown for ea
 Jinja2 environment), `email_message` (the MIME message), and `output` (files in `build/`).
 Templates are looked up in the newsletter's own `templates/` folder first, then in digest's
 (`digest/templates/`); an override can extend a packaged template as
-``{% extends "default:issue.html" %}``.
+``{% extends "default:issue.html" %}``. The page templates extend `base.html`; the page, the
+email and the feed entry draw their sections with the macros of `_paper.html`.
 
-May import: errors, ids, paper, files, tex, config, issue, store, seeds. Nothing above it.
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds.
 """
 
 from __future__ import annotations
@@ -21,12 +22,21 @@ from typing import Any
 from digest.config import Settings
 from digest.issue import Issue
 from digest.render.templates import PACKAGE_TEMPLATES, render_named, render_template
-from digest.render.view import IssueView, build_view, feed_view, flavoured, issue_view, left_out_summary
+from digest.render.view import (
+    IssueView,
+    PaperView,
+    build_view,
+    feed_view,
+    flavoured,
+    issue_view,
+    left_out_summary,
+    paper_anchor,
+)
 
 __all__ = [
     "DEFAULT_FORMATS", "FORMATS", "Format", "IssueView", "PACKAGE_TEMPLATES", "build_view", "default_formats",
-    "feed_view", "flavoured", "issue_view", "left_out_summary", "render_issue", "render_named", "render_template",
-    "render_view",
+    "PaperView", "feed_view", "flavoured", "issue_view", "left_out_summary", "paper_anchor", "render_issue",
+    "render_named", "render_template", "render_view",
 ]
 
 log = logging.getLogger(__name__)

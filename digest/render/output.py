@@ -21,8 +21,8 @@ class RenderResult:
 
 
 def output_path(out_dir: Path, stem: str, fmt: str) -> Path:
-
-    return out_dir / f"{stem}{FORMATS[fmt].suffix}"
+    """Where format ``fmt`` of the issue ``stem``.md goes: named by `Format.filename`."""
+    return out_dir / FORMATS[fmt].filename(stem)
 
 
 def render_to(

@@ -20,9 +20,6 @@ from digest.render.view import IssueView
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
 def _bytecode_cache() -> Any:
     """Jinja's per-user cache of compiled templates, so a fresh process skips compiling;
     a cache that cannot be written is simply not used."""

@@ -28,6 +28,13 @@ from digest.tex import paragraphs, tex_to_text
 log = logging.getLogger("digest.render")
 
 
+def paper_anchor(paper_id: str) -> str:
+    """The element id of a paper's section in the issue page (``arxiv-2210.11399``,
+    ``arxiv-hep-th-9901001``): the one place that names it, so the archive's links
+    (``2022-10-23.html#arxiv-2210.11399``) always find the section."""
+    return "arxiv-" + paper_id.replace("/", "-")
+
+
 @dataclass
 class PaperView:
     """A paper section as templates see it: plain Unicode text, notes as Markdown and HTML."""
@@ -46,6 +53,11 @@ class PaperView:
     """True when the abstract stands in for missing notes (`unannotated: abstract`)."""
     comment: str = ""
     line: int = 0
+
+    @property
+    def anchor(self) -> str:
+        """The section's element id in the page (`paper_anchor`)."""
+        return paper_anchor(self.id)
 
 
 @dataclass

@@ -4,8 +4,8 @@
     by_id(records)["2206.04615"].abstract      # seeds as paper data
     [r for r in records if r.arxiv_id is None] # what `digest.seeds.resolve` works on
 
-A file's shape is recognised from its content, never its name (the shapes and
-their readers are in `digest.seeds.formats`). The same abstract in several files
+A file's shape is recognised from its content, never its name: `_read` walks
+the table of (name, detect, read) entries in `digest.seeds.formats`. The same abstract in several files
 is one `SeedRecord` carrying every ``(file, line)`` it came from; abstracts are
 compared ignoring case, whitespace and punctuation, which also absorbs the
 missing spaces of text copied out of a dataset viewer (``Transformersthat``).
@@ -16,6 +16,12 @@ at a time, duplicates are found by a 16-byte digest of each abstract's key
 (not the key itself, as long as the abstract), and the cyclic garbage
 collector, which would walk every record read so far again and again, is
 paused while the records (which hold no cycles) pile up.
+
+The package owns the seed files: reading and deduplicating them (here, with the
+shapes in `formats`), resolving the ids they lack (`resolve`) and the
+`digest seeds` report (`report`).
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch.
 """
 
 from __future__ import annotations
@@ -335,21 +341,9 @@ def _lines(name: str, data: bytes) -> list[str]:
 
 
 def _read(name: str, lines: list[str]) -> tuple[str, list[fmt.RawRecord]]:
-    """Pick the reader by content and run it."""
-    first = next(s.strip() for s in lines if s.strip())
-    if first.startswith("{"):
-        return "jsonl", fmt.read_jsonl(name, lines)
-    if fmt.looks_like_viewer(lines):
-        return "viewer", fmt.read_viewer(name, lines)
-    delimiter = fmt.csv_dialect(first)
-    if delimiter:
-        return "csv", fmt.read_csv(name, lines, delimiter)
-    starts = [s.lstrip()[:12].lower() for s in lines]
-    if any(s.startswith("abstract") and _ABSTRACT.match(s) for s in starts):
-        return "labelled", fmt.read_labelled(name, lines)
-    if any(s.startswith("arxiv:") for s in starts):
-        return "trailer", fmt.read_trailer(name, lines)
+    """Read ``lines`` with the first reader of `formats.READERS` that recognises them."""
+    sample = fmt.Sample(lines)
+    for reader in fmt.READERS:
+        if reader.detect(sample):
+            return reader.name, reader.read(name, lines)
     raise InputError(name, None, f"not a seed file; {fmt.EXPECTED}")
-
-
-_ABSTRACT = re.compile(r"abstract\s*:")

@@ -1,9 +1,13 @@
-"""The readers for each seed-file shape, and the sniffer that picks one by content.
+"""The seed-file shapes as one table, `READERS`: for each, how to detect it and how to read it.
 
-Every reader takes the file's lines (already decoded, BOM and CR removed) and
-returns `RawRecord`s; `digest.seeds` turns them into `SeedRecord`s and
-removes duplicates. Readers raise `InputError(path, line, message)` for a
-file that starts like their format but breaks it further down.
+`digest.seeds` walks the table in order and reads a file with the first entry
+whose ``detect`` recognises its content (never its name); a file no entry
+recognises is not a seed file. ``detect`` looks at a `Sample` of the file
+(what the detectors share is worked out once); ``read`` takes the file's lines
+(already decoded, BOM and CR removed) and returns `RawRecord`s, which
+`digest.seeds` turns into `SeedRecord`s and removes duplicates from. Readers
+raise `InputError(path, line, message)` for a file that starts like their
+format but breaks it further down.
 
 Shapes (see docs/seeds.md):
 
@@ -22,11 +26,12 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from digest.errors import InputError
 from digest.ids import parse_id, valid_new_style
@@ -321,8 +326,11 @@ def csv_dialect(header: str) -> str | None:
     return None
 
 
-def read_csv(path: str | Path, lines: list[str], delimiter: str) -> list[RawRecord]:
+def read_csv(path: str | Path, lines: list[str], delimiter: str | None = None) -> list[RawRecord]:
+    """The rows of a CSV file; ``delimiter`` is the header's (`csv_dialect`) unless given."""
     first = next(i for i, s in enumerate(lines) if s.strip())
+    if delimiter is None:
+        delimiter = csv_dialect(lines[first].strip()) or ","
     # Line by line, not one joined copy of the file in a StringIO (four bytes a character):
     # each line gets back the newline a quoted field may span.
     reader = csv.reader((line + "\n" for line in islice(lines, first, None)), delimiter=delimiter, strict=True)
@@ -341,3 +349,44 @@ def read_csv(path: str | Path, lines: list[str], delimiter: str) -> list[RawReco
     except csv.Error as exc:
         raise InputError(path, first + reader.line_num, f"bad CSV: {exc}") from None
     return records
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+class Sample:
+    """What the detectors look at, each part worked out once and only when asked for."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    @cached_property
+    def first(self) -> str:
+        """The first line with text, stripped."""
+        return next(s.strip() for s in self.lines if s.strip())
+
+    @cached_property
+    def starts(self) -> list[str]:
+        """The start of every line, lowercased: enough to spot ``abstract:`` and ``arxiv:``."""
+        return [s.lstrip()[:12].lower() for s in self.lines]
+
+
+class Reader(NamedTuple):
+    """One seed-file shape: its name (`SeedRecord.format`), its detector and its reader."""
+
+    name: str
+    detect: Callable[[Sample], bool]
+    read: Callable[[str | Path, list[str]], list[RawRecord]]
+
+
+_ABSTRACT_START = re.compile(r"abstract\s*:")
+
+READERS: tuple[Reader, ...] = (
+    Reader("jsonl", lambda sample: sample.first.startswith("{"), read_jsonl),
+    Reader("viewer", lambda sample: looks_like_viewer(sample.lines), read_viewer),
+    Reader("csv", lambda sample: csv_dialect(sample.first) is not None, read_csv),
+    Reader("labelled", lambda sample: any(s.startswith("abstract") and _ABSTRACT_START.match(s) for s in sample.starts),
+           read_labelled),
+    Reader("trailer", lambda sample: any(s.startswith("arxiv:") for s in sample.starts), read_trailer),
+)  # fmt: skip
+"""Every shape, in the order they are tried: the first whose ``detect`` is true reads the file."""

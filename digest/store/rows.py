@@ -1,7 +1,6 @@
 """The store's schema and its rows: SQL migrations, `Paper` <-> row, and merging records.
 
-Split from `digest.store` to keep each module readable in one sitting; only
-`digest.store` imports it.
+Only modules of the `digest.store` package import it; everyone else goes through `Store`.
 """
 
 from __future__ import annotations

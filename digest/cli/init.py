@@ -1,0 +1,31 @@
+"""`digest init`: a new newsletter folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(
+    "init",
+    epilog="""\b
+Examples:
+  digest init my-roundup                  # a new folder with digest.toml, issues/, seeds/
+  digest init . --name "Weekly ML papers"
+""",
+)
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="The newsletter's name, written into digest.toml.")
+def init_command(folder: Path, name: str | None) -> None:
+    """Create a newsletter folder: digest.toml (every setting commented), issues/, seeds/, .gitignore.
+
+    Nothing is overwritten: if any of them exists, nothing is created.
+    """
+    from digest.scaffold import init
+
+    report = init(folder, name)
+    for path in report.created:
+        click.echo(str(path) + ("/" if path.is_dir() else ""))
+    where = "" if folder == Path(".") else f"cd {folder} && "
+    click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)

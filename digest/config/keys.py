@@ -1,0 +1,187 @@
+"""Reading one settings value: each key's spec (default, help, type), turning a TOML or
+``DIGEST_*`` value into that type, and finding the line of a key in `digest.toml` so an
+error can name it.
+
+May import: errors, query (like the package).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from digest.query import query_problem
+
+
+def setting(default: Any, help: str, *, choices: tuple[str, ...] = (), name: str = "") -> Any:
+    meta = {"help": help, "choices": choices, "name": name}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    key: str  # dotted, as written in digest.toml
+    section: str
+    attr: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[str, ...]
+
+    @property
+    def env(self) -> str:
+        return "DIGEST_" + self.key.replace(".", "_").upper()
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message: one line, at most about 60 characters."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "a value nested too deeply"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_name(t: Any) -> str:
+    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}.get(t, "a list of strings")
+
+
+def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
+    """``value`` as the key's type, or raise ValueError with the problem."""
+    t = spec.type
+    if spec.key == "arxiv.holidays":
+        value = _holidays(value, from_env)
+    if from_env:
+        if t is bool:
+            low = value.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(f"expected true or false, got {_shown(value)}")
+        if t is int or t is float:
+            try:
+                value = t(value)
+            except ValueError:
+                raise ValueError(f"expected {_type_name(t)}, got {_shown(value)}") from None
+        elif t is not str:  # list[str]: comma separated
+            value = [v.strip() for v in value.split(",") if v.strip()]
+    if t is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if t is not list:
+        if not isinstance(value, t) or (t is int and isinstance(value, bool)):
+            raise ValueError(f"expected {_type_name(t)}, got {_shown(value)}")
+    else:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"expected a list of strings, got {_shown(value)}")
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"expected one of {', '.join(spec.choices)}, got {_shown(value)}")
+    if t is float and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {_shown(value)}")
+    if t in (int, float) and value < 0:
+        raise ValueError(f"must not be negative, got {_shown(value)}")
+    if spec.key == "arxiv.timeout" and value == 0:
+        raise ValueError("must be more than 0 seconds")
+    if spec.key == "smtp.port" and not 0 < value <= 65535:
+        raise ValueError(f"expected a port from 1 to 65535, got {_shown(value)}")
+    if spec.key in ("window_days", "max_window_days") and value > 3660:
+        raise ValueError(f"expected at most 3660 days, got {_shown(value)}")
+    if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url", "arxiv.html_url", "arxiv.oai_url", "publish.buttondown_url", "publish.listmonk_url",
+                    "publish.ghost_url") and value:
+        from urllib.parse import urlsplit
+
+        try:
+            urlsplit(value).hostname
+        except ValueError as exc:
+            raise ValueError(f"not a usable address ({exc}), got {_shown(value)}") from None
+    if spec.key == "timezone" and value != "UTC":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {_shown(value)}; use a name such as Europe/Berlin or UTC") from None
+    if spec.key == "email.send_hour" and value > 23:
+        raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
+    if spec.key == "arxiv.query" and value.strip():
+
+        if problem := query_problem(value):
+            raise ValueError(problem)
+    return value
+
+
+def _holidays(value: Any, from_env: bool) -> Any:
+    """TOML dates or ISO strings as ISO strings; anything else is refused by name."""
+    items = value.split(",") if from_env and isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value  # the list check below names the problem
+    out = []
+    for item in items:
+        if isinstance(item, date) and not isinstance(item, datetime):
+            out.append(item.isoformat())
+            continue
+        try:
+            out.append(date.fromisoformat(str(item).strip()).isoformat())
+        except ValueError:
+            raise ValueError(f"expected dates as YYYY-MM-DD, got {_shown(item)}") from None
+    return ",".join(out) if from_env else out
+
+
+_SECTION_LINE = re.compile(r"[ \t]*\[([^\]\[]+)\][ \t]*(?:#.*)?$")
+
+
+_KEY_LINE = re.compile(r"[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+)*)[ \t]*=")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Where each dotted key is written in a TOML file, for error messages (``[section]``
+    then ``key =``, or ``section.key =``). Lines are TOML's: split at ``\\n`` only."""
+    lines: dict[str, int] = {}
+    section = ""
+    for n, line in enumerate(text.split("\n"), 1):
+        if m := _SECTION_LINE.match(line):
+            section = ".".join(part.strip() for part in m[1].split("."))
+            lines.setdefault(section, n)
+        elif m := _KEY_LINE.match(line):
+            key = ".".join(part.strip() for part in m[1].split("."))
+            lines.setdefault(f"{section}.{key}" if section else key, n)
+    return lines
+
+
+def deepest_line(text: str, limit: int = 64) -> int | None:
+    """The line where arrays or inline tables first nest more than ``limit`` deep (strings
+    and comments skipped), for the file that made the TOML reader run out of stack."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j) and (len(quote) == 3 or text[j] != "\n"):
+                j += 2 if c == '"' and text[j] == "\\" else 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif c in "]}":
+            depth -= 1
+        i += 1
+    return None
+
+

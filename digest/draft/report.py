@@ -1,0 +1,117 @@
+"""What a `digest new` run did: `NewReport`, read by the command as text (`lines`) or ``--json`` (`to_dict`).
+
+The steps of `digest.draft.run_new` fill it in as they go; the command also logs its
+`summary` in ``.digest/runs.log`` (`digest.draft.runlog`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from digest.errors import ExitCode
+
+if TYPE_CHECKING:
+    from digest.draft.ranking import Ranked
+    from digest.draft.selection import IssueWindow
+    from digest.fetch import FetchReport
+    from digest.issue.history import Coverage
+
+NEWEST_FIRST = "newest first (no profile)"
+RANKED_BY = "best first by a model learnt from your seeds, earlier issues and the papers you passed over"
+"""How the report says the candidates were ordered: without a profile, and by the ranking's model."""
+
+
+@dataclass
+class NewReport:
+    """What `run_new` did; `lines` is the human report, `to_dict` the ``--json`` one."""
+
+    path: Path
+    date: date
+    window: IssueWindow
+    created: bool = False
+    dry_run: bool = False
+    offline: bool = False
+    fetch: FetchReport | None = None
+    fetch_error: str | None = None
+    in_window: int = 0
+    late: int = 0
+    not_matching: int = 0
+    covered: int = 0
+    ranked_by: str = NEWEST_FIRST
+    profile: dict[str, int] = field(default_factory=dict)
+    candidates: int = 0
+    left_out: int = 0
+    lowest_kept: float | None = None
+    already: int = 0
+    skipped_deleted: int = 0
+    added: list[Ranked] = field(default_factory=list)
+    replacements: list[tuple[Ranked, Coverage]] = field(default_factory=list)
+    text: str = ""
+    """What was (or with --dry-run, would be) appended."""
+    warnings: list[str] = field(default_factory=list)
+    pending: str | None = None
+    """What arXiv has yet to announce, for the next draft (None for an issue of the past)."""
+    saved_meanwhile: bool = False
+    """The editor saved the issue while the run fetched; the candidates went after that save."""
+
+    @property
+    def exit_code(self) -> int:
+        return int(ExitCode.UNAVAILABLE) if self.fetch_error else int(ExitCode.OK)
+
+    def summary(self) -> str:
+        verb = "would add" if self.dry_run else ("drafted" if self.created else "added")
+        return f"{self.path.name}: {verb} {len(self.added)} candidates and {len(self.replacements)} new versions"
+
+    def lines(self) -> list[str]:
+        out = [f"{self.summary()} (announced {self.window.reason})"]
+        if self.fetch is not None:
+            f = self.fetch
+            for w in f.windows:
+                out.append(f"network: {w.via} {w.since}..{w.until}: {w.status}, {w.fetched} entries"
+                           f" ({f.new} new, {f.updated} updated, {f.requests} requests)")  # fmt: skip
+        if self.fetch_error:
+            out.append(f"network: {self.fetch_error}")
+        elif self.offline:
+            out.append("network: not asked (--offline or --dry-run); drafting from the store only")
+        late = f", {self.late} of them stored late" if self.late else ""
+        out.append(f"announced {self.window.reason}: {self.in_window} papers ({self.window}){late}; {self.covered} in earlier issues,"
+                   f" {self.not_matching} outside arxiv.query, {len(self.replacements)} new versions of covered papers")  # fmt: skip
+        if self.pending:
+            out.append(self.pending)
+        if self.saved_meanwhile:
+            out.append("the issue was saved while this run fetched: the candidates went after that save")
+        prof = ", ".join(f"{n} {k}" for k, n in self.profile.items())
+        out.append(f"ranking: {self.ranked_by}" + (f" (profile: {prof})" if prof else ""))
+        low = "" if self.lowest_kept is None else f", lowest score kept {self.lowest_kept:.4f}"
+        wait = f"; {self.left_out} more wait in `digest triage {self.date}`" if self.left_out else ""
+        out.append(f"kept {self.candidates - self.left_out} of {self.candidates} candidates{low}{wait}")
+        if self.already or self.skipped_deleted:
+            out.append(f"already in the file: {self.already}; deleted by the editor, not added again: {self.skipped_deleted}")
+        for r in self.added:
+            score = "  -    " if r.score is None else f"{r.score:.4f}"
+            out.append(f"  + {score}  {r.paper.versioned_id:<18} {r.paper.title}")
+        for r, cov in self.replacements:
+            out.append(f"  ~ v{r.paper.version}     {r.paper.id:<18} {r.paper.title} (covered {cov.issue_date})")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "date": self.date.isoformat(), "created": self.created, "dry_run": self.dry_run,
+            "window": {"since": self.window.lower.isoformat(), "until": self.window.cutoff.isoformat(),
+                       "reason": self.window.reason, "previous": self.window.previous and self.window.previous.isoformat(),
+                       "gap": None if self.window.gap is None else {"since": self.window.gap.since.isoformat(),
+                       "until": self.window.gap.until.isoformat(), "stored": self.window.gap.stored}},
+            "pending": self.pending, "saved_meanwhile": self.saved_meanwhile, "late": self.late,
+            "fetch": self.fetch.to_dict() if self.fetch else None, "fetch_error": self.fetch_error,
+            "in_window": self.in_window, "covered": self.covered, "not_matching": self.not_matching,
+            "ranked_by": self.ranked_by, "profile": self.profile, "candidates": self.candidates,
+            "left_out": self.left_out, "lowest_kept": self.lowest_kept, "already": self.already,
+            "skipped_deleted": self.skipped_deleted,
+            "added": [{"id": r.paper.versioned_id, "title": r.paper.title, "score": r.score} for r in self.added],
+            "replacements": [{"id": r.paper.versioned_id, "title": r.paper.title, "covered_in": c.issue_date.isoformat()}
+                             for r, c in self.replacements],
+            "exit_code": self.exit_code,
+        }  # fmt: skip
