@@ -445,3 +445,22 @@ def test_no_settings_file_no_build_folder(tmp_path: Path, monkeypatch: pytest.Mo
     code, _out, err = run("build", "--out", "site")  # asked for by name: built
     assert code == 0, err
     assert (tmp_path / "site" / "2022-10-30.html").is_file()
+
+
+def test_the_build_key_covers_code_in_every_subpackage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change to any module, however deep in the package, re-renders the archive."""
+    import shutil
+
+    import digest
+    from digest.archive.keys import global_key
+    from digest.config import load_settings
+
+    copy = tmp_path / "digest"
+    shutil.copytree(Path(digest.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(digest, "__file__", str(copy / "__init__.py"))
+    settings = load_settings(None)
+    before = global_key(settings, ("md", "html"))
+    assert global_key(settings, ("md", "html")) == before
+    view = copy / "render" / "view.py"
+    view.write_text(view.read_text(encoding="utf-8") + "\n# a change deep in render/\n", encoding="utf-8")
+    assert global_key(settings, ("md", "html")) != before
