@@ -80,7 +80,10 @@ class TriageServer:
     def serve(self) -> None:
         """Serve until `close` (from another thread) or Ctrl-C."""
         self._serving = True
-        self.httpd.serve_forever(poll_interval=0.2)
+        try:
+            self.httpd.serve_forever(poll_interval=0.2)
+        finally:
+            self._serving = False  # interrupted here (Ctrl-C), `close` must not wait for a loop that is gone
 
     def start(self) -> threading.Thread:
         """Serve in a background thread (tests, benchmarks)."""
