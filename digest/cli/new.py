@@ -33,6 +33,7 @@ Examples:
   digest new --date 2022-10-23            # fetch the window, draft issues/2022-10-23.md
   digest new --date 2022-10-23 --offline  # from the store only
   digest new --dry-run                    # print what today's issue would get; write nothing
+  digest new --date 2022-10-23 --figures  # also: figure lines (commented out) for the papers you keep
   digest -q new                           # for cron: silent unless something needs attention
 """,
 )
@@ -41,10 +42,11 @@ Examples:
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Most candidates to keep (default: max_candidates; 0 = all).")
 @click.option("--offline", is_flag=True, help="Do not ask arXiv; draft from the store.")
 @click.option("--dry-run", is_flag=True, help="Print the text that would be added; write nothing (implies --offline).")
+@click.option("--figures", "figures", is_flag=True, help="Also put each kept paper's figures (from arXiv's HTML), as a comment of ready image lines, under its digest:paper comment.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_state
 def new_command(state: Any, issue_date: date | None, window: int | None, limit: int | None, offline: bool,
-                dry_run: bool, as_json: bool) -> None:  # fmt: skip
+                dry_run: bool, figures: bool, as_json: bool) -> None:  # fmt: skip
     """Draft the issue of DATE from the store: candidates best first, ready for notes.
 
     The candidates are the papers arXiv announced since the previous draft
@@ -58,8 +60,18 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     made during the fetch is kept): nothing you wrote changes. Exit 3: arXiv
     was unavailable, the draft was made from the store; run again later to
     add what was missed. See docs/new.md.
+
+    --figures: for each paper you keep (its section has notes, or you kept it
+    in `digest triage`) whose section has no figure comment yet, the figures
+    of arXiv's HTML rendering go right after its digest:paper comment, as one
+    HTML comment of image lines with captions and credit lines: move a
+    figure's lines out of it to use the figure. With --offline, from the
+    store's cache only. A paper without an HTML rendering is one line in the
+    report. See docs/figures.md.
     """
-    from digest.draft import run_new, runlog
+    if figures and dry_run:
+        raise click.UsageError("--figures writes the issue; it cannot be combined with --dry-run")
+    from digest.draft import add_figures, run_new, runlog
     from digest.errors import DigestError, UnavailableError
 
     settings = state.settings()
@@ -67,24 +79,36 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     argv = ["new", "--date", day.isoformat()]
     argv += [f"--window={window}"] if window else []
     argv += [f"--limit={limit}"] if limit is not None else []
-    argv += [flag for flag, on in (("--offline", offline), ("--dry-run", dry_run)) if on]
+    argv += [flag for flag, on in (("--offline", offline), ("--dry-run", dry_run), ("--figures", figures)) if on]
     started = time.monotonic()
+    found = None
     try:
         report = run_new(settings, day, window_days=window, limit=limit, offline=offline, dry_run=dry_run)
+        if figures:
+            found = add_figures(settings, day, offline=offline)
     except Exception as exc:  # every run leaves its line in the log, a crashing one too
         code = int(exc.exit_code) if isinstance(exc, DigestError) else 1
         runlog.record(settings.root, argv, code, time.monotonic() - started, str(exc) or type(exc).__name__)
         raise
-    runlog.record(settings.root, argv, report.exit_code, time.monotonic() - started, report.summary())
+    code, summary = report.exit_code, report.summary()
+    if found is not None:
+        code, summary = max(code, found.exit_code), f"{summary}; {found.summary()}"
+    runlog.record(settings.root, argv, code, time.monotonic() - started, summary)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        data = report.to_dict()
+        if found is not None:
+            data["figures"] = found.to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False))
     elif dry_run:
         click.echo(report.text, nl=False)
         if not state.quiet:
             for line in report.lines():
                 click.echo(line, err=True)
     elif not state.quiet:
-        for line in report.lines():
+        for line in report.lines() + (found.lines() if found is not None else []):
             click.echo(line)
     if report.fetch_error:
         raise UnavailableError(f"{report.path.name}: drafted from the store only; {report.fetch_error}")
+    if found is not None and found.exit_code:
+        raise UnavailableError(f"{report.path.name}: no figures added: arXiv did not answer; run `digest new --figures`"
+                               " again later")  # fmt: skip

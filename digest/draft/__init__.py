@@ -20,7 +20,11 @@ every candidate (the issue's pool, written into the file or not), so the next
 issue proposes exactly the papers announced after it, and a section the editor
 deleted is not added back by the next run.
 
-May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds.
+`add_figures` is ``digest new --figures``: the figure comment of each paper the
+editor keeps (notes, or kept in triage), fetched politely (`digest.figures`) and
+written after the paper's ``digest:paper`` comment (`issuefile.write_figures`).
+
+May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, figures.
 """
 
 from __future__ import annotations
@@ -33,14 +37,24 @@ from typing import TYPE_CHECKING, Any
 
 from digest import clock
 from digest.draft import ranking
-from digest.draft.issuefile import IssueFile, NewError, Proposal, compose, read_issue, write
+from digest.draft.issuefile import (
+    FiguresReport,
+    IssueFile,
+    NewError,
+    Proposal,
+    compose,
+    read_issue,
+    write,
+    write_figures,
+)
 from digest.draft.ranking import Ranked, document
 from digest.draft.report import RANKED_BY, NewReport
 from digest.draft.selection import Selection, issue_window, select
 from digest.draft.text import suggested_headline, suggested_headline_key
-from digest.errors import InputError, UnavailableError
+from digest.errors import DigestError, InputError, UnavailableError, UsageError
 from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 from digest.fetch.client import ArxivClient
+from digest.figures import NoHtml, figures_comment, paper_figures
 from digest.issue.history import coverage, load_issues
 from digest.lock import newsletter_lock
 from digest.query import compile_query
@@ -53,7 +67,7 @@ if TYPE_CHECKING:
     from digest.issue import Issue
     from digest.issue.history import Coverage
 
-__all__ = ["NEGATIVES_CAP", "NewError", "NewReport", "negative_texts", "run_new"]
+__all__ = ["NEGATIVES_CAP", "FiguresReport", "NewError", "NewReport", "add_figures", "negative_texts", "run_new"]
 
 log = logging.getLogger(__name__)
 
@@ -260,3 +274,59 @@ def _warn(report: NewReport, message: str) -> None:
     """A warning both in the report and in the log (a cron run's only trace may be the log)."""
     report.warnings.append(message)
     log.warning("%s", message)
+
+
+def add_figures(settings: Settings, issue_date: date, *, offline: bool = False, client: Any = None,
+                lock_wait: float | None = None) -> FiguresReport:  # fmt: skip
+    """``digest new --figures``: the figure comment for each paper of the issue the editor keeps
+    (its section has notes, or triage kept it) that has none yet, right after its ``digest:paper``
+    comment. One client for the run (its delay between requests); ``offline``: the store's cache only.
+
+    A paper without an HTML rendering, or one arXiv did not answer for, is skipped with one line;
+    after arXiv fails once, the rest come from the cache only. Raises `InputError` (nothing
+    written) for an issue that does not parse.
+    """
+    report = FiguresReport(settings.path("issues") / f"{issue_date.isoformat()}.md", offline=offline)
+    with newsletter_lock(settings.root, lock_wait):
+        store = Store.open_existing(settings.path("store"))
+        try:
+            kept = {pid for pid, d in store.decisions(issue_date).items() if d == "kept"} if store else set()
+        finally:
+            if store is not None:
+                store.close()
+        own = client is None and not offline
+        client = ArxivClient.from_settings(settings) if own else client
+        start = client.counters.requests if client is not None else 0
+        try:
+            write_figures(report, kept, lambda base, ref: _figure_comment(settings, report, ref, client))
+        finally:
+            if client is not None:
+                report.requests = client.counters.requests - start
+            if own:
+                client.close()
+    return report
+
+
+def _figure_comment(settings: Settings, report: FiguresReport, ref: str, client: Any) -> tuple[str, str] | None:
+    """The figure comment of ``ref`` and the versioned id it names; None (the report says why) when skipped."""
+    cache_only = report.offline or report.unavailable
+    try:
+        found = paper_figures(settings, ref, offline=cache_only, client=client)
+    except UsageError:
+        raise  # a bad arxiv.html_url: every paper would fail the same way
+    except NoHtml as exc:
+        report.skipped[ref] = str(exc)
+        return None
+    except UnavailableError as exc:
+        report.unavailable = True
+        report.skipped[ref] = f"{ref}: arXiv did not answer ({exc}); run `digest new --figures` again later"
+        return None
+    except DigestError as exc:
+        why = str(exc)
+        if report.unavailable and not report.offline:
+            why = (f"{ref}: not fetched: arXiv did not answer for an earlier paper;"
+                   " run `digest new --figures` again later")  # fmt: skip
+        report.skipped[ref] = why
+        return None
+    report.notes += [f"{found.versioned_id}: {note}" for note in found.notes]
+    return figures_comment(found), found.versioned_id

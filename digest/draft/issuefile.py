@@ -6,17 +6,31 @@ appended after the last section, the old bytes a prefix of the new file, or the
 file is not written at all (`compose`). The editor may save the issue while the
 run fetches: just before writing, the file is read again and the candidates are
 appended to what is there then (`write`); nothing the editor wrote is lost.
+
+`digest new --figures` writes the same way (`write_figures`): each kept paper's
+figure comment goes right after its ``digest:paper`` comment, in one
+compare-and-swap write of the whole file, composed again over a save made meanwhile.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from digest.draft.text import appended, existing_papers, front_matter, intro_comment, sections_text, suggested_headline
-from digest.errors import DigestError
+from digest.draft.text import (
+    appended,
+    existing_papers,
+    front_matter,
+    intro_comment,
+    sections_text,
+    suggested_headline,
+    wanting_figures,
+    with_figure_comments,
+)
+from digest.errors import DigestError, ExitCode
 from digest.files import write_if_unchanged
 from digest.issue.history import issue_files
 
@@ -116,3 +130,83 @@ def write(report: NewReport, existing: bytes | None, data: bytes | None, proposa
         if write_if_unchanged(path, data, existing):
             return data
     raise NewError(f"{path}: the file kept changing while `digest new` wrote it; nothing written. Run it again")
+
+
+@dataclass
+class FiguresReport:
+    """What `digest new --figures` did: the papers whose section got its figure comment, the ones
+    skipped and why (one line each), and whether arXiv could not be reached."""
+
+    path: Path
+    offline: bool = False
+    added: list[str] = field(default_factory=list)
+    """The versioned ids whose figure comment was written, in file order."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Why a kept paper got no figure comment, by the id asked for: one line, saying what to do."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings of the lookups (a licence arXiv's OAI-PMH did not give)."""
+    unavailable: bool = False
+    """arXiv did not answer for at least one paper."""
+    requests: int = 0
+    saved_meanwhile: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """3 when nothing could be done because arXiv was unavailable, else 0."""
+        return int(ExitCode.UNAVAILABLE) if self.unavailable and not self.added else int(ExitCode.OK)
+
+    def summary(self) -> str:
+        return f"figures for {len(self.added)} kept papers, {len(self.skipped)} skipped"
+
+    def lines(self) -> list[str]:
+        how = "the store's cache only: --offline" if self.offline else f"{self.requests} requests"
+        if not self.added and not self.skipped:
+            return [f"figures: nothing to add: every paper kept in {self.path.name} has its figure comment ({how})"]
+        out = [f"figures: added to {len(self.added)} kept papers in {self.path.name},"
+               f" {len(self.skipped)} skipped ({how})"]  # fmt: skip
+        out += [f"  + figures {vid}" for vid in self.added]
+        out += [why if why.startswith(ref) else f"{ref}: {why}" for ref, why in self.skipped.items()]
+        out += [f"warning: {note}" for note in self.notes]
+        if self.saved_meanwhile:
+            out.append("the issue was saved while the figures were fetched: the comments went into that save")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": list(self.added), "skipped": dict(self.skipped), "requests": self.requests,
+                "saved_meanwhile": self.saved_meanwhile, "exit_code": self.exit_code}  # fmt: skip
+
+
+def write_figures(report: FiguresReport, kept: set[str],
+                  comment: Callable[[str, str], tuple[str, str] | None]) -> None:  # fmt: skip
+    """Put the figure comment of each kept paper without one into the issue, in one compare-and-swap write.
+
+    ``comment(base, ref)`` gives a paper's comment and the versioned id it names (None: skipped,
+    and the report says why); it is asked once per paper, also when the editor saves meanwhile
+    and the file is composed again.
+    """
+    path = report.path
+    comments: dict[str, tuple[str, str] | None] = {}
+    for _ in range(SAVE_RETRIES):
+        existing = read_bytes(path)
+        if existing is None:
+            raise NewError(f"{path}: no issue to add figures to; run `digest new --date {path.stem}` first")
+        wanted = wanting_figures(path, existing, kept)  # raises InputError: the file is left alone
+        for base, ref in wanted:
+            if base not in comments:
+                comments[base] = comment(base, ref)
+        ready = {base: found[0] for base, _ in wanted if (found := comments.get(base))}
+        data, placed = with_figure_comments(path, existing, ready) if ready else (existing, [])
+        for base, ref in wanted:
+            if ready.get(base) and base not in placed:
+                report.skipped[ref] = (f"{ref}: its digest:paper comment ends on a line that opens another comment;"
+                                       f" run `digest figures {ref} --markdown` and paste by hand")  # fmt: skip
+        if not placed:
+            return
+        if write_if_unchanged(path, data, existing):
+            report.added = [found[1] for base in placed if (found := comments.get(base))]
+            return
+        report.saved_meanwhile = True
+        report.skipped = {k: v for k, v in report.skipped.items() if not v.endswith("paste by hand")}
+    raise NewError(f"{path}: the file kept changing while `digest new --figures` wrote it; nothing written."
+                   " Run it again")  # fmt: skip
+

@@ -1,6 +1,8 @@
 """The text `digest new` writes: front matter, the canonical section of each candidate
 (linked heading and ``<!-- digest:paper -->`` comment, format: docs/issue-format.md),
-and appending to an issue without changing a byte already there.
+appending to an issue without changing a byte already there, and the figure comment
+(`digest.figures.figures_comment`) placed right after a kept paper's ``digest:paper``
+comment, a comment the rendered issue never shows.
 
 `digest.draft` runs `digest new` and uses these.
 """
@@ -15,13 +17,17 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from digest.errors import InputError
+from digest.figures import cached_figures, figures_comment, has_figure_comment
+from digest.ids import parse_id
 from digest.issue import _LINK, decode_issue, parse_issue
 
 if TYPE_CHECKING:
     from digest.draft.ranking import Ranked
     from digest.draft.selection import IssueWindow
+    from digest.issue import Issue
     from digest.issue.history import Coverage
     from digest.paper import Paper
+    from digest.store import Store
 
 REPLACEMENTS_NOTE = "<!-- digest: new versions of papers covered in earlier issues; write notes to cover one again -->"
 HEADLINE_PAPERS = 3
@@ -107,10 +113,18 @@ def heading(paper: Paper) -> str:
 
 
 def paper_section(paper: Paper, score: float | None, covered_in: date | None = None,
-                  why: tuple[str, ...] = ()) -> str:  # fmt: skip
-    """A candidate's section: heading, metadata comment (with why it ranks where it does), and a
-    blank line for the notes."""
-    return f"{heading(paper)}\n<!-- digest:paper\n{_dump(metadata(paper, score, covered_in, why))}-->\n\n"
+                  why: tuple[str, ...] = (), figures: str = "") -> str:  # fmt: skip
+    """A candidate's section: heading, metadata comment (with why it ranks where it does), the
+    figure comment when given (``figures``, one HTML comment), and a blank line for the notes."""
+    fig = f"{figures}\n" if figures else ""
+    return f"{heading(paper)}\n<!-- digest:paper\n{_dump(metadata(paper, score, covered_in, why))}-->\n{fig}\n"
+
+
+def cached_figure_comment(store: Store | None, paper: Paper, *, sponsored: bool = False) -> str:
+    """The figure comment for ``paper``'s section from the store's cache alone ("" when its figures
+    are not cached): what `digest triage` adds on a keep, without a request."""
+    found = cached_figures(store, paper, sponsored=sponsored)
+    return figures_comment(found) if found is not None else ""
 
 
 def short_name(title: str) -> str:
@@ -191,3 +205,98 @@ def existing_papers(path: Path, existing: bytes) -> set[str]:
 def suggested_headline_key(day: str) -> str:
     """Where `digest new` keeps the headline it suggested for the issue of ``day``."""
     return f"suggested-headline:{day}"
+
+
+# -- figure comments in an existing issue ------------------------------------------------------
+def wanting_figures(path: Path, existing: bytes, kept: set[str]) -> list[tuple[str, str]]:
+    """``(base id, the id to fetch)`` of each paper section the editor keeps (it has notes, or its
+    id is in ``kept``: triage's decisions) without a figure comment yet, in file order.
+
+    The id to fetch names the version the ``digest:paper`` comment records (the one the editor
+    read), else the heading's; raises `InputError` for a file that does not parse.
+    """
+    issue = parse_issue(decode_issue(path, existing), path)
+    lines = existing.splitlines(keepends=True)
+    out = []
+    for section, start, end in _spans(issue, len(lines)):
+        if section.paper_id is None:
+            continue
+        base = section.paper_id.base
+        if not (section.notes or base in kept):
+            continue
+        if has_figure_comment(b"".join(lines[start:end]).decode("utf-8", "replace"), base):
+            continue
+        meta = parse_id(str(section.meta.get("id") or ""))
+        ref = meta if meta is not None and meta.base == base and meta.version else section.paper_id
+        out.append((base, f"{base}v{ref.version}" if ref.version else base))
+    return out
+
+
+def with_figure_comments(path: Path, existing: bytes, comments: dict[str, str]) -> tuple[bytes, list[str]]:
+    """``existing`` with each comment of ``comments`` (by base id) on the lines right after its paper
+    section's ``digest:paper`` comment (after the heading when there is none), in the file's line
+    ends, and the ids placed. No other byte changes, and the file must read the same afterwards
+    (headings, notes, metadata): a comment that would not (the ``digest:paper`` comment's last line
+    opens another comment) is left out."""
+    issue = parse_issue(decode_issue(path, existing), path)
+    lines = existing.splitlines(keepends=True)
+    nl = b"\r\n" if b"\r\n" in existing else b"\n"
+    places = []
+    for section, start, end in _spans(issue, len(lines)):
+        if section.paper_id is not None and comments.get(section.paper_id.base):
+            places.append((_after_meta(lines, start, end), section.paper_id.base))
+    before = _reading(issue)
+    data = _insert(lines, places, comments, nl)
+    if data != existing and _reads_as(path, data, before):
+        return data, [base for _, base in places]
+    placed = []  # one at a time, leaving out the one that would change what the file says
+    data = existing
+    for at, base in reversed(places):  # bottom up: the line numbers above stay right
+        trial = _insert(data.splitlines(keepends=True), [(at, base)], comments, nl)
+        if _reads_as(path, trial, before):
+            data = trial
+            placed.insert(0, base)
+    return data, placed
+
+
+def _spans(issue: Issue, count: int) -> list[tuple[Any, int, int]]:
+    """Each section with its first line (the heading) and the line after its last, 0-based."""
+    starts = [s.line - 1 for s in issue.sections] + [count]
+    return [(s, starts[k], starts[k + 1]) for k, s in enumerate(issue.sections)]
+
+
+_META = re.compile(rb"<!--\s*digest:paper")
+
+
+def _after_meta(lines: list[bytes], start: int, end: int) -> int:
+    """The line after the section's ``digest:paper`` comment (after its heading when it has none)."""
+    for i in range(start + 1, end):
+        m = _META.search(lines[i])
+        if m is None:
+            continue
+        pos = m.end()
+        for j in range(i, end):
+            if lines[j].find(b"-->", pos if j == i else 0) >= 0:
+                return j + 1
+        break
+    return start + 1
+
+
+def _insert(lines: list[bytes], places: list[tuple[int, str]], comments: dict[str, str], nl: bytes) -> bytes:
+    out = list(lines)
+    for at, base in sorted(places, reverse=True):
+        if at > 0 and not out[at - 1].endswith((b"\n", b"\r")):
+            out[at - 1] += nl  # the comment closes the file's last line: end it first
+        out.insert(at, comments[base].encode("utf-8").replace(b"\n", nl) + nl)
+    return b"".join(out)
+
+
+def _reading(issue: Issue) -> list[Any]:
+    return [issue.intro, *((s.heading, s.notes, s.meta) for s in issue.sections)]
+
+
+def _reads_as(path: Path, data: bytes, reading: list[Any]) -> bool:
+    try:
+        return _reading(parse_issue(decode_issue(path, data), path)) == reading
+    except InputError:
+        return False

@@ -5,8 +5,11 @@
   its licence; fetched politely through `digest.fetch.client.ArxivClient`
   and cached in the store (``figures:<id>v<n>``, ``licence:<id>``).
 - `listing`, `markdown`: what `digest figures` prints.
-- `figure_lines(figures, paper)`: the figures as one HTML comment, for a
-  draft's paper section (`digest new`, triage).
+- `figure_lines(figures, paper)`, `figures_comment(result)`: the figures as
+  one HTML comment, for a draft's paper section (`digest new --figures`,
+  triage); `has_figure_comment` finds one in a section.
+- `cached_figures(store, paper)`: a paper's figures and licence from the
+  store's cache alone, or None (no request: for a keypress in triage).
 - `licence_findings(issue, store)`: for `digest check`, arXiv figures in an
   issue whose licence does not allow reuse without asking.
 
@@ -18,9 +21,20 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 
 from __future__ import annotations
 
-from digest.figures.fetch import NoHtml, html_url, oai_url, paper_figures
+from digest.figures.fetch import NoHtml, cached_figures, html_url, oai_url, paper_figures
 from digest.figures.licence import classify
-from digest.figures.lines import credit_line, credit_names, figure_lines, json_data, listing, markdown, select, surname
+from digest.figures.lines import (
+    credit_line,
+    credit_names,
+    figure_lines,
+    figures_comment,
+    has_figure_comment,
+    json_data,
+    listing,
+    markdown,
+    select,
+    surname,
+)
 from digest.figures.model import Figure, Licence, PaperFigures
 from digest.figures.reuse import arxiv_figure_id, licence_findings
 
@@ -30,10 +44,13 @@ __all__ = [
     "NoHtml",
     "PaperFigures",
     "arxiv_figure_id",
+    "cached_figures",
     "classify",
     "credit_line",
     "credit_names",
     "figure_lines",
+    "figures_comment",
+    "has_figure_comment",
     "html_url",
     "json_data",
     "licence_findings",

@@ -193,15 +193,9 @@ def _figures(store: Store | None, session: _Session, base: str, vid: str, *, off
              refresh: bool) -> PaperFigures:  # fmt: skip
 
     key = f"{FIGURES_KEY}{vid}"
-    raw = store.get_value(key) if store is not None and not refresh else None
-    if raw is not None:
-        try:
-            data = json.loads(raw)
-            figures = [Figure.from_dict(d) for d in data["figures"]]
-            return PaperFigures(base, int(vid.rsplit("v", 1)[1]), data["page"], figures, unknown_licence("not read"),
-                                cached=True)  # fmt: skip
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged entry: fetch again
+    cached = _cached_page(store, base, vid) if store is not None and not refresh else None
+    if cached is not None:
+        return cached
     if offline:
         raise DigestError(f"{vid}: its figures are not in the store yet; run `digest figures {vid}` without --offline")
 
@@ -228,13 +222,9 @@ def _licence(store: Store | None, session: _Session, base: str, paper: Paper | N
              refresh: bool) -> tuple[Licence, list[str], str]:  # fmt: skip
     """The licence, arXiv's surnames of the authors and the title: cache, RSS, else OAI-PMH."""
     key = f"{LICENCE_KEY}{base}"
-    raw = store.get_value(key) if store is not None and not refresh else None
-    if raw is not None:
-        try:
-            data = json.loads(raw)
-            return classify(data.get("licence"), source="cache"), list(data.get("surnames") or []), data.get("title") or ""
-        except (ValueError, AttributeError):
-            pass
+    cached = _cached_record(store, base) if store is not None and not refresh else None
+    if cached is not None:
+        return cached
     rss = (paper.extra.get("license") or paper.extra.get("rights")) if paper is not None else None
     if rss and not refresh:
         return classify(rss, source="rss"), [], ""
@@ -277,3 +267,57 @@ def cached_licence(store: Store | None, base: str) -> Licence | None:
         return classify(json.loads(raw).get("licence"), source="cache")
     except (ValueError, AttributeError):
         return None
+
+
+def _cached_page(store: Store, base: str, vid: str) -> PaperFigures | None:
+    """The figures ``figures:<vid>`` holds (licence not read yet), or None: not cached, or a damaged entry."""
+    raw = store.get_value(f"{FIGURES_KEY}{vid}")
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        figures = [Figure.from_dict(d) for d in data["figures"]]
+        return PaperFigures(base, int(vid.rsplit("v", 1)[1]), data["page"], figures, unknown_licence("not read"),
+                            cached=True)  # fmt: skip
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # a damaged entry: fetched again by the next request
+
+
+def _cached_record(store: Store, base: str) -> tuple[Licence, list[str], str] | None:
+    """The licence, surnames and title ``licence:<base>`` holds, or None."""
+    raw = store.get_value(f"{LICENCE_KEY}{base}")
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return classify(data.get("licence"), source="cache"), list(data.get("surnames") or []), data.get("title") or ""
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def cached_figures(store: Store | None, paper: Paper, *, sponsored: bool = False) -> PaperFigures | None:
+    """The figures of ``paper`` (its version) and its licence from the store's cache alone, or None.
+
+    No request, ever: `digest triage` calls it on a keypress. None when the
+    figures of that version are not cached (`digest figures ID` or `digest new
+    --figures` caches them) or the page had none. The licence comes from the
+    cache, else the paper's RSS rights, else it is ``unknown``; ``sponsored``
+    judges a non-commercial one for a newsletter with a sponsor.
+    """
+    if store is None or not paper.version:
+        return None
+    result = _cached_page(store, paper.id, paper.versioned_id)
+    if result is None or not result.figures:
+        return None
+    record = _cached_record(store, paper.id)
+    rss = paper.extra.get("license") or paper.extra.get("rights")
+    if record is not None:
+        lic, surnames, title = record
+    elif rss:
+        lic, surnames, title = classify(rss, source="rss"), [], ""
+    else:
+        lic, surnames, title = unknown(f"not looked up yet; run `digest figures {paper.versioned_id}`"), [], ""
+    result.licence = with_sponsor(lic, sponsored)
+    result.credit = paper_credit(paper, surnames)
+    result.title = paper.title or title
+    return result

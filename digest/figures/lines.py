@@ -203,11 +203,28 @@ def figure_lines(figures: Sequence[Figure], paper: Paper, licence: Licence | Non
     comment, not inside: its lines are Markdown, not the YAML that comment holds.
     Any ``-->`` in a caption is written ``-- >``. "" when there are no figures.
     """
+    return _comment(figures, paper.id, paper.versioned_id, paper_credit(paper, surnames), licence)
+
+
+def figures_comment(result: PaperFigures) -> str:
+    """`figure_lines` for what `paper_figures` or `cached_figures` found (its credit and licence)."""
+    return _comment(result.figures, result.id, result.versioned_id, result.credit, result.licence)
+
+
+COMMENT_HEAD = "figures of arXiv:"
+"""How a figure comment starts (after ``<!-- ``): `has_figure_comment` looks for it."""
+
+
+def has_figure_comment(text: str, base_id: str) -> bool:
+    """Whether ``text`` (a section) holds the figure comment of ``base_id`` (any version), even one
+    the editor emptied: an empty ``<!-- figures of arXiv:ID -->`` keeps `digest new --figures` away."""
+    return re.search(rf"<!--\s*{re.escape(COMMENT_HEAD + base_id)}(?![\d.])", text) is not None
+
+
+def _comment(figures: Sequence[Figure], base_id: str, vid: str, credit: str, licence: Licence | None) -> str:
     if not figures:
         return ""
-    credit = paper_credit(paper, surnames)
-    vid = paper.versioned_id
-    head = f"figures of arXiv:{vid}"
+    head = f"{COMMENT_HEAD}{vid}"
     if licence is not None:
         head += f" ({licence.name}: {'reuse with credit' if licence.reuse in (REUSE_CREDIT, REUSE_FREE) else licence.advice})"
     head += "; to use one, move its lines out of this comment"
@@ -218,7 +235,7 @@ def figure_lines(figures: Sequence[Figure], paper: Paper, licence: Licence | Non
             continue
         if body:
             body.append("")
-        body += [line for line in image_lines(f, parents.get(f.parent or ""), paper.id, credit, licence)
+        body += [line for line in image_lines(f, parents.get(f.parent or ""), base_id, credit, licence)
                  if not line.startswith("<!--")] or [f"(Figure {f.label} is drawn in the page: screenshot it)"]  # fmt: skip
     return "\n".join(["<!-- " + escape_comment(head), *(escape_comment(b) for b in body), "-->"])
 

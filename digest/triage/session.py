@@ -15,7 +15,11 @@ compose over exactly those bytes, write only if the file still holds them
 
 * ``kept``: the paper's canonical section (`digest.draft.text.paper_section`, as
   `digest new` writes it) is appended to the issue, after whatever is there,
-  unless the file already has a section for the paper. The bytes appended are
+  unless the file already has a section for the paper. When the store has the
+  paper's figures cached (`digest figures`, `digest new --figures`), the section
+  carries their figure comment after its ``digest:paper`` comment; a keypress
+  never waits for arXiv, so figures not cached are left to `digest new --figures`.
+  The bytes appended are
   remembered in the store (key ``triage:DATE:ID``), so the keep can be taken
   back later, after a restart too.
 * ``dismissed`` or None (undecided: what undo sets): only the decision changes,
@@ -36,9 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
-from digest.draft import negative_texts
-from digest.draft import ranking
-from digest.draft.text import appended, existing_papers, paper_section
+from digest.draft import negative_texts, ranking
+from digest.draft.text import appended, cached_figure_comment, existing_papers, paper_section
 from digest.errors import ConfigError, DigestError, InputError
 from digest.files import write_if_unchanged
 from digest.ids import parse_id
@@ -251,7 +254,8 @@ class Triage:
 
     def _append(self, entry: Ranked) -> tuple[str, str]:
         """Append the section unless the file has one: (``appended`` | ``already``, the bytes appended)."""
-        section = paper_section(entry.paper, entry.score)
+        figures = cached_figure_comment(self.store, entry.paper, sponsored=bool(self.settings.sponsor))
+        section = paper_section(entry.paper, entry.score, figures=figures)
         for _ in range(SAVE_RETRIES):
             existing = _read(self.path)
             if existing is None:
