@@ -96,3 +96,12 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def default_sigint() -> None:
+    """For `subprocess.Popen(preexec_fn=...)`: the child gets Ctrl-C as a terminal would send it.
+    A shell without job control starts background jobs with SIGINT ignored, and a child inherits
+    that; a test that stops `digest preview` with SIGINT must not depend on how pytest was started."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import default_sigint
+
 CHROMIUM = "/usr/bin/chromium"
 ISSUE = Path("issues") / "2022-10-23.md"
 
@@ -122,7 +124,7 @@ def preview_process(newsletter: Path) -> Iterator[tuple[subprocess.Popen[str], s
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "digest", "preview", str(ISSUE), "--port", str(port)],
-        cwd=newsletter, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=newsletter, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:

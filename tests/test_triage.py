@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run
+from conftest import default_sigint, run
 from digest.paper import Author, Paper
 from digest.store import Store
 
@@ -395,7 +395,8 @@ def test_the_date_defaults_to_the_newest_drafted_issue(letter: Path, monkeypatch
 def test_the_command_serves_until_ctrl_c(letter: Path) -> None:
     (letter / "seeds" / "profile.jsonl").unlink()  # no profile: newest first, and a fresh process needs no scikit-learn
     proc = subprocess.Popen([sys.executable, "-m", "digest", "triage", "--port", "0"], cwd=letter,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)  # fmt: skip
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
