@@ -35,6 +35,10 @@ the same way (interleaved rounds, same number of runs):
 * ``python -c "import sklearn.feature_extraction.text"`` (what ranking needs
   before it starts; `bench_new.py`'s baseline).
 
+Checked in the same run (untimed): `digest.draft.tfidf` gives the same matrix,
+bit for bit, as scikit-learn's ``TfidfVectorizer`` on the store's 20,000 texts
+(and a few non-ASCII ones), so the faster counting cannot change the ranking.
+
 Each run appends one JSON line to ``bench/results.jsonl`` (date, commit,
 bench, figures).
 """
@@ -59,7 +63,7 @@ from xml.sax.saxutils import escape
 
 from common import ENV, REPO, add_record_option, digest_argv, record
 
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from arxiv_server import ArxivServer  # noqa: E402  (tests/: the loopback stand-in for arXiv)
 
@@ -105,6 +109,29 @@ def entry(i: int, rec: dict, rng: random.Random, repeat: bool) -> bytes:  # type
         f"    <summary>{escape(abstract)}</summary>\n{categories}    <published>{when}</published>\n"
         f'    <arxiv:primary_category term="{escape(primary)}"/>\n{authors}  </entry>'
     ).encode("utf-8")
+
+
+def same_as_vectorizer(store: Path) -> bool:
+    """`digest.draft.tfidf` on the store's texts (as `digest new` makes them) is scikit-learn's
+    ``TfidfVectorizer``'s matrix, bit for bit, with the same feature names."""
+    import sqlite3
+    from contextlib import closing
+
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from digest.draft.ranking import MAX_DF, document
+    from digest.draft.tfidf import TOKEN_PATTERN, tfidf
+
+    with closing(sqlite3.connect(store)) as conn:
+        texts = [document(t, a) for t, a in conn.execute("SELECT title, abstract FROM papers ORDER BY id")]
+    texts += ["Ünïcödé İstanbul STRASSE straße naïve ﬁne α-β x_y 3D 2 a", "", "A b"]  # beyond ASCII, and no words
+    fast, names = tfidf(iter(texts), MAX_DF)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, max_df=MAX_DF, token_pattern=TOKEN_PATTERN)
+    slow = vectorizer.fit_transform(texts)
+    fast, slow = fast.tocsr(), slow.tocsr()
+    return list(names) == list(vectorizer.get_feature_names_out()) and all(
+        np.array_equal(getattr(fast, k), getattr(slow, k)) for k in ("data", "indices", "indptr"))
 
 
 # Measured by a small launcher process: on Linux a child's ru_maxrss starts at its parent's RSS at fork
@@ -203,6 +230,7 @@ def main() -> int:
         rows = int(last["read"].strip())
         report = json.loads(last["new"])
         drafted = issue.read_text(encoding="utf-8").count("<!-- digest:paper") if issue.exists() else 0
+        identical = same_as_vectorizer(store)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -226,6 +254,7 @@ def main() -> int:
           f" (runs {', '.join(f'{s:.2f}' for s in spread)} s; peak RSS of all runs {peak:.0f} MB)")  # fmt: skip
     print(f"  drafted: {in_window} papers in the window, {candidates} candidates, {drafted} written into the issue"
           f" (ranked by {report.get('ranked_by')})")  # fmt: skip
+    print(f"  digest.draft.tfidf vs TfidfVectorizer on the store's texts: {'identical' if identical else 'DIFFERENT'}")
     if in_window != args.papers:
         print(f"  WARNING: {in_window} of the {args.papers} papers in the window, not all of them")
     print(f"\nresult: {med['new']:.2f} s (goal < {GOAL_SECONDS:g} s: {'met' if ok_time else 'MISSED'}),"
@@ -241,6 +270,7 @@ def main() -> int:
             "help_s": round(med["help"], 3), "sklearn_import_s": round(med["sklearn"], 3),
             "fetch_s": round(fetched["_seconds"], 2), "fetch_rss_mb": round(fetched["_rss_mb"], 1),
             "goal_s": GOAL_SECONDS, "goal_mb": GOAL_MB, "met_time": ok_time, "met_memory": ok_mem,
+            "tfidf_identical": identical,
         })  # fmt: skip
     return 0
 

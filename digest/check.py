@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
-from digest.draft.text import suggested_headline_key
 from digest.figures import html_url, licence_findings
 from digest.issue import parse_issue, read_issue_text
 from digest.issue.history import coverage, load_issues
@@ -34,7 +33,7 @@ from digest.render import build_view
 from digest.render.email_message import CLIP_BUDGET, email_html
 from digest.render.images import Images
 from digest.render.papers import PaperSources, from_issue, to_fill
-from digest.store import Store, StoreError
+from digest.store import Store, StoreError, suggested_headline_key
 
 if TYPE_CHECKING:
     from digest.config import Settings

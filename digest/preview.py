@@ -23,11 +23,14 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import logging
 import threading
 from collections.abc import Callable
+from email import policy
+from email.parser import Parser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -59,8 +62,6 @@ def page_for(fmt: str, text: str) -> tuple[str, str]:
     name = FORMATS[fmt].filename("issue") if fmt in FORMATS else ""  # the file `digest render` would write
     stripped = text.lstrip()
     if name.endswith(".eml") or (not stripped.startswith("<") and "\nMIME-Version:" in text.split("\n\n", 1)[0]):
-        from email import policy
-        from email.parser import Parser
 
         message = Parser(policy=policy.default).parsestr(text)
         part = message.get_body(preferencelist=("html", "plain"))
@@ -81,7 +82,6 @@ def _inline_cids(message: Any, page: str) -> str:
     """The email's ``cid:`` images (attached parts) as ``data:`` URLs, so the frame shows them."""
     if "cid:" not in page:
         return page
-    import base64
 
     for part in message.walk():
         cid = (part.get("Content-ID") or "").strip().strip("<>")

@@ -77,7 +77,25 @@ def _imports(module: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]
         if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in checking:
             for target in _target(module, node):
                 (top if node.col_offset == 0 else inner).append((node.lineno, target))
+        elif (named := _imported_by_name(node)) is not None:
+            inner.append((node.lineno, named))  # `import_module("digest.x")`: an import all the same
     return top, inner
+
+
+def _imported_by_name(node: ast.AST) -> str | None:
+    """The digest module an ``import_module(...)`` / ``__import__(...)`` call names, if it does."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name not in ("import_module", "__import__"):
+        return None
+    arg = node.args[0]
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        arg = arg.values[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.startswith("digest"):
+        return arg.value.rstrip(".{") or "digest"
+    return None
 
 
 def _docstring(unit: str) -> str:

@@ -12,6 +12,11 @@ import html
 import random
 import re
 from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arxiv_server import entries, entry_id
 
@@ -158,3 +163,40 @@ def test_ties_are_broken_by_date_then_id_so_the_order_is_stable() -> None:
     same = [p("b", "Graphs", "graph nets", 1), p("a", "Graphs", "graph nets", 1), p("c", "Graphs", "graph nets", 2)]
     assert [r.paper.id for r in rank(same, ["graph nets"])] == ["c", "a", "b"]
     assert rank([], PROFILE) == []
+
+
+# --- digest.draft.tfidf: the vectorizer's matrix, bit for bit ------------------------------------------
+
+def _same_as_vectorizer(texts: list[str], max_df: float = 0.5) -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from digest.draft.tfidf import TOKEN_PATTERN, tfidf
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True, max_df=max_df, token_pattern=TOKEN_PATTERN)
+    try:
+        slow = vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # no word survives: the fast path says so the same way
+        with pytest.raises(ValueError):
+            tfidf(iter(texts), max_df)
+        return
+    fast, names = tfidf(iter(texts), max_df)
+    fast = fast.tocsr()
+    assert list(names) == list(vectorizer.get_feature_names_out())
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(fast, part), getattr(slow, part)), part
+
+
+def test_tfidf_is_the_vectorizers_matrix_on_the_seed_abstracts() -> None:
+    from digest.seeds import read_seed_folder
+
+    texts = [document(r.title or "", r.abstract) for r in read_seed_folder(Path(__file__).parents[1] / "seeds")]
+    texts += ["Ünïcödé İstanbul STRASSE straße naïve ﬁne α-β x_y 3D 2 a", "", "A b", "ß ẞ ǅ ΣΑΣ ς"]
+    assert len(texts) > 50
+    _same_as_vectorizer(texts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("abAB _-.,1Zzé ßİıΣς\u0130\u212a\n"), max_size=40), min_size=1, max_size=30))
+def test_tfidf_is_the_vectorizers_matrix_on_any_text(texts: list[str]) -> None:
+    _same_as_vectorizer(texts)

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
+from digest.archive.manifest import FEED_NAME, INDEX_NAME
 from digest.render import FORMATS
 
 log = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
-FEED_NAME = "feed.xml"
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def feed_document(settings: Any, newest: date | None, entries: list[str]) -> str
     _sub(feed, "id", f"{base}/" if base else uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{name}").urn)
     _sub(feed, "updated", issue_time(newest, tz) if newest else "1970-01-01T00:00:00Z")
     _sub(feed, "link", rel="self", type="application/atom+xml", href=page_url(settings.url, FEED_NAME))
-    _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/" if base else "index.html")
+    _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/" if base else INDEX_NAME)
     author = _sub(feed, "author")
     _sub(author, "name", settings.author or name)
     _sub(feed, "generator", "digest")

@@ -8,9 +8,12 @@ not the editor's email and Substack files, and lists each paper by its title.
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Any
 
-from digest.archive.feed import FEED_NAME
+from markupsafe import Markup
+
+from digest.archive.manifest import FEED_NAME
 from digest.render import FORMATS, paper_anchor, render_named
 
 if TYPE_CHECKING:
@@ -18,7 +21,6 @@ if TYPE_CHECKING:
     from digest.config import Settings
 
 
-INDEX_NAME = "index.html"
 
 
 class _Row(dict):  # type: ignore[type-arg]
@@ -77,9 +79,7 @@ def _papers_html(covered: list[_Row]) -> Any:
     covered it first, its arXiv id linked to arXiv, and the date of every issue that covered it.
     Thousands of rows are 5x faster here than in a template loop (`papers` is still given to
     templates that want their own markup)."""
-    from html import escape
 
-    from markupsafe import Markup
 
     page = FORMATS["html"].filename
     issue_part: dict[str, tuple[str, str]] = {}  # stem -> escaped (page, date): once per issue, not per paper

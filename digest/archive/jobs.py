@@ -15,8 +15,10 @@ pipe only the parent holds open, and exits the worker when it reads EOF.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -29,7 +31,7 @@ from digest import render, tex
 from digest.archive.feed import FeedEntry, entry_xml
 from digest.archive.manifest import entry_name
 from digest.config import Settings
-from digest.errors import ConfigError, DigestError, ExitCode, InputError
+from digest.errors import ConfigError, DigestError, InputError
 from digest.files import write_atomic
 from digest.issue import Issue, load_issue
 from digest.issue.history import coverage
@@ -125,10 +127,8 @@ def _guarded(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:
     _CAPTURED.clear()
     try:
         value, error = fn(item), None
-    except InputError as exc:
-        value, error = None, ("input", exc.path, exc.line, exc.message)
-    except DigestError as exc:
-        value, error = None, ("fatal", str(exc), int(exc.exit_code))
+    except DigestError as exc:  # returned as it is: digest's errors pickle (`__reduce__`)
+        value, error = None, exc
     return value, error, list(_CAPTURED)
 
 
@@ -161,8 +161,6 @@ def die_with_parent(parent: int, alive: int, keep_alive: int) -> None:
         pass
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-            import signal
 
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
@@ -233,11 +231,9 @@ def run(
         for n, (item, (value, error, warnings)) in enumerate(zip(items, results, strict=True), 1):
             for line in warnings:
                 log.warning("%s", line)
-            if error is not None and error[0] == "fatal":
-                fatal = DigestError(error[1])
-                fatal.exit_code = ExitCode(error[2])  # as the same error exits in one process
-                raise fatal
-            yield item, value, InputError(error[1], error[2], error[3]) if error else None
+            if error is not None and not isinstance(error, InputError):
+                raise error  # not about one issue (e.g. a template or a setting): the build stops
+            yield item, value, error
             if progress is not None:
                 progress(n, len(items))
     finally:
@@ -267,4 +263,4 @@ def _direct(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:
     try:
         return fn(item), None, []
     except InputError as exc:
-        return None, ("input", exc.path, exc.line, exc.message), []
+        return None, exc, []

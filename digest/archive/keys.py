@@ -64,7 +64,7 @@ def global_key(settings: Settings, formats: tuple[str, ...]) -> str:
 
 
 def fingerprint(sources: PaperSources, ids: list[str]) -> str:
-    """Hash of what the store and the seeds say about ``ids`` (the fields `metadata.fill` reads)."""
+    """Hash of what the store and the seeds say about ``ids`` (the fields `digest.paper.fill` reads)."""
     parts = []
     for pid in ids:
         known = [sources.store.get(pid), sources.seeds.get(pid)]

@@ -15,6 +15,10 @@ from typing import Any
 
 from digest.files import write_atomic
 
+INDEX_NAME = "index.html"
+"""The archive's front page, in the output folder."""
+FEED_NAME = "feed.xml"
+"""The Atom feed, in the output folder."""
 STATE_DIR = ".digest"
 
 

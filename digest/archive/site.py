@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.archive.feed import FEED_NAME, feed_document
-from digest.archive.index import INDEX_NAME, index_context, render_index
+from digest.archive.feed import feed_document
+from digest.archive.index import index_context, render_index
 from digest.archive.keys import sha
-from digest.archive.manifest import ENTRIES, entry_name, read_side, side_name
+from digest.archive.manifest import ENTRIES, FEED_NAME, INDEX_NAME, entry_name, read_side, side_name
 from digest.archive.report import BuildResult
 from digest.config import Settings
 from digest.files import write_atomic

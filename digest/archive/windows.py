@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from digest.archive import jobs as archive_jobs
-from digest.archive.index import INDEX_NAME
 from digest.archive.keys import issue_key, shown
-from digest.archive.manifest import IssueRecord, entry_name, read_side, side_name
+from digest.archive.manifest import INDEX_NAME, IssueRecord, entry_name, read_side, side_name
 from digest.archive.papers import LazySources
 from digest.archive.report import BuildResult
 from digest.archive.scan import Sources

@@ -36,6 +36,7 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
     is published, for absolute links in the feed.
     """
     from digest.archive import build_archive
+    from digest.archive.manifest import INDEX_NAME
 
     settings = state.settings(say_no_folder=False)  # build says it itself, with what to do
     bar = None
@@ -71,7 +72,7 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
         }
         echo(json.dumps(payload, indent=2))
     else:
-        echo(f"{relative(result.out_dir / 'index.html')}")
+        echo(f"{relative(result.out_dir / INDEX_NAME)}")
         if not state.quiet:
             echo(
                 f"built {len(result.issues)} issue(s): {len(result.rendered)} rendered, "

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class State:
+    """What the group's options gave every command: the settings file, -v and -q."""
+
     config: str | None
     verbose: int
     quiet: bool

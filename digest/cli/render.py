@@ -8,8 +8,6 @@ import click
 
 from digest.cli.common import State, echo, pass_state
 
-FORMAT_NAMES = "md, html, email, text, substack"
-
 
 def _formats(value: str | None) -> tuple[str, ...] | None:
     if value is None:

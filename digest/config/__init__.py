@@ -28,6 +28,8 @@ PASSWORD_ENV = "DIGEST_SMTP_PASSWORD"
 
 @dataclass(frozen=True)
 class ArxivSettings:
+    """`[arxiv]`: where and how papers are fetched."""
+
     categories: list[str] = setting(["cs.LG", "cs.CL"], "arXiv categories to fetch and select from")
     query: str = setting("", "extra arXiv API query ANDed with the categories, e.g. 'abs:transformer'")
     api_url: str = setting("https://export.arxiv.org/api/query", "arXiv API endpoint (a mirror or a test server)")
@@ -48,6 +50,8 @@ class ArxivSettings:
 
 @dataclass(frozen=True)
 class EmailSettings:
+    """`[email]`: the message `digest render` and `digest send` make."""
+
     sender: str = setting("", "From address, e.g. 'Jane Doe <jane@example.org>'", name="from")
     to: list[str] = setting([], "default recipients of `digest send`")
     list_unsubscribe: list[str] = setting([], "List-Unsubscribe targets (https:// and/or mailto:); empty = no header")
@@ -63,6 +67,8 @@ class EmailSettings:
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """`[smtp]`: the server `digest send` uses."""
+
     host: str = setting("", "SMTP server for `digest send`")
     port: int = setting(587, "SMTP port (587 for starttls, 465 for tls)")
     user: str = setting("", "SMTP login; the password comes only from DIGEST_SMTP_PASSWORD")
@@ -72,6 +78,8 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class PublishSettings:
+    """`[publish]`: the services `digest publish` posts to."""
+
     buttondown_url: str = setting("https://api.buttondown.com/v1", "Buttondown API; the token comes only from DIGEST_BUTTONDOWN_TOKEN")
     listmonk_url: str = setting("", "listmonk address, e.g. https://lists.example.org; credentials only from DIGEST_LISTMONK_USER and DIGEST_LISTMONK_TOKEN")
     listmonk_lists: list[str] = setting([], "listmonk list ids a campaign goes to, e.g. [\"3\"]")
@@ -80,6 +88,8 @@ class PublishSettings:
 
 @dataclass(frozen=True)
 class PathSettings:
+    """`[paths]`: the newsletter's folders and files, relative to its root."""
+
     issues: str = setting("issues", "folder of issue sources, YYYY-MM-DD.md")
     seeds: str = setting("seeds", "folder of seed-style abstract files")
     templates: str = setting("templates", "folder whose templates override the packaged ones, file by file")
@@ -89,6 +99,9 @@ class PathSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, each section as its own frozen object. (Each settings class has a
+    docstring: without one, `dataclass` computes a signature for it at every start.)"""
+
     name: str = setting("arXiv roundup", "the newsletter's name")
     author: str = setting("", "the editor's name, shown in the footer")
     url: str = setting("", "the newsletter's public address, for absolute links")

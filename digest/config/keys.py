@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.query import query_problem
 
@@ -25,6 +26,8 @@ def setting(default: Any, help: str, *, choices: tuple[str, ...] = (), name: str
 
 @dataclass(frozen=True)
 class KeySpec:
+    """One settings key: where it lives, its type, default and help."""
+
     key: str  # dotted, as written in digest.toml
     section: str
     attr: str
@@ -95,7 +98,6 @@ def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
         raise ValueError(f"expected at most 3660 days, got {_shown(value)}")
     if spec.key in ("url", "arxiv.api_url", "arxiv.rss_url", "arxiv.html_url", "arxiv.oai_url", "publish.buttondown_url", "publish.listmonk_url",
                     "publish.ghost_url") and value:
-        from urllib.parse import urlsplit
 
         try:
             urlsplit(value).hostname

@@ -35,10 +35,12 @@ import hashlib
 import logging
 import os
 import re
+import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,11 +208,10 @@ def prepare(
     Checks everything that can be checked without the server: the addresses, smtp.host
     and smtp.ca_file.
     """
-    from email.utils import parseaddr
 
     addresses = [check_address("--to", a.strip()) for a in to] if to else recipients(settings)
     if not settings.smtp.host:
-        raise ConfigError(["digest.toml: smtp.host: not set; add `[smtp]` `host = \"smtp.example.org\"`"])
+        raise settings.problem("smtp.host", 'not set; add `[smtp]` `host = "smtp.example.org"`')
     context, ca_file = tls_context(settings, insecure)
     readers: dict[str, Reader] = {}
     for address in addresses:
@@ -254,7 +255,6 @@ def send(
     the message itself raises `DigestError` (`UnavailableError` when trying later may work)
     saying how far the run got.
     """
-    import smtplib
 
     password = password if password is not None else os.environ.get(PASSWORD_ENV)
     if delivery.user and not password:

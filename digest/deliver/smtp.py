@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import smtplib
 import socket
 import ssl
 from pathlib import Path
@@ -132,7 +133,6 @@ def _plain_greeting(host: str, port: int, timeout: float, source: Any) -> str | 
 def _smtp_classes(greeting_timeout: float,
                   handshake_timeout: float) -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:  # fmt: skip
     """smtplib's clients with a short first wait and a named mismatch (imported lazily)."""
-    import smtplib
 
     class Plain(smtplib.SMTP):
         def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
@@ -214,7 +214,6 @@ def _login(server: Any, user: str, password: str) -> None:
 
 def connect(delivery: Endpoint, password: str, timeouts: Timeouts) -> smtplib.SMTP:
     """An open, secured and logged-in connection; raises `DigestError` naming what failed."""
-    import smtplib
 
     plain, implicit = _smtp_classes(timeouts.greeting, timeouts.handshake)
     timeout = timeouts.command
@@ -252,7 +251,6 @@ def connect(delivery: Endpoint, password: str, timeouts: Timeouts) -> smtplib.SM
 
 def problem(delivery: Endpoint, exc: Exception) -> DigestError:
     """``exc`` from smtplib, ssl or the socket as one line."""
-    import smtplib
 
     where = delivery.where
     if isinstance(exc, ssl.SSLCertVerificationError):

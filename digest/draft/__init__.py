@@ -6,7 +6,7 @@
 The package owns what `digest new` does: which papers an issue proposes
 (`selection`: what arXiv announced since the previous draft, and new versions
 of covered papers), their order (`ranking`: a model learnt from the editor's
-seeds, earlier issues and the papers passed over), the text written into
+seeds, earlier issues and the papers passed over; `tfidf` its features), the text written into
 ``issues/D.md`` (`text`), writing it without losing a byte the editor wrote
 (`issuefile`), what the run reports (`report`) and the line each run leaves in
 ``.digest/runs.log`` (`runlog`).
@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ from digest.draft.issuefile import (
 from digest.draft.ranking import Ranked, document
 from digest.draft.report import RANKED_BY, NewReport
 from digest.draft.selection import Selection, issue_window, select
-from digest.draft.text import suggested_headline, suggested_headline_key
+from digest.draft.text import suggested_headline
 from digest.errors import DigestError, InputError, UnavailableError, UsageError
 from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 from digest.fetch.client import ArxivClient
@@ -59,7 +60,7 @@ from digest.issue.history import coverage, load_issues
 from digest.lock import newsletter_lock
 from digest.query import compile_query
 from digest.schedule import describe, next_announcement, pending_since
-from digest.store import Store
+from digest.store import Store, suggested_headline_key
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -108,7 +109,7 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         chosen = _select(settings, store, window, covered, report)
         _warn_of_gap(settings, window, report)
         ranked, by_id = _rank(settings, store, chosen, earlier, covered, report)
-        kept = _keep(settings, ranked, limit, report)
+        kept = _load(store, _keep(settings, ranked, limit, report))
         proposal = _propose(store, chosen, kept, by_id, issue_date)
         data = compose(report, issue.existing, proposal, settings)
         if not dry_run:
@@ -158,7 +159,7 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
         _warn(report, f"{settings.path('store')}: no store yet; run `digest fetch` first")
     else:
         chosen = select(store, window, list(settings.arxiv.categories), settings.arxiv.query, covered,
-                        store.pooled_before(report.date))  # fmt: skip
+                        store.pooled_before(report.date), lean=True)  # fmt: skip
         report.pending = _pending(store, window, settings)
     report.in_window, report.late = chosen.in_window, chosen.late
     report.not_matching, report.covered = chosen.not_matching, len(chosen.covered)
@@ -203,6 +204,12 @@ def _keep(settings: Settings, ranked: list[Ranked], limit: int | None, report: N
     report.candidates, report.left_out = len(ranked), len(ranked) - len(kept)
     report.lowest_kept = kept[-1].score if kept else None
     return kept
+
+
+def _load(store: Store | None, kept: list[Ranked]) -> list[Ranked]:
+    """The kept candidates with their full records: `_select` read the week lean (issue #16)."""
+    full = store.get_many(r.paper.id for r in kept) if store is not None else {}
+    return [replace(r, paper=full[r.paper.id]) if r.paper.id in full else r for r in kept]
 
 
 def _propose(store: Store | None, chosen: Selection, kept: list[Ranked], by_id: dict[str, Ranked],

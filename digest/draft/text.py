@@ -202,11 +202,6 @@ def existing_papers(path: Path, existing: bytes) -> set[str]:
     return {s.paper_id.base for s in issue.papers if s.paper_id is not None}
 
 
-def suggested_headline_key(day: str) -> str:
-    """Where `digest new` keeps the headline it suggested for the issue of ``day``."""
-    return f"suggested-headline:{day}"
-
-
 # -- figure comments in an existing issue ------------------------------------------------------
 def wanting_figures(path: Path, existing: bytes, kept: set[str]) -> list[tuple[str, str]]:
     """``(base id, the id to fetch)`` of each paper section the editor keeps (it has notes, or its

@@ -24,6 +24,7 @@ later entry of the page. How a request fails is `digest.fetch.failures`.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest.errors import DigestError, UsageError
 from digest.fetch import atom
+from digest.fetch.ahead import Ahead
 from digest.fetch.convert import papers_from_rss
 from digest.fetch.failures import ArxivQueryError, ArxivUnavailable, ShortAnswer, _Retry, _Short
 from digest.fetch.http import DEADLINE, retry_after, session, user_agent
@@ -70,6 +72,8 @@ class ApiPage:
     papers: list[Paper]
     received: int = 0
     """Entries on the page as served (error entries are not papers, but count for the offset)."""
+    unread: atom.AtomPage | None = field(default=None, repr=False)
+    """Set while ``papers`` waits for `atom.read` (`ArxivClient.search_pages` reads it)."""
 
 
 @dataclass
@@ -255,7 +259,7 @@ class ArxivClient:
         return resp
 
     # -- API -----------------------------------------------------------------------
-    def _api_check(self, resp: requests.Response) -> atom.AtomPage:
+    def _api_check(self, resp: requests.Response, defer: bool = False) -> atom.AtomPage:
         """The parsed page of an API answer; an error feed is `ArxivQueryError` (not retried),
         another status `UsageError`, a page cut short or not Atom a `_Retry`."""
         body = resp.content
@@ -263,7 +267,7 @@ class ArxivClient:
         if resp.status_code != 200 and not error_feed:  # 429 and 5xx were retried already: not arXiv's API
             raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
         try:
-            page = atom.parse(sanitise_xml(body))
+            page = atom.parse(sanitise_xml(body), defer=defer)
         except atom.AtomError as exc:
             if error_feed:  # an error feed we cannot read whole: its message by pattern
                 raise ArxivQueryError(resp.url, _error_message(body)) from None
@@ -275,12 +279,13 @@ class ArxivClient:
         return page
 
     def api_page(self, query: str, start: int = 0, size: int | None = None, *, id_list: Iterable[str] = (),
-                 expect: int | None = None, minimum: int = 0) -> ApiPage:  # fmt: skip
+                 expect: int | None = None, minimum: int = 0, defer: bool = False) -> ApiPage:  # fmt: skip
         """One API page; ``expect`` (arXiv's known total) makes an empty page a retryable failure.
 
         ``minimum`` is how many entries of the query the caller already knows
         of: a smaller ``totalResults`` is a spurious answer, retried, and
-        `ShortAnswer` when retries run out.
+        `ShortAnswer` when retries run out. ``defer``: the papers may be left
+        for `atom.read` (``unread``), in the caller's thread.
         """
         import arxiv
 
@@ -294,7 +299,7 @@ class ArxivClient:
         }
 
         def check(resp: requests.Response) -> atom.AtomPage:
-            parsed = self._api_check(resp)
+            parsed = self._api_check(resp, defer)
             if parsed.total < minimum:
                 raise _Short(parsed.total, minimum)
             known = max(expect or 0, parsed.total)
@@ -303,7 +308,8 @@ class ArxivClient:
             return parsed
 
         resp, parsed = self._get(self.api_url, params, check=check)
-        return ApiPage(resp.url, start, parsed.total, parsed.papers, parsed.entries)
+        return ApiPage(resp.url, start, parsed.total, parsed.papers, parsed.entries,
+                       parsed if parsed.unread is not None else None)
 
     def search_pages(self, query: str, start: int = 0, total: int | None = None, limit: int = 30000,
                      minimum: int = 0) -> Iterator[ApiPage]:  # fmt: skip
@@ -312,18 +318,31 @@ class ArxivClient:
         Stops at arXiv's total or at ``limit`` results (arXiv serves at most
         30,000 per query); the caller compares the total with what it got.
         ``minimum`` (see `api_page`) applies to the first page requested.
+
+        Without a delay between requests (a local mirror, the tests) the next page is
+        requested and parsed by lxml in a background thread while the caller stores this one
+        (`Ahead`; a delay of seconds hides that work anyway), and its entries are read here.
+        Its failure is raised where it would have been, when the caller asks for that page.
         """
+        ahead: Ahead[ApiPage] | None = None
         while True:
             size = min(self.page_size, limit - start)
             if size <= 0:
                 return
-            page = self.api_page(query, start, size, expect=total, minimum=minimum)
-            minimum = 0
-            yield page
+            page = ahead.result() if ahead else self.api_page(query, start, size, expect=total, minimum=minimum)
+            minimum, ahead = 0, None
+            if page.unread is not None:
+                page.papers, page.unread = atom.read(page.unread).papers, None
             total = page.total
             start += page.received
             if not page.received or start >= total:
+                yield page
                 return
+            size = min(self.page_size, limit - start)
+            if self.delay <= 0 and size > 0:
+                ahead = Ahead(lambda at=start, n=size, known=total:
+                              self.api_page(query, at, n, expect=known, defer=True))  # fmt: skip
+            yield page
 
     def fetch_ids(self, ids: Iterable[str]) -> tuple[dict[str, Paper], list[str]]:
         """Look up papers by id: ``({base_id: Paper}, [ids arXiv did not return])``.
@@ -385,7 +404,6 @@ def _error_message(body: bytes) -> str:
     text = body.decode("utf-8", "replace")
     m = re.search(r"<summary[^>]*>(.*?)</summary>", text, re.S)
     if m:
-        import html
 
         return html.unescape(" ".join(m[1].split()))
     m = re.search(r"/api/errors#([^<\"]+)", text)

@@ -32,6 +32,7 @@ _NON_SPACE = re.compile(r"\S*")
 _SPACE = re.compile(r"\s*")
 _RDF_FLAGS = {"": "new", "CROSS LISTED": "cross", "UPDATED": "replace"}
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
+_PARAGRAPH = re.compile(r"\n[ \t]{2,}")
 
 
 def clean_title(text: str | None) -> str:
@@ -42,10 +43,16 @@ def clean_title(text: str | None) -> str:
 def clean_abstract(text: str | None) -> str:
     """Unwrap arXiv's hard-wrapped abstract; a line starting with spaces opens a paragraph.
     Direction controls (U+202E ...) are removed: they would reorder what a reader sees."""
-    text = strip_bidi(text or "").strip()
+    return unwrap(strip_bidi(text or ""))
+
+
+def unwrap(text: str) -> str:
+    """`clean_abstract` of a text known to hold no direction controls (`digest.fetch.atom`
+    checks a whole page at once instead of every field)."""
+    text = text.strip()
     if "\n" not in text and "  " not in text and "\t" not in text:
         return text  # the common case since 2025: one line
-    paragraphs = re.split(r"\n[ \t]{2,}", text)
+    paragraphs = _PARAGRAPH.split(text)
     return "\n\n".join(p for p in (" ".join(par.split()) for par in paragraphs) if p)
 
 

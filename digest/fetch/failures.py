@@ -19,6 +19,9 @@ class ArxivQueryError(DigestError):
         self.message = message
         super().__init__(f"arXiv rejected the request: {message} ({url}); check arxiv.query / the ids given")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # crosses a process pool whole, as InputError does
+        return (type(self), (self.url, self.message))
+
 
 class ArxivUnavailable(UnavailableError):
     """Retries ran out: ``what`` failed at ``url`` after ``attempts`` tries."""
@@ -29,6 +32,9 @@ class ArxivUnavailable(UnavailableError):
         self.what = what
         super().__init__(f"{what} after {attempts} attempts ({url})")
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
+        return (type(self), (self.url, self.attempts, self.what))
+
 
 class ShortAnswer(ArxivUnavailable):
     """arXiv kept reporting ``total`` entries where the store already holds ``minimum``."""
@@ -37,6 +43,9 @@ class ShortAnswer(ArxivUnavailable):
         self.total = total
         self.minimum = minimum
         super().__init__(url, attempts, what)
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, str, int, int]]:  # type: ignore[override]
+        return (type(self), (self.url, self.attempts, self.what, self.total, self.minimum))
 
 
 class _Retry(Exception):

@@ -19,7 +19,6 @@ arXiv may convert the paper later. Nothing here runs during `digest render`.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -40,8 +39,6 @@ if TYPE_CHECKING:
     from digest.config import Settings
     from digest.paper import Paper
 
-HTML_URL = "https://arxiv.org/html/"
-OAI_URL = "https://export.arxiv.org/oai2"
 FIGURES_KEY = "figures:"
 LICENCE_KEY = "licence:"
 
@@ -50,12 +47,10 @@ class NoHtml(DigestError):
     """arXiv has no usable HTML rendering of the paper (exit 1): the message says what to do instead."""
 
 
-def _setting(settings: Settings, name: str, default: str) -> str:
-    """``arxiv.<name>``: from the settings when digest.config has the key, else ``DIGEST_ARXIV_<NAME>``, else ``default``."""
-    value = getattr(settings.arxiv, name, None)
+def _setting(settings: Settings, name: str) -> str:
+    """``arxiv.<name>``, checked to be an http(s) address."""
+    value = getattr(settings.arxiv, name)
     env = f"DIGEST_ARXIV_{name.upper()}"
-    if value is None:
-        value = os.environ.get(env, "").strip() or default
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"arxiv.{name}: expected an http(s) address, got {value!r}; fix it in digest.toml or {env}")
@@ -64,13 +59,13 @@ def _setting(settings: Settings, name: str, default: str) -> str:
 
 def html_url(settings: Settings) -> str:
     """Where arXiv's HTML renderings are: ``arxiv.html_url`` (``DIGEST_ARXIV_HTML_URL``), ending in ``/``."""
-    url = _setting(settings, "html_url", HTML_URL)
+    url = _setting(settings, "html_url")
     return url if url.endswith("/") else url + "/"
 
 
 def oai_url(settings: Settings) -> str:
     """arXiv's OAI-PMH endpoint: ``arxiv.oai_url`` (``DIGEST_ARXIV_OAI_URL``)."""
-    return _setting(settings, "oai_url", OAI_URL)
+    return _setting(settings, "oai_url")
 
 
 def get_page(client: ArxivClient, url: str, params: dict[str, str] | None = None, *,

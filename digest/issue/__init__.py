@@ -77,6 +77,8 @@ class Section:
 
 @dataclass
 class Issue:
+    """A parsed issue file: its front matter, intro and sections, with their line numbers."""
+
     path: Path
     date: date
     headline: str = ""

@@ -19,35 +19,35 @@ platform's own message. A create (POST) that may have reached the platform is
 never repeated blindly, since that could make a second post. Secrets never
 appear in a message: anything the platform echoes is redacted.
 
-The package owns putting an issue on a newsletter platform: this module (the flow,
-`Platform`, `connect`), `content` (what a platform receives), `http` (the HTTP client
-the platforms share) and one module per platform, which imports this one; `connect`
-imports a platform module only when it is asked for, so there is no cycle.
+The package owns putting an issue on a newsletter platform: this module (the flow and
+`connect`), `content` (what a platform receives), `http` (the HTTP client the platforms
+share), `platform` (`Platform`, `Remote`, address and credential checks) and one module
+per platform, built on `platform`. `connect` hands a platform module this module's `Http`
+(whose timeouts and retries tests replace here), so no platform module imports the package.
 
 May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, render.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from digest import clock
 from digest.errors import DigestError, UsageError
 from digest.issue import load_issue
-from digest.publish import http
+from digest.publish import buttondown, ghost, http, listmonk
 from digest.publish.content import Content, email_fragment, strip_title
 from digest.publish.http import Retries, platform_message, setting_like, user_agent
+from digest.publish.platform import Platform, Remote, base_url, secret, utc_text
 from digest.render import issue_view
 from digest.store import Store
 
@@ -76,17 +76,6 @@ sleep: Callable[[float], None] = time.sleep
 
 
 # --- the result -------------------------------------------------------------------------------
-
-
-@dataclass
-class Remote:
-    """One post as the platform describes it."""
-
-    id: str
-    status: str
-    url: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    """The platform's whole answer for the post (Ghost's ``updated_at``, listmonk's ``uuid`` ...)."""
 
 
 @dataclass
@@ -143,96 +132,19 @@ def parse_schedule(value: str, settings: Settings) -> datetime:
     return when
 
 
-def utc_text(when: datetime, millis: bool = False) -> str:
-    """``2026-12-06T07:00:00Z`` (with ``.000`` before the Z when ``millis``)."""
-    utc = when.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S") + (".000Z" if millis else "Z")
-
-
 # --- settings and credentials ---------------------------------------------------------------------
-
-
-def base_url(settings: Settings, key: str, example: str, insecure: bool, strip: Iterable[str] = ()) -> str:
-    """The address in setting ``key``, without a trailing slash (nor a trailing part in ``strip``
-    that people paste along, like ``/ghost``); refused when missing, not http(s), or clear text to
-    another machine without ``--insecure``."""
-    section, _, name = key.partition(".")
-    value = str(getattr(getattr(settings, section), name)).strip()
-    if not value:
-        raise settings.problem(key, f'not set; add `[{section}]` `{name} = "{example}"`')
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise settings.problem(key, f"{value!r} is not an http(s) address like {example}")
-    if parts.scheme == "http" and not insecure and not _loopback(parts.hostname):
-        raise settings.problem(key, f"{value} would send your credentials in clear text; use https://, or pass --insecure"
-        )
-    value = value.rstrip("/")
-    for tail in strip:
-        if value.endswith(tail):
-            value = value[: -len(tail)].rstrip("/")
-    return value
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def secret(environ: Mapping[str, str], name: str) -> str:
-    """The value of the variable ``name``, stripped ('' when unset)."""
-    return environ.get(name, "").strip()
 
 
 # --- the platforms --------------------------------------------------------------------------------
 
 
-class Platform:
-    """What the flow needs of a platform module's client (subclasses fill it in)."""
-
-    name = ""
-    label = ""
-    noun = "post"
-    editable: frozenset[str] = frozenset({"draft", "scheduled"})
-    site = ""
-    """The address the posts live at: a remembered id from another site is not reused."""
-
-    http: Http
-
-    def get(self, post_id: str, remembered: Mapping[str, Any]) -> Remote | None:
-        """The post, or None when the platform no longer has it."""
-        raise NotImplementedError
-
-    def create(self, content: Content, when: datetime | None) -> Remote:
-        raise NotImplementedError
-
-    def update(self, remote: Remote, content: Content, when: datetime | None) -> Remote:
-        raise NotImplementedError
-
-    def finish(self, remote: Remote, when: datetime | None) -> Remote:
-        """A second step after create or update (listmonk schedules with its own request)."""
-        return remote
-
-    def remember(self, remote: Remote) -> dict[str, Any]:
-        """What the store keeps for the post besides its id and the site."""
-        return {}
-
-    def close(self) -> None:
-        self.http.close()
-
-
 def connect(platform: str, settings: Settings, where: str, insecure: bool = False,
             environ: Mapping[str, str] | None = None) -> Platform:
     """The platform's client, its address and credentials checked; nothing is sent yet."""
-    from importlib import import_module
-
     if platform not in PLATFORMS:
         raise UsageError(f"--to: unknown platform {platform!r}; choose from {', '.join(PLATFORMS)}")
-    module = import_module(f"digest.publish.{platform}")
-    client: Platform = module.connect(settings, os.environ if environ is None else environ, where, insecure)
+    module = {"buttondown": buttondown, "listmonk": listmonk, "ghost": ghost}[platform]
+    client: Platform = module.connect(settings, os.environ if environ is None else environ, where, insecure, Http)
     return client
 
 

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from digest.errors import ConfigError
-from digest.publish import Content, Http, Platform, Remote, base_url, secret, utc_text
+from digest.publish.content import Content
+from digest.publish.http import Http
+from digest.publish.platform import Platform, Remote, base_url, secret, utc_text
 
 if TYPE_CHECKING:
     import requests
@@ -38,7 +40,8 @@ class _TokenAuth:
         return r
 
 
-def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure: bool) -> Buttondown:
+def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure: bool,
+            http_class: type[Http]) -> Buttondown:
     site = base_url(settings, "publish.buttondown_url", "https://api.buttondown.com/v1", insecure)
     token = secret(environ, TOKEN)
     if not token:
@@ -53,7 +56,7 @@ def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure
             "the API key of this newsletter (Buttondown: Settings, API)"
         )
 
-    http = Http("Buttondown", _TokenAuth(token), [token], auth_hint, where, "publish.buttondown_url")
+    http = http_class("Buttondown", _TokenAuth(token), [token], auth_hint, where, "publish.buttondown_url")
     return Buttondown(site, http)
 
 

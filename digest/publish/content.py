@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from digest.render import render_view
@@ -77,7 +78,6 @@ def email_fragment(document: str) -> str:
     """The hidden preheader and the inside of the element of class ``content`` (the packaged
     email template's column) of an email HTML ``document``; with a template override that
     has no such element, the inside of ``<body>``."""
-    from html.parser import HTMLParser
 
     class Finder(HTMLParser):
         def __init__(self) -> None:

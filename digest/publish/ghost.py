@@ -33,7 +33,9 @@ from urllib.parse import quote
 
 from digest import clock
 from digest.errors import ConfigError, DigestError
-from digest.publish import Content, Http, Platform, Remote, base_url, secret, utc_text
+from digest.publish.content import Content
+from digest.publish.http import Http
+from digest.publish.platform import Platform, Remote, base_url, secret, utc_text
 
 if TYPE_CHECKING:
     import requests
@@ -75,7 +77,8 @@ class _GhostAuth:
         return r
 
 
-def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure: bool) -> Ghost:
+def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure: bool,
+            http_class: type[Http]) -> Ghost:
     site = base_url(settings, "publish.ghost_url", "https://blog.example.org", insecure, strip=("/ghost",))
     key = secret(environ, KEY)
     how = "in Ghost Admin, Settings, Integrations, add a custom integration and copy its Admin API key"
@@ -94,7 +97,7 @@ def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure
             f"(not the Content API key) of a custom integration on {site}, and that this machine's clock is right"
         )
 
-    http = Http("Ghost", _GhostAuth(key_id, secret_hex), [key, secret_hex], auth_hint, where, "publish.ghost_url",
+    http = http_class("Ghost", _GhostAuth(key_id, secret_hex), [key, secret_hex], auth_hint, where, "publish.ghost_url",
                 headers={"Accept-Version": API_VERSION})
     return Ghost(site, http)
 

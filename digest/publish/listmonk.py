@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from digest.errors import ConfigError, DigestError
-from digest.publish import Content, Http, Platform, Remote, base_url, secret, utc_text
+from digest.publish.content import Content
+from digest.publish.http import Http
+from digest.publish.platform import Platform, Remote, base_url, secret, utc_text
 
 if TYPE_CHECKING:
     import requests
@@ -44,7 +46,8 @@ def go_literal(text: str) -> str:
     return _ACTION_OPEN.sub('{{ "{{" }}', text)
 
 
-def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure: bool) -> Listmonk:
+def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure: bool,
+            http_class: type[Http]) -> Listmonk:
     site = base_url(settings, "publish.listmonk_url", "https://lists.example.org", insecure, strip=("/api",))
     lists: list[int] = []
     for value in settings.publish.listmonk_lists:
@@ -72,7 +75,7 @@ def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure
             f"an API user's name and token{extra}"
         )
 
-    http = Http("listmonk", (user, token), [token], auth_hint, where, "publish.listmonk_url")
+    http = http_class("listmonk", (user, token), [token], auth_hint, where, "publish.listmonk_url")
     return Listmonk(site, lists, http)
 
 

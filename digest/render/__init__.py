@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Format:
+    """An output format: its template (or builder) and the file suffix it writes."""
+
     name: str
     template: str
     suffix: str

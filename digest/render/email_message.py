@@ -17,9 +17,14 @@ from the settings or the command line that hold a CR or LF are refused.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import posixpath
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time, timezone, tzinfo
+from email import policy, quoprimime
+from email.utils import format_datetime, getaddresses, parseaddr
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -49,7 +54,6 @@ def check_header_value(what: str, value: str) -> str:
 
 def check_address(what: str, value: str) -> str:
     """One mail address (optionally with a display name), or a refusal naming ``what``."""
-    from email.utils import getaddresses
 
     check_header_value(what, value)
     found = getaddresses([value])
@@ -65,7 +69,6 @@ def check_address(what: str, value: str) -> str:
 
 
 def envelope_sender(settings: Settings) -> str:
-    from email.utils import parseaddr
 
     return parseaddr(sender(settings))[1]
 
@@ -93,11 +96,16 @@ def recipients(settings: Settings) -> list[str]:
 
 
 def send_date(view: IssueView, settings: Settings) -> datetime:
-    from datetime import date
-    from zoneinfo import ZoneInfo
 
-    # `digest.config` has checked the zone name and the hour.
-    return datetime.combine(date.fromisoformat(view.date), time(settings.email.send_hour), tzinfo=ZoneInfo(settings.timezone))
+    # `digest.config` has checked the zone name and the hour. UTC (the default) needs no
+    # zone database: zoneinfo and its file lookups are loaded only for another zone.
+    if settings.timezone == "UTC":
+        tz: tzinfo = timezone.utc
+    else:
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(settings.timezone)
+    return datetime.combine(date.fromisoformat(view.date), time(settings.email.send_hour), tzinfo=tz)
 
 
 def _domain(settings: Settings) -> str:
@@ -162,7 +170,6 @@ def build_message(
     is C: the package's own encoder and generator cost ~5 ms a message in pure Python,
     the largest part of building an archive's emails.
     """
-    from email.utils import format_datetime
 
 
     from_ = sender(settings)
@@ -221,8 +228,6 @@ def _text_part(subtype: str, body: str) -> list[bytes]:
 
 def _image_part(src: str, cid: str, ctype: str, data: bytes) -> list[bytes]:
     """An attached image the HTML shows as ``cid:...``: base64 in lines of 76 characters."""
-    import base64
-    import posixpath
 
     name = re.sub(r"[^A-Za-z0-9._-]", "-", posixpath.basename(src.split("?")[0])) or "image"
     return [
@@ -238,7 +243,6 @@ def _image_part(src: str, cid: str, ctype: str, data: bytes) -> list[bytes]:
 def _header_line(name: str, value: str) -> bytes:
     """One header as the `email` package parses and folds it (998-character lines), cached:
     an archive's issues share their From, To and List-Unsubscribe."""
-    from email import policy
 
     wire_policy = policy.SMTP.clone(max_line_length=998)
     return wire_policy.fold_binary(*wire_policy.header_store_parse(name, value))
@@ -247,7 +251,6 @@ def _header_line(name: str, value: str) -> bytes:
 def _quoted_printable(text: str) -> bytes:
     """UTF-8 ``text`` as quoted-printable lines of at most 76 characters, each ending in
     CRLF (as `email` writes a text part: the last line ends too)."""
-    import binascii
 
     lines = text.replace("\r\n", "\n").replace("\r", "\n")
     lines += "" if lines.endswith("\n") else "\n"
@@ -256,7 +259,6 @@ def _quoted_printable(text: str) -> bytes:
     if max(map(len, encoded.split(b"\n"))) > 76:
         # b2a_qp lets a line that ends in a space or tab reach 77-78 characters once the
         # space is written =20; the email package's encoder keeps to 76 (RFC 2045).
-        from email import quoprimime
 
         encoded = quoprimime.body_encode(data.decode("latin-1"), maxlinelen=76).encode("ascii")
         encoded += b"" if encoded.endswith(b"\n") else b"\n"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from markupsafe import Markup
 
@@ -45,6 +46,8 @@ PLUGINS = [*NOTE_PLUGINS, "math"]
 
 @dataclass(frozen=True)
 class Flavour:
+    """Where an HTML output goes, and so how its images, math and footnotes are written."""
+
     name: str
     images: str
     """``page`` (relative to the output folder), ``public`` (through ``url``) or ``cid``."""
@@ -124,6 +127,8 @@ def image_only(paragraph: dict[str, Any]) -> list[dict[str, Any]] | None:
 
 @dataclass
 class _Context:
+    """What the renderer of one `to_html` call needs: where images are, and the flavour."""
+
     images: Images | None
     flavour: Flavour
     cids: dict[str, str] | None
@@ -278,7 +283,6 @@ def for_readers(text: str | None, images: Images | None) -> str:
                 srcs[url] = public
     if not maths and not srcs:
         return text
-    from urllib.parse import unquote
 
 
     def math(m: re.Match[str]) -> str:

@@ -153,7 +153,6 @@ def _plain(chunk: str) -> str:
 
 # MathML ------------------------------------------------------------------------------------
 
-MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _ELEMENTS = frozenset(
     "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mover munder munderover "
     "mtable mtr mtd mstyle mpadded mphantom menclose merror semantics".split()

@@ -16,6 +16,8 @@ from digest.render.images import copy_assets
 
 @dataclass
 class RenderResult:
+    """The files `render_to` wrote, or the one format's text for stdout."""
+
     written: list[Path] = field(default_factory=list)
     stdout: str = ""
 

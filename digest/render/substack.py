@@ -27,6 +27,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from markupsafe import Markup
+
 from digest.render.markup import image_only, plain, tokens
 from digest.render.mathtext import unicode_math
 from digest.render.view import derived
@@ -260,7 +262,6 @@ def _substack_html(view: IssueView, settings: Settings) -> str:
 
 def substack_json(view: IssueView, settings: Settings) -> Any:
     """`substack_html` as a JSON string that can sit inside ``<script>`` untouched."""
-    from markupsafe import Markup
 
     text = json.dumps(substack_html(view, settings), ensure_ascii=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):

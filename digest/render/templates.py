@@ -60,14 +60,8 @@ def environment(override_dir: Path | None) -> Any:
     env.filters["md_link_text"] = md_link_text
     env.filters["md_text"] = md_text
     env.filters["md_notes"] = jinja2.pass_context(md_notes)
-    env.globals["substack_json"] = _substack_json
+    env.globals["substack_json"] = substack_json  # the page's "copy for Substack" button
     return env
-
-
-def _substack_json(view: IssueView, settings: Settings) -> Any:
-    """The Substack flavour as a JSON string safe inside ``<script>`` (the page's copy button)."""
-
-    return substack_json(view, settings)
 
 
 def md_text(text: Any) -> str:

@@ -62,6 +62,8 @@ class PaperView:
 
 @dataclass
 class SectionView:
+    """A section as templates see it: a paper's, or an editorial one (heading and notes)."""
+
     kind: str  # "paper" or "editorial"
     heading: str = ""
     notes: str = ""
@@ -71,6 +73,8 @@ class SectionView:
 
 @dataclass
 class IssueView:
+    """The whole issue as every format reads it: title, intro, sections in reading order."""
+
     title: str
     date: str
     headline: str

@@ -31,6 +31,7 @@ from digest.store.rows import MIGRATIONS, SCHEMA_VERSION, merge, sql_functions, 
 from digest.store.windows import Window, Windows
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Draft", "Store", "StoreError", "UpsertCounts", "Window", "merge",
+           "suggested_headline_key",
            "store_problem", "utc_iso"]  # fmt: skip
 
 
@@ -130,3 +131,8 @@ for _name in ("upsert", "get_many", "versions", "papers", "index", "search", "co
               "previous_draft", "pooled_before", "proposed", "pool", "last_row", "record_draft", "decide", "decisions",
               "earlier_candidates"):  # fmt: skip
     setattr(Store, _name, translated(getattr(Store, _name)))
+
+
+def suggested_headline_key(day: str) -> str:
+    """Where `digest new` keeps the headline it suggested for the issue of ``day``."""
+    return f"suggested-headline:{day}"

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from digest.paper import Paper
-from digest.store.db import Database
-from digest.store.rows import _COLUMNS, _base, _now, _paper, utc_iso
+from digest.store.db import CACHE_KIB, Database
+from digest.store.rows import _COLUMNS, _base, _dt, _now, _paper, utc_iso
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,17 @@ class Draft:
     cutoff: datetime
     seen: int = 0
     """The store's last paper (`Store.last_row`) when it selected: any later row is a paper stored after it."""
+
+
+SCAN_CACHE_KIB = 2000
+"""SQLite's page cache while `Drafts.announced` reads a window, in KiB (SQLite's default)."""
+_LEAN = "p.id, p.version, p.title, p.abstract, p.published, p.updated, p.announced"
+"""The columns of a lean `Drafts.announced` read: what selecting and ranking a week need."""
+
+
+def _lean_paper(r: tuple[Any, ...]) -> Paper:
+    return Paper(id=r[0], version=r[1], title=r[2], abstract=r[3], published=_dt(r[4]), updated=_dt(r[5]),
+                 announced=_dt(r[6]))  # fmt: skip
 
 
 def _draft(r: tuple[Any, ...]) -> Draft:
@@ -42,10 +53,15 @@ class Drafts(Database):
         floor: datetime | None,
         until: datetime | None,
         categories: Iterable[str] | None = None,
+        lean: bool = False,
     ) -> list[Paper]:
         """Papers announced after ``after`` or stored after row ``stored_after`` (`last_row`; either
         suffices, None leaves that test out), announced after ``floor`` and at/before
-        ``until`` (None: no bound), in any of ``categories``. Newest announcement first."""
+        ``until`` (None: no bound), in any of ``categories``. Newest announcement first.
+
+        ``lean``: only id, version, title, abstract, published, updated and announced are read
+        (the rest stay empty): what ranking a week needs, at a third of the time and memory
+        for 20,000 papers (issue #16); `get_many` reads the full record of the few drafted."""
         where, args = ["p.announced IS NOT NULL"], []  # type: ignore[var-annotated]
         either = []
         if after is not None:
@@ -66,9 +82,16 @@ class Drafts(Database):
         if cats:
             where.append(f"p.id IN (SELECT paper_id FROM paper_categories WHERE category IN ({','.join('?' * len(cats))}))")
             args.extend(cats)
-        cols = ", ".join("p." + c.strip() for c in _COLUMNS.split(","))
+        cols = _LEAN if lean else ", ".join("p." + c.strip() for c in _COLUMNS.split(","))
         sql = f"SELECT {cols} FROM papers p WHERE {' AND '.join(where)} ORDER BY p.announced DESC, p.id DESC"
-        return [_paper(r) for r in self.conn.execute(sql, args)]
+        row = _lean_paper if lean else _paper
+        # a scan of the window through SQLite's default page cache: the store's (for writing batches)
+        # would keep ~30 MB of a 20,000-paper week's pages for the rest of the run (issue #16)
+        self.conn.execute(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
+        try:
+            return [row(r) for r in self.conn.execute(sql, args)]
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
     def count_announced(self, after: datetime, until: datetime, categories: Iterable[str] | None = None) -> int:
         """How many stored papers were announced in (after, until], in ``categories``."""

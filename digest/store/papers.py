@@ -53,12 +53,14 @@ class Papers(Database):
             for r in self.conn.execute(f"SELECT {_COLUMNS} FROM papers WHERE id IN ({marks})", chunk):
                 existing[r[0]] = r
         inserts, updates = [], []
+        categories: list[tuple[str, str]] = []  # (category, id) of every row inserted or rewritten
         for pid, p in batch.items():
             how = via or p.source
             old_row = existing.get(pid)
             if old_row is None:
                 counts.new += 1
                 inserts.append(_row(p, [p.version] if p.version else [], stamp, stamp, how, announcement(p, None)))
+                categories.extend([(cat, pid) for cat in p.categories])
                 continue
             old = _paper(old_row)
             versions = set(json.loads(old_row[2]))
@@ -73,6 +75,7 @@ class Papers(Database):
             else:
                 counts.updated += 1
                 updates.append(("full", row))
+                categories.extend([(cat, pid) for cat in merged.categories])
         with self.transaction() as c:
             c.executemany(f"INSERT INTO papers ({_COLUMNS}) VALUES ({','.join('?' * 20)})", inserts)
             full = [u[1] for u in updates if u[0] == "full"]
@@ -88,10 +91,7 @@ class Papers(Database):
             )
             c.executemany("UPDATE papers SET last_fetched=?, fetched_via=? WHERE id=?", [u[1:] for u in updates if u[0] == "last"])
             c.executemany("DELETE FROM paper_categories WHERE paper_id = ?", [(r[0],) for r in full])
-            c.executemany(
-                "INSERT OR IGNORE INTO paper_categories (category, paper_id) VALUES (?, ?)",
-                [(cat, r[0]) for r in inserts + full for cat in json.loads(r[10])],
-            )
+            c.executemany("INSERT OR IGNORE INTO paper_categories (category, paper_id) VALUES (?, ?)", categories)
         return counts
 
     def get(self, paper_id: str) -> Paper | None:

@@ -115,8 +115,27 @@ def announcement(p: Paper, old: tuple[Any, ...] | None) -> tuple[str | None, str
     if p.announced is not None:
         return utc_iso(p.announced), "given"
     if p.published is not None:
-        return utc_iso(announcement_of(p.published)), "schedule"
+        return _estimate(p.published), "schedule"
     return None, None
+
+
+_ESTIMATES: dict[int, str] = {}
+"""`_estimate`'s answers by UTC hour (hours since year 1): a page of 2000 entries spans a few hundred."""
+
+
+def _estimate(published: datetime) -> str | None:
+    """``utc_iso(announcement_of(published))``, the same for every instant of a UTC hour: New
+    York's offset is whole hours and changes on the hour (since 1967), and the 14:00 ET cut-off
+    is on the hour, so the batch an instant falls in is its hour's. ~10 us saved per paper."""
+    if published.tzinfo is not timezone.utc or published.year < 1970:
+        return utc_iso(announcement_of(published))
+    hour = published.toordinal() * 24 + published.hour
+    found = _ESTIMATES.get(hour)
+    if found is None:
+        if len(_ESTIMATES) >= 100_000:
+            _ESTIMATES.clear()
+        found = _ESTIMATES[hour] = utc_iso(announcement_of(published.replace(minute=0, second=0, microsecond=0))) or ""
+    return found
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -141,13 +160,16 @@ else:  # pragma: no cover - another Python
 
 def _row(p: Paper, versions: list[int], first: str, last: str, via: str,
          announced: tuple[str | None, str | None] = (None, None)) -> tuple[Any, ...]:  # fmt: skip
+    # One version (most rows) is written as JSON directly: the encoder's call costs more than the text.
     return (
-        p.id, p.version, _encode(versions), p.title,
+        p.id, p.version, f"[{versions[0]}]" if len(versions) == 1 and type(versions[0]) is int else _encode(versions),
+        p.title,
         _encode([[a.name, a.affiliation] for a in p.authors]),
         p.abstract, p.comment, p.journal_ref, p.doi, p.primary_category,
         _encode(p.categories), utc_iso(p.published), utc_iso(p.updated), p.source,
         _encode(p.extra) if p.extra else "{}", first, last, via, *announced,
     )  # fmt: skip
+
 
 
 def _paper(r: sqlite3.Row | tuple[Any, ...]) -> Paper:
