@@ -181,3 +181,11 @@ def test_an_issue_without_a_status_has_none_and_still_renders() -> None:
     assert parse("\n## arXiv:2210.11399\n\nNotes.\n").status is None
     assert load_issue(REPO / "issues" / "2022-10-23.md").status is None
     assert "status" in error_of("---\ndate: 2022-10-23\nstatus: [draft]\n---\n")
+
+
+@pytest.mark.parametrize("key", ["on", "null", "yes", "off"])
+def test_an_unknown_key_yaml_would_read_as_a_boolean_or_null_is_named_as_written(key: str) -> None:
+    text = f"---\ndate: 2022-10-23\n{key}: x\n---\n\nIntro\n"
+    with pytest.raises(InputError) as caught:
+        parse_issue(text, "issues/2022-10-23.md")
+    assert str(caught.value).startswith(f"issues/2022-10-23.md:3: unknown front matter key '{key}'")
