@@ -28,13 +28,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import add_record_option, record  # noqa: E402
+from common import add_record_option, record, time_call  # noqa: E402
 
 from digest import tex
 from digest.fetch import convert as arxiv_convert
@@ -114,15 +113,6 @@ def notes_shapes(size: int) -> dict[str, str]:
     return shapes
 
 
-def median_time(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 Case = Callable[[int], Callable[[], object]]
 """A case: given a size in characters, the call to time."""
 
@@ -133,15 +123,15 @@ def report(
     """Print each case's median, its ratio to the baseline at the same size, and how its time
     grows from a quarter of the size (4x is linear, 16x quadratic); return the worst ratio and the
     median and worst growth."""
-    base = median_time(baseline(size), runs)
+    base = time_call(baseline(size), runs, warm_up=False)
     print(f"\n{part}: {size / 1e6:.2f} MB inputs, medians of {runs} runs; growth = time / time at a quarter of the size")
     print(f"  {'(baseline) ' + baseline_name:46} {base * 1000:9.1f} ms            "
-          f"growth {base / median_time(baseline(size // 4), runs):5.1f}x")  # fmt: skip
+          f"growth {base / time_call(baseline(size // 4), runs, warm_up=False):5.1f}x")  # fmt: skip
     worst = 0.0
     growths = []
     for name, case in cases.items():
-        t = median_time(case(size), runs)
-        quarter = median_time(case(size // 4), runs)
+        t = time_call(case(size), runs, warm_up=False)
+        quarter = time_call(case(size // 4), runs, warm_up=False)
         worst = max(worst, t / base)
         growths.append(t / max(quarter, 1e-6))
         print(f"  {name:46} {t * 1000:9.1f} ms = {t / base:6.2f}x  growth {t / max(quarter, 1e-6):5.1f}x", flush=True)

@@ -35,8 +35,10 @@ def time_process(argv: Sequence[str], runs: int, cwd: Path = REPO) -> float:
     return statistics.median(times)
 
 
-def time_call(fn: Callable[[], object], runs: int) -> float:
-    fn()
+def time_call(fn: Callable[[], object], runs: int, warm_up: bool = True) -> float:
+    """Median wall time of ``fn()`` over ``runs`` calls, after one warm-up call unless told not to."""
+    if warm_up:
+        fn()
     times = []
     for _ in range(runs):
         start = time.perf_counter()

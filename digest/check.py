@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 from digest.figures import html_url, licence_findings
-from digest.issue import parse_issue, read_issue_text
+from digest.issue import line_of, parse_issue, read_issue_text
 from digest.issue.history import coverage, load_issues
 from digest.issue.notes import tokens
 from digest.render import build_view
@@ -107,13 +107,6 @@ def _parse(text: str, path: Path) -> tuple[Issue, list[Finding]]:
     return issue, findings
 
 
-def _line_of(raw: list[str], needle: str, start: int) -> int:
-    for n in range(max(start, 1), len(raw) + 1):
-        if needle in raw[n - 1]:
-            return n
-    return max(start, 1)
-
-
 def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for node in nodes:
         yield node
@@ -129,7 +122,7 @@ def _link_findings(markdown: str, raw: list[str], start: int, images: Any = None
         if node["type"] not in ("link", "image"):
             continue
         url = node["attrs"]["url"].strip()
-        line = _line_of(raw, url, start)
+        line = line_of(raw, url, start)
         scheme = urlsplit(url).scheme.lower()
         if node["type"] == "image":
             alt = "".join(c.get("raw", "") for c in _walk(node.get("children") or [])).strip()
@@ -186,7 +179,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     images = Images(path, issue.stem, settings.url)  # local image files, as `digest render` finds them
 
     if not issue.headline and not issue.title:
-        findings.append(Finding(_line_of(raw, "headline:", 1) if any(x.startswith("headline:") for x in raw) else 1,
+        findings.append(Finding(line_of(raw, "headline:", 1) if any(x.startswith("headline:") for x in raw) else 1,
                                 "headline", "the headline is empty: the subject line and the inbox preview need it"))
     body_start = next((n for n in range(2, len(raw) + 1) if raw[n - 1].strip() in ("---", "...")), 1)
     findings += _link_findings(issue.intro, raw, body_start, images)

@@ -18,7 +18,7 @@ images as ``data:`` URLs.
 The server binds 127.0.0.1 only and answers only requests addressed to it
 by that name or ``localhost`` (no DNS rebinding).
 
-May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, render.
+May import: errors, clock, ids, paper, files, tex, schedule, loopback, config, query, lock, store, issue, fetch, seeds, render.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable
 from email import policy
 from email.parser import Parser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -40,6 +40,7 @@ from digest import render
 from digest.config import Settings, find_config
 from digest.errors import DigestError
 from digest.issue import load_issue
+from digest.loopback import LoopbackServer
 from digest.render import FORMATS, PACKAGE_TEMPLATES
 from digest.render.images import IMAGE_TYPES
 from digest.render.templates import environment
@@ -160,7 +161,7 @@ iframe{flex:1;border:0;width:100%}
 """
 
 
-class PreviewServer:
+class PreviewServer(LoopbackServer):
     """Serve ``file`` on 127.0.0.1:``port`` (0 = any free port) until `close`."""
 
     def __init__(self, file: Path, load_settings: Callable[[], Settings], port: int = 8000, interval: float = 0.25) -> None:
@@ -176,14 +177,10 @@ class PreviewServer:
         """The notes' local images, by their path under the output folder (``<stem>/img/a.png``)."""
         self._cond = threading.Condition()
         self._stop = threading.Event()
-        self._serving = False
         self._signature: Any = None
         self._watched: tuple[Path | None, Path | None] = (None, None)
         self._images: list[Path] = []
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}/"
+        super().__init__(_handler(self), port, "digest-preview")
         self.refresh()
         self._watcher = threading.Thread(target=self._watch, name="digest-preview-watch", daemon=True)
 
@@ -259,29 +256,15 @@ class PreviewServer:
                 self.refresh()
 
     # -- serving -------------------------------------------------------------------
-    def serve(self) -> None:
-        """Serve until `close` (from another thread) or Ctrl-C."""
-        self._serving = True
-        try:
-            if not self._watcher.is_alive():
-                self._watcher.start()
-            self.httpd.serve_forever(poll_interval=0.2)
-        finally:
-            self._serving = False  # interrupted here (Ctrl-C), `close` must not wait for a loop that is gone
-
-    def start(self) -> threading.Thread:
-        """Serve in a background thread (tests, embedding)."""
-        thread = threading.Thread(target=self.serve, name="digest-preview", daemon=True)
-        thread.start()
-        return thread
+    def before_serving(self) -> None:
+        if not self._watcher.is_alive():
+            self._watcher.start()
 
     def close(self) -> None:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        if self._serving:
-            self.httpd.shutdown()
-        self.httpd.server_close()
+        self.stop_serving()
 
     def wait_for_change(self, seen: int, timeout: float) -> int:
         with self._cond:

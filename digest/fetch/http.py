@@ -18,7 +18,10 @@ import functools
 import io
 import socket
 import time
+from datetime import timezone
 from typing import TYPE_CHECKING, Any
+
+from digest import clock
 
 if TYPE_CHECKING:
     import requests
@@ -131,17 +134,22 @@ def user_agent() -> str:
 
 
 def retry_after(value: str | None) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait (a number, or an HTTP date); None when absent or unreadable."""
+    """Seconds a ``Retry-After`` header asks to wait (a number, or an HTTP date, counted from
+    `digest.clock.now`); None when absent or unreadable. arXiv's client and the publishing
+    platforms' both read it here."""
     from email.utils import parsedate_to_datetime
 
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
-        when = parsedate_to_datetime(value)
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - clock.now()).total_seconds())
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digest.errors import DigestError, UsageError
-from digest.fetch.client import ArxivClient, ArxivUnavailable, _Retry
+from digest.fetch.client import ArxivClient, ArxivUnavailable
 from digest.figures.licence import OaiUnreadable, classify, parse_oai, unknown, with_sponsor
 from digest.figures.licence import unknown as unknown_licence
 from digest.figures.lines import paper_credit
@@ -34,7 +34,6 @@ from digest.ids import parse_id
 from digest.store import Store
 
 if TYPE_CHECKING:
-    import requests
 
     from digest.config import Settings
     from digest.paper import Paper
@@ -66,29 +65,6 @@ def html_url(settings: Settings) -> str:
 def oai_url(settings: Settings) -> str:
     """arXiv's OAI-PMH endpoint: ``arxiv.oai_url`` (``DIGEST_ARXIV_OAI_URL``)."""
     return _setting(settings, "oai_url")
-
-
-def get_page(client: ArxivClient, url: str, params: dict[str, str] | None = None, *,
-             complete: bytes | None = None) -> requests.Response:  # fmt: skip
-    """One GET under the client's rules; every final status comes back (429 and 5xx are retried).
-
-    ``complete``: a 200 body that looks like the expected kind of page but
-    lacks this closing tag near its end was cut short, and is retried.
-    Uses ``ArxivClient.get_page`` when the client has it (proposed to the
-    lead), else the same rule here over the client's ``_get``.
-    """
-    public = getattr(client, "get_page", None)
-    if public is not None:
-        return public(url, params, complete=complete)  # type: ignore[no-any-return]
-
-    def check(resp: requests.Response) -> None:
-        body = resp.content
-        if resp.status_code == 200 and complete and (b"ltx_" in body or b"OAI-PMH" in body[:2000]):
-            if complete.lower() not in body[-1024:].lower():
-                raise _Retry("truncated page")
-
-    resp, _ = client._get(url, params, check=check)
-    return resp
 
 
 def _now() -> str:
@@ -195,7 +171,7 @@ def _figures(store: Store | None, session: _Session, base: str, vid: str, *, off
         raise DigestError(f"{vid}: its figures are not in the store yet; run `digest figures {vid}` without --offline")
 
     url = html_url(session.settings) + vid
-    resp = get_page(session.get(), url, complete=b"</html>")
+    resp = session.get().get_page(url, complete=b"</html>")
     if resp.status_code == 404:
         raise NoHtml(f"{vid}: arXiv has no HTML rendering of this paper ({url}: HTTP 404); take figures from the PDF, "
                      f"{_pdf(vid)}: {_SCREENSHOT}")  # fmt: skip
@@ -229,7 +205,7 @@ def _licence(store: Store | None, session: _Session, base: str, paper: Paper | N
     url = oai_url(session.settings)
     params = {"verb": "GetRecord", "identifier": f"oai:arXiv.org:{base}", "metadataPrefix": "arXiv"}
     try:
-        resp = get_page(session.get(), url, params, complete=b"</OAI-PMH>")
+        resp = session.get().get_page(url, params, complete=b"</OAI-PMH>")
     except ArxivUnavailable as exc:
         session.notes.append(f"licence: arXiv's OAI-PMH did not answer ({exc}); run again later to read it")
         return unknown("arXiv's OAI-PMH did not answer"), [], ""

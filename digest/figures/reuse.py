@@ -18,6 +18,7 @@ from digest.figures.fetch import cached_licence
 from digest.figures.licence import classify
 from digest.figures.model import REUSE_ASK, REUSE_NONCOMMERCIAL, REUSE_UNKNOWN, Licence
 from digest.ids import ID_PATTERN, parse_id
+from digest.issue import line_of
 from digest.issue.notes import tokens
 from digest.store import Store, StoreError
 
@@ -69,13 +70,6 @@ def _images(markdown: str | None) -> Iterator[str]:
     for node in walk(tokens(markdown)):
         if node["type"] == "image":
             yield node["attrs"]["url"].strip()
-
-
-def _line_of(raw: list[str], needle: str, start: int) -> int:
-    for n in range(max(start, 1), len(raw) + 1):
-        if needle in raw[n - 1]:
-            return n
-    return max(start, 1)
 
 
 def licence_findings(
@@ -142,7 +136,7 @@ def _findings(issue: Issue, store: Store | None, papers: Mapping[str, Paper], sp
             message = _message(url, base, version, known[base], sponsored)
             if message is None:
                 continue
-            line = _line_of(raw, url, start)
+            line = line_of(raw, url, start)
             if (line, url) not in seen:
                 seen.add((line, url))
                 out.append((line, message))

@@ -41,7 +41,7 @@ from digest.tex import has_bidi, strip_bidi
 
 __all__ = [
     "FRONT_KEYS", "META_MARK", "STATUSES", "Issue", "Link", "Section", "decode_issue", "first_link", "heading_text",
-    "load_issue", "parse_issue", "read_issue_text",
+    "line_of", "load_issue", "parse_issue", "read_issue_text",
     # private, re-exported for digest.draft.text and the tests that hold the fast paths to the slow ones
     "_LINK", "_PLAIN_KEY", "_loader", "_plain_front_matter", "_plain_value", "_yaml",
 ]  # fmt: skip
@@ -317,3 +317,12 @@ def _without_bidi(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_bidi(v) for k, v in value.items()}
     return value
+
+
+def line_of(raw: list[str], needle: str, start: int) -> int:
+    """The first line (1-based) from ``start`` on of the file's ``raw`` lines that holds
+    ``needle``, for a finding about it; ``start`` when none does."""
+    for n in range(max(start, 1), len(raw) + 1):
+        if needle in raw[n - 1]:
+            return n
+    return max(start, 1)

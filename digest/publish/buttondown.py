@@ -65,10 +65,6 @@ class Buttondown(Platform):
     label = "Buttondown"
     noun = "email"
 
-    def __init__(self, site: str, http: Http) -> None:
-        self.site = site
-        self.http = http
-
     def _url(self, post_id: str = "") -> str:
         return f"{self.site}/emails" + (f"/{quote(post_id, safe='')}" if post_id else "")
 

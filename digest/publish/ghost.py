@@ -107,10 +107,6 @@ class Ghost(Platform):
     label = "Ghost"
     noun = "post"
 
-    def __init__(self, site: str, http: Http) -> None:
-        self.site = site
-        self.http = http
-
     def _url(self, post_id: str = "") -> str:
         return f"{self.site}/ghost/api/admin/posts/" + (f"{quote(post_id, safe='')}/" if post_id else "")
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from digest import __version__, clock
+from digest import __version__
 from digest.errors import ConfigError, DigestError, UnavailableError
+from digest.fetch.http import retry_after
 
 if TYPE_CHECKING:
     import requests
@@ -141,7 +140,7 @@ class Http:
                 if code != 429 and code < 500:
                     raise DigestError(f"{self.where}: {self.label} refused to {what} (HTTP {code}): {message}")
                 failure = f"HTTP {code}" + (f" ({message})" if message else "")
-                wait = _retry_after(resp.headers.get("Retry-After"))
+                wait = retry_after(resp.headers.get("Retry-After"))
                 if wait is not None and wait > policy.max_retry_after:
                     raise UnavailableError(
                         f"{self.where}: {self.label}: {method} {url}: {failure}, asking to wait {wait:.0f} s; try again later"
@@ -202,23 +201,6 @@ def _failure_text(exc: Exception, timeout: float) -> str:
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "the connection failed" if not _maybe_sent(exc) else "the connection dropped"
     return type(exc).__name__
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - clock.now()).total_seconds())
 
 
 def platform_message(resp: requests.Response) -> str:

@@ -85,9 +85,8 @@ class Listmonk(Platform):
     noun = "campaign"
 
     def __init__(self, site: str, lists: list[int], http: Http) -> None:
-        self.site = site
+        super().__init__(site, http)
         self.lists = lists
-        self.http = http
 
     def _url(self, post_id: str = "", tail: str = "") -> str:
         return f"{self.site}/api/campaigns" + (f"/{quote(post_id, safe='')}" if post_id else "") + tail

@@ -85,6 +85,10 @@ class Platform:
 
     http: Http
 
+    def __init__(self, site: str, http: Http) -> None:
+        self.site = site
+        self.http = http
+
     def get(self, post_id: str, remembered: Mapping[str, Any]) -> Remote | None:
         """The post, or None when the platform no longer has it."""
         raise NotImplementedError

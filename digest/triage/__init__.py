@@ -16,7 +16,7 @@ moment; dismissing only records the decision; taking a keep back removes the
 section only while it is exactly as appended with nothing of the editor's
 under it. The rules, keys and the security model are in docs/triage.md.
 
-May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds, draft, render.
+May import: errors, clock, ids, paper, files, tex, schedule, loopback, config, query, lock, store, issue, fetch, seeds, draft, render.
 """
 
 from __future__ import annotations

@@ -32,12 +32,12 @@ import html
 import json
 import logging
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from digest.errors import DigestError
+from digest.loopback import LoopbackServer
 from digest.triage.session import Triage
 
 log = logging.getLogger(__name__)
@@ -51,19 +51,15 @@ ASSETS = {"/triage.js": ("triage.js", "text/javascript; charset=utf-8"),
           "/triage.css": ("triage.css", "text/css; charset=utf-8")}  # fmt: skip
 
 
-class TriageServer:
+class TriageServer(LoopbackServer):
     """Serve ``triage`` on 127.0.0.1:``port`` (0: any free port) until `close`."""
 
     def __init__(self, triage: Triage, port: int = 8001) -> None:
         self.triage = triage
         self.token = secrets.token_urlsafe(32)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}/"
+        super().__init__(_handler(self), port, "digest-triage")
         self.hosts = frozenset({f"127.0.0.1:{self.port}", f"localhost:{self.port}"})
         self.origins = frozenset(f"http://{h}" for h in self.hosts)
-        self._serving = False
         self.assets = {route: ((STATIC / name).read_bytes(), ctype) for route, (name, ctype) in ASSETS.items()}
         # Made now, not on the first page load: TeX to Unicode for every abstract. The candidates go
         # inside the page (a JSON block, "<" escaped so no text can end it): one request, no round trip.
@@ -77,24 +73,8 @@ class TriageServer:
         head, _, tail = page.partition("__DATA__")
         self._head, self._tail = head.encode("utf-8"), tail.encode("utf-8")
 
-    def serve(self) -> None:
-        """Serve until `close` (from another thread) or Ctrl-C."""
-        self._serving = True
-        try:
-            self.httpd.serve_forever(poll_interval=0.2)
-        finally:
-            self._serving = False  # interrupted here (Ctrl-C), `close` must not wait for a loop that is gone
-
-    def start(self) -> threading.Thread:
-        """Serve in a background thread (tests, benchmarks)."""
-        thread = threading.Thread(target=self.serve, name="digest-triage", daemon=True)
-        thread.start()
-        return thread
-
     def close(self) -> None:
-        if self._serving:
-            self.httpd.shutdown()
-        self.httpd.server_close()
+        self.stop_serving()
         self.triage.close()
 
     def state_json(self) -> bytes:
