@@ -9,6 +9,7 @@ client retries.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -280,3 +281,38 @@ def test_error_feeds_and_a_paper_that_mentions_one() -> None:
             client.close()
     assert client.counters.retries == 0 and client.counters.requests == 4
     assert paper.abstract.startswith("Our API answered https://arxiv.org/api/errors#incorrect_id_format_for_abc. ")
+
+
+@pytest.mark.parametrize("raw", [
+    "2609.00001v1", "2609.12345v12", "2609.12345v999", "2609.12345v1000", "2609.12345v0", "2609.12345v01",
+    "2609.12345", "1412.12345v1", "1412.1234v1", "1501.1234v1", "1501.12345v2", "0704.0001v1", "0703.00001v1",
+    "2613.00001v1", "2600.00001v1", "٢٦٠٩.00001v1", "2609.0000１v1", " 2609.00001v1", "2609.00001v1\n",
+    "arXiv:2609.00001v1", "hep-th/9901001v1", "math.GT/0309136", "2609.00001v1/", "",
+])  # fmt: skip
+def test_the_common_id_shortcut_gives_what_parse_id_gives(raw: str) -> None:
+    from digest.ids import parse_id
+
+    parsed = parse_id(raw)
+    assert atom._paper_id(raw) == (None if parsed is None else (parsed.base, parsed.version))
+
+
+def test_the_common_id_shortcut_on_every_recorded_id() -> None:
+    from digest.ids import parse_id
+
+    ids = [m.decode() for path in PAGES for m in re.findall(rb"/abs/([^<\s]+)\s*</id>", _served(path))]
+    assert len(ids) > 150
+    for raw in ids:
+        parsed = parse_id(raw)
+        assert atom._paper_id(raw) == (None if parsed is None else (parsed.base, parsed.version)), raw
+
+
+@pytest.mark.parametrize("body", [
+    b"<feed>plain</feed>", b"<feed>C# &amp; F#</feed>", b"<feed>&#x202E;</feed>", b"<feed>#&#</feed>",
+    "<feed>\u2014 dash</feed>".encode(), "<feed>\u2014 then \u202e</feed>".encode(), "<feed>\u202e</feed>".encode(),
+    "<feed>\u061c</feed>".encode(), b"<feed>/api/errors#x</feed>", b"<feed>/api/errors x#</feed>",
+])  # fmt: skip
+def test_the_byte_prechecks_answer_as_the_full_scans(body: bytes) -> None:
+    """`_plain` and `may_be_error_feed` look for one byte with memchr before their patterns."""
+    full_plain = not (re.search(rb"&#", body) or atom._BIDI_E2.search(body) or any(c in body for c in atom._BIDI_OTHER))
+    assert atom._plain(body) is full_plain
+    assert atom.may_be_error_feed(body) is (b"/api/errors#" in body)

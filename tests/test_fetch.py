@@ -323,3 +323,21 @@ def test_every_recorded_file_is_used() -> None:
     text = "".join(p.read_text(encoding="utf-8") for p in here.glob("test_*.py"))
     unused = [f.name for f in FIXTURES.iterdir() if f.name not in text]
     assert unused == []
+
+
+@pytest.mark.parametrize("at", [0, 1, 16381, 16382, 16383, 16384, 16385, 32767])
+@pytest.mark.parametrize("insert", ["é".encode(), "\u2014".encode(), "\U0001f600".encode(), b"\xff", b"\xe2\x80",
+                                    b"\xc3", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"])  # fmt: skip
+def test_utf8_is_checked_in_pieces_as_a_whole_decode_would(at: int, insert: bytes) -> None:
+    """`sanitise._utf8` reads 16 KB at a time: a sequence cut by a piece's end is still one character."""
+    from digest.fetch.sanitise import _utf8, sanitise_xml
+
+    for body in (b"a" * at + insert + b"b" * 100, b"a" * at + insert):
+        try:
+            body.decode("utf-8")
+            whole = True
+        except UnicodeDecodeError:
+            whole = False
+        assert _utf8(body) is whole
+        if b"\xed" not in body:  # (a surrogate is dropped before the check)
+            assert sanitise_xml(body) == (body if whole else body.decode("utf-8", "replace").encode("utf-8"))

@@ -302,3 +302,24 @@ def test_a_full_disk_when_opening_is_not_called_a_broken_store(tmp_path: Path, m
     with pytest.raises(StoreError) as caught:
         Store.open_existing(path)
     assert str(caught.value).startswith(f"{path}: the disk is full (disk I/O error); the store is intact")
+
+
+@pytest.mark.parametrize("authors", [
+    (), (Author("A"),), (Author("Jörg \"J\" Koppitz", "Uni\\A\n"), Author("", "")), (Author("\u202e\x00", None),),
+    (Author(3, None),), (Author("B", 4.5),),  # type: ignore[arg-type] - not text: the general encoder
+])  # fmt: skip
+def test_authors_are_written_as_the_json_encoder_writes_them(authors: tuple[Author, ...]) -> None:
+    from digest.store.rows import _authors, _encode
+
+    assert _authors(authors) == _encode([[a.name, a.affiliation] for a in authors])
+
+
+def test_utc_times_keep_whole_seconds_only() -> None:
+    from datetime import timedelta
+
+    from digest.store.rows import utc_iso
+
+    assert utc_iso(datetime(2026, 9, 1, 12, 0, 5, tzinfo=timezone.utc)) == "2026-09-01T12:00:05+00:00"
+    assert utc_iso(datetime(2026, 9, 1, 12, 0, 5, 999, tzinfo=timezone.utc)) == "2026-09-01T12:00:05+00:00"
+    assert utc_iso(datetime(2026, 9, 1, 14, 0, 5, 7, tzinfo=timezone(timedelta(hours=2)))) == "2026-09-01T12:00:05+00:00"
+    assert utc_iso(datetime(2026, 9, 1, 12, 0, 5)) == "2026-09-01T12:00:05+00:00"

@@ -263,7 +263,7 @@ class ArxivClient:
         """The parsed page of an API answer; an error feed is `ArxivQueryError` (not retried),
         another status `UsageError`, a page cut short or not Atom a `_Retry`."""
         body = resp.content
-        error_feed = b"/api/errors#" in body
+        error_feed = atom.may_be_error_feed(body)
         if resp.status_code != 200 and not error_feed:  # 429 and 5xx were retried already: not arXiv's API
             raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
         try:

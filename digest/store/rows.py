@@ -74,8 +74,8 @@ def utc_iso(value: datetime | None) -> str | None:
     """``value`` as a sortable UTC ISO string (naive datetimes are taken as UTC)."""
     if value is None:
         return None
-    if value.tzinfo is timezone.utc:
-        return value.isoformat(timespec="seconds")
+    if value.tzinfo is timezone.utc:  # (without ``timespec`` where it changes nothing: 1.6 -> 1.2 us)
+        return value.isoformat(timespec="seconds") if value.microsecond else value.isoformat()
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat(timespec="seconds")
@@ -156,6 +156,17 @@ if json.encoder.c_make_encoder is not None:  # CPython: one C encoder for every 
         return "".join(_c_encode(value, 0))
 else:  # pragma: no cover - another Python
     _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_string = json.encoder.encode_basestring
+
+
+def _authors(authors: tuple[Author, ...]) -> str:
+    """``_encode([[a.name, a.affiliation] for a in authors])``, the same text without the
+    lists (1.9 -> 1.2 us a paper); a name or affiliation that is not text goes to `_encode`."""
+    try:
+        return "[" + ", ".join([f"[{_string(a.name)}, {'null' if a.affiliation is None else _string(a.affiliation)}]"
+                                for a in authors]) + "]"  # fmt: skip
+    except TypeError:
+        return _encode([[a.name, a.affiliation] for a in authors])
 
 
 def _row(p: Paper, versions: list[int], first: str, last: str, via: str,
@@ -164,7 +175,7 @@ def _row(p: Paper, versions: list[int], first: str, last: str, via: str,
     return (
         p.id, p.version, f"[{versions[0]}]" if len(versions) == 1 and type(versions[0]) is int else _encode(versions),
         p.title,
-        _encode([[a.name, a.affiliation] for a in p.authors]),
+        _authors(p.authors),
         p.abstract, p.comment, p.journal_ref, p.doi, p.primary_category,
         _encode(p.categories), utc_iso(p.published), utc_iso(p.updated), p.source,
         _encode(p.extra) if p.extra else "{}", first, last, via, *announced,
