@@ -279,7 +279,7 @@ def test_a_v1_store_is_migrated_with_its_proposals_and_announcements(tmp_path: P
     conn.execute("INSERT INTO kv VALUES ('proposed:2022-10-16', '[\"2210.00001\"]', '2022-10-16T00:00:00+00:00')")
     conn.close()
     with Store.open(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == 3
         assert store.proposed(date(2022, 10, 16)) == {"2210.00001"}
         assert store.get_value("proposed:2022-10-16") is None
         # Thursday 08:00 ET: announced Thursday 20:00 ET; the RSS listing of Friday: Thursday 20:00 ET

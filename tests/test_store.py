@@ -41,10 +41,27 @@ def test_open_creates_and_open_existing_does_not(tmp_path: Path) -> None:
     assert Store.open_existing(tmp_path / "nope" / "store.sqlite") is None
     assert not (tmp_path / "nope").exists()
     with Store.open(tmp_path / "a" / "store.sqlite") as s:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
     again = Store.open_existing(tmp_path / "a" / "store.sqlite")
     assert again is not None and again.count() == 0
     again.close()
+
+
+def test_every_index_on_papers_is_one_a_query_reads(tmp_path: Path) -> None:
+    """An index costs every stored paper a B-tree insert: the store keeps only those its selects use."""
+    with Store.open(tmp_path / "store.sqlite") as s:
+        s.upsert(recorded("arxiv-api-2026-100-entries-all_testing.xml"), via="api")
+        indexes = {r[0] for r in s.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'papers' AND sql IS NOT NULL")}
+        assert indexes == {"papers_published", "papers_announced", "papers_unindexed"}
+        plans = {
+            "papers_published": "SELECT id FROM papers p WHERE p.published >= ? AND p.published < ?",  # `digest fetch`
+            "papers_announced": "SELECT id FROM papers p WHERE p.announced > ? AND p.announced <= ?",  # `digest new`
+            "papers_unindexed": "SELECT rowid FROM papers WHERE indexed = 0",  # the full-text index, lazily
+        }
+        for index, sql in plans.items():
+            plan = " ".join(r[-1] for r in s.conn.execute("EXPLAIN QUERY PLAN " + sql, ("2026", "2027")[: sql.count("?")]))
+            assert index in plan, (index, plan)
 
 
 def test_newer_schema_and_garbage_are_one_line_errors(tmp_path: Path) -> None:

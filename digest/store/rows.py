@@ -59,6 +59,11 @@ MIGRATIONS: list[list[str]] = [
         " FROM kv, json_each(kv.value) AS j WHERE kv.key LIKE 'proposed:%' AND json_valid(kv.value)",
         "DELETE FROM kv WHERE key LIKE 'proposed:%'",
     ],
+    [  # v3: indexes no query reads, dropped: each cost every stored paper a B-tree insert
+        # (`Papers.papers(by="updated")` scans instead; nothing selects by first_fetched)
+        "DROP INDEX IF EXISTS papers_updated",
+        "DROP INDEX IF EXISTS papers_first_fetched",
+    ],
 ]
 """Schema steps: ``MIGRATIONS[n]`` takes ``user_version`` n to n+1. Append, never edit."""
 SCHEMA_VERSION = len(MIGRATIONS)
