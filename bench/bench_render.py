@@ -11,9 +11,10 @@ Each run appends its figures to bench/results.jsonl (bench "render").
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 
-from common import REPO, add_record_option, digest_argv, record, time_process, verdict
+from common import REPO, add_record_option, digest_argv, record, time_interleaved, verdict
 
 
 def main() -> None:
@@ -23,14 +24,15 @@ def main() -> None:
     args = parser.parse_args()
     runs = args.runs
 
-    python = time_process([sys.executable, "-c", "pass"], runs)
-    click = time_process([sys.executable, "-c", "import click"], runs)
-    helped = time_process(digest_argv("--help"), runs)
-    rendered = time_process(
-        digest_argv("render", "issues/2022-10-23.md", "--format", "md,html", "--out", str(REPO / "build" / "bench")), runs
-    )
+    times = time_interleaved({
+        "python": [sys.executable, "-c", "pass"],
+        "click": [sys.executable, "-c", "import click"],
+        "help": digest_argv("--help"),
+        "render": digest_argv("render", "issues/2022-10-23.md", "--format", "md,html", "--out", str(REPO / "build" / "bench")),
+    }, runs)  # fmt: skip
+    python, click, helped, rendered = (statistics.median(times[k]) for k in ("python", "click", "help", "render"))
 
-    print(f"runs per figure: {runs} (median, after one warm-up run)")
+    print(f"runs per figure: {runs} (median, after one warm-up run; interleaved rounds)")
     print(f"python -c pass                         {python * 1000:7.1f} ms")
     print(f"python -c 'import click' (baseline)    {click * 1000:7.1f} ms")
     print(f"digest --help                          {helped * 1000:7.1f} ms  = {helped / click:.2f}x baseline "

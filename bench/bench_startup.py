@@ -48,11 +48,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common import ENV, REPO, add_record_option, digest_argv, record, verdict
+from common import ENV, REPO, add_record_option, digest_argv, record, time_interleaved, verdict
 
 ISSUE = "issues/2022-10-23.md"
 GOAL_RATIO = 1.5
@@ -76,27 +75,6 @@ def newsletter(folder: Path) -> Path:
     shutil.copyfile(REPO / "digest.toml", folder / "digest.toml")
     shutil.copyfile(REPO / ISSUE, folder / ISSUE)
     return folder
-
-
-def _run(argv: Sequence[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, env=ENV)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {tail}")
-    return seconds
-
-
-def time_interleaved(argvs: dict[str, Sequence[str]], runs: int, cwd: Path) -> dict[str, list[float]]:
-    """Wall times of fresh processes, one warm-up each, then ``runs`` rounds running each once."""
-    for argv in argvs.values():
-        _run(argv, cwd)
-    times: dict[str, list[float]] = {name: [] for name in argvs}
-    for _ in range(runs):
-        for name, argv in argvs.items():
-            times[name].append(_run(argv, cwd))
-    return times
 
 
 def importtime(argv: Sequence[str], runs: int, cwd: Path) -> dict[str, dict[str, float]]:

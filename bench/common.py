@@ -35,6 +35,28 @@ def time_process(argv: Sequence[str], runs: int, cwd: Path = REPO) -> float:
     return statistics.median(times)
 
 
+def time_interleaved(argvs: dict[str, Sequence[str]], runs: int, cwd: Path = REPO) -> dict[str, list[float]]:
+    """Wall times of fresh processes: one warm-up each, then ``runs`` rounds running each once,
+    so a slow spell of this shared machine hits every figure alike."""
+    for argv in argvs.values():
+        _timed_run(argv, cwd)
+    times: dict[str, list[float]] = {name: [] for name in argvs}
+    for _ in range(runs):
+        for name, argv in argvs.items():
+            times[name].append(_timed_run(argv, cwd))
+    return times
+
+
+def _timed_run(argv: Sequence[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, check=False, capture_output=True, env=ENV)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {tail}")
+    return seconds
+
+
 def time_call(fn: Callable[[], object], runs: int, warm_up: bool = True) -> float:
     """Median wall time of ``fn()`` over ``runs`` calls, after one warm-up call unless told not to."""
     if warm_up:

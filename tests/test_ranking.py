@@ -67,6 +67,24 @@ def test_a_profile_of_two_topics_ranks_papers_near_either_above_the_rest() -> No
     assert {r.paper.id for r in ranked[:3]} == {NEAR_GROUP[0], *NEAR_FLAKY}
 
 
+def test_a_url_glued_to_the_word_before_it_ranks_as_if_spaced() -> None:
+    """Text copied out of a PDF or a dataset viewer loses the space before a URL ("available
+    athttps://..."): a seed and a paper with that seam are compared as if it were there."""
+    seam = "Code is available {}https://github.com/lab/tool."
+    profile = [f"{text(pid)} {seam.format('at')}" for pid in GROUP_TESTING]
+    glued_profile = [f"{text(pid)} {seam.format('at').replace('at https', 'athttps')}" for pid in GROUP_TESTING]
+    assert "athttps" in glued_profile[0]
+    off_topic = next(pid for pid in TESTING if pid not in GROUP_TESTING + NEAR_GROUP)
+
+    def ranking(profile: list[str], glued: bool) -> list[str]:
+        papers = [Paper(p.id, 1, p.title, abstract=p.abstract + (" Code is available athttps://x.org/y." if glued and p.id
+                  == off_topic else " Code is available at https://x.org/y." if p.id == off_topic else ""),
+                  published=p.published) for p in week(*GROUP_TESTING)]  # fmt: skip
+        return [r.paper.id for r in rank(papers, profile)]
+
+    assert ranking(glued_profile, glued=True) == ranking(profile, glued=False)
+
+
 def test_scores_lie_in_0_1_and_fall_with_the_rank() -> None:
     ranked = rank(week(*GROUP_TESTING), [text(pid) for pid in GROUP_TESTING])
     scores = [r.score for r in ranked]
