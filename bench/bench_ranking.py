@@ -119,10 +119,7 @@ def svm(papers: Sequence[Paper], profile: Sequence[str]) -> list[Paper]:
 
 def seed_abstracts() -> list[tuple[str, str, str | None]]:
     """``(title, abstract, arxiv id)`` of every distinct seed, read the way digest reads them."""
-    try:
-        from digest.seeds import read_seed_folder
-    except ImportError:  # the module's name after the package re-layout
-        from digest.seeds import read_seed_folder  # type: ignore[no-redef]
+    from digest.seeds import read_seed_folder
 
     out: dict[str, tuple[str, str, str | None]] = {}
     for folder in (ROOT / "seeds", SHARED_SEEDS):
