@@ -166,6 +166,20 @@ def test_keeping_appends_the_section_new_writes_in_the_order_kept(server: Any, l
     assert decisions(letter)[ids[0]] == "kept"
 
 
+def test_a_kept_section_says_why_the_paper_ranks_where_it_does_as_new_writes_it(server: Any, letter: Path) -> None:
+    status, _, data = request(server, "GET", "/api/state")
+    explained = next(p for p in data["papers"] if p["why"] and p["id"] in data["state"]["in_file"])
+    path = letter / ISSUE
+    drafted = path.read_text(encoding="utf-8")
+    section = re.search(rf"(?ms)^## \[[^\n]*abs/{re.escape(explained['id'])}\).*?(?=^## |\Z)", drafted)
+    assert section and "why:" in section[0]  # `digest new` wrote it with its reasons
+    path.write_text(drafted.replace(section[0], ""), encoding="utf-8")  # the editor deleted it, then keeps it again
+    status, out = decide(server, explained["id"], "kept")
+    assert status == 200 and out["file"] == "appended"
+    kept = path.read_text(encoding="utf-8")[len(drafted) - len(section[0]) :]
+    assert kept.strip() == section[0].strip()
+
+
 def test_dismissing_changes_only_the_store(server: Any, letter: Path) -> None:
     ids = ranked_ids(server)
     path = letter / ISSUE

@@ -255,7 +255,7 @@ class Triage:
     def _append(self, entry: Ranked) -> tuple[str, str]:
         """Append the section unless the file has one: (``appended`` | ``already``, the bytes appended)."""
         figures = cached_figure_comment(self.store, entry.paper, sponsored=bool(self.settings.sponsor))
-        section = paper_section(entry.paper, entry.score, figures=figures)
+        section = paper_section(entry.paper, entry.score, why=entry.why, figures=figures)
         for _ in range(SAVE_RETRIES):
             existing = _read(self.path)
             if existing is None:
