@@ -183,7 +183,7 @@ def test_keep_and_dismiss_by_keyboard_then_reload(browser: Any, week: Any, newsl
     assert stored == {**{papers[i]["id"]: "kept" for i in kept}, **{papers[i]["id"]: "dismissed" for i in dismissed}}
     expected = before
     for i in kept:
-        expected = appended(expected, paper_section(by_id[papers[i]["id"]], papers[i]["score"]))
+        expected = appended(expected, paper_section(by_id[papers[i]["id"]], papers[i]["score"], why=tuple(papers[i]["why"])))
     assert issue.read_bytes() == expected  # the 5 sections in the order kept; every other byte as it was
     first = timings(page)
 
