@@ -11,16 +11,34 @@ May import: nothing (the foundation every other part stands on).
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    label = "digest"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that went away mid-answer (a reload, a closed tab, ``curl | grep -q``) is
+        not an error; anything else is one line, never the traceback `socketserver` prints."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            return
+        log.error("%s: a request failed: %s: %s", self.label, type(exc).__name__, exc)
 
 
 class LoopbackServer:
     """``httpd`` on 127.0.0.1:``port`` (0 = any free port), its request threads daemons."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], port: int, name: str) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", port), handler)
+        self.httpd.label = name
         self.port = int(self.httpd.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/"
         self.name = name
