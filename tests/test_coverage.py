@@ -75,7 +75,8 @@ def replay(root: Path, monkeypatch: pytest.MonkeyPatch, *, weekday: int, via: st
                     report = json.loads(out)
                     # the report's numbers agree with the file
                     assert len(report["added"]) == sum((drafted(root) - before).values())
-                    assert report["candidates"] == len(report["added"]) + report["already"] + report["skipped_deleted"]
+                    assert report["candidates"] == (len(report["added"]) + report["already"] + report["skipped_deleted"]
+                                                   + report["dismissed"])
                     runs.append(clock.now())
                     reports.append(report)
             day += timedelta(days=1)

@@ -432,3 +432,114 @@ def test_the_command_serves_until_ctrl_c(letter: Path) -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+# -- what `digest new` does with the decisions made here -------------------------------------------
+def in_file(letter: Path) -> list[str]:
+    """The paper ids of the issue's sections, in file order."""
+    return re.findall(r"(?m)^## \[[^\n]*abs/(\d{4}\.\d{5})\)", (letter / ISSUE).read_text(encoding="utf-8"))
+
+
+def test_a_paper_dismissed_here_is_never_drafted_again_by_new(server: Any, letter: Path) -> None:
+    ids = ranked_ids(server)
+    drafted = in_file(letter)
+    gone = [pid for pid in ids if pid not in drafted][:2]
+    for pid in gone:
+        assert decide(server, pid, "dismissed")[0] == 200
+    code, out, err = run("new", "--date", DAY.isoformat(), "--offline", "--limit", "70")  # a re-run, a bigger limit
+    assert code == 0, err
+    now = in_file(letter)
+    assert not set(gone) & set(now)  # the dismissed papers stay out
+    assert sorted(now) == sorted(set(ids) - set(gone)) and len(now) == len(set(now))  # every other one, once
+    assert "dismissed in `digest triage`, not added: 2" in out
+    code, out, err = run("new", "--date", DAY.isoformat(), "--offline", "--limit", "0", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["added"] == [] and report["dismissed"] == 2 and in_file(letter) == now
+    assert report["candidates"] == len(report["added"]) + report["already"] + report["skipped_deleted"] + report["dismissed"]
+
+
+def test_a_re_run_of_new_counts_what_was_kept_and_dismissed_here(server: Any, letter: Path) -> None:
+    ids = ranked_ids(server)
+    drafted = in_file(letter)
+    rest = [pid for pid in ids if pid not in drafted]
+    for pid in rest[:2]:
+        assert decide(server, pid, "kept")[0] == 200
+    assert decide(server, rest[2], "dismissed")[0] == 200
+    assert decide(server, drafted[0], "dismissed")[0] == 200  # a drafted one: its section stays
+    sections = in_file(letter)
+    assert len(sections) == 5
+    code, out, err = run("new", "--date", DAY.isoformat(), "--offline")  # a re-run, the same limit (3)
+    assert code == 0, err
+    _, _, data = request(server, "GET", "/api/state")
+    state = data["state"]
+    waiting = [pid for pid in ids if pid not in state["decisions"] and pid not in state["in_file"]]
+    assert len(waiting) == 2
+    assert re.search(r"(?m)^kept 3 of 8 candidates, lowest score kept [\d.]+; 2 more wait in `digest triage 2022-10-23`"
+                     r" \(3 others are in the file or decided there\)$", out), out
+    assert "already in the file: 5;" in out and in_file(letter) == sections
+    code, out, err = run("new", "--date", DAY.isoformat(), "--offline", "--json")
+    report = json.loads(out)
+    assert (report["left_out"], report["already"], report["dismissed"], report["added"]) == (2, 5, 1, [])
+    for pid in waiting:  # every candidate decided: nothing waits
+        assert decide(server, pid, "dismissed")[0] == 200
+    code, out, err = run("new", "--date", DAY.isoformat(), "--offline")
+    assert code == 0 and "; the 5 others are in the file or decided in `digest triage 2022-10-23`\n" in out
+    assert "more wait" not in out and "dismissed in `digest triage`, not added: 3" in out
+
+
+BROKEN = {
+    "a heading that is not an id": (lambda b: b + b"\n## arXiv:2210.0261\n\nNotes.\n",
+                                    r":\d+: 'arXiv:2210\.0261' is not an arXiv id"),
+    "unclosed front matter": (lambda b: b.replace(b"\n---\n", b"\n", 1), r":1: front matter is never closed"),
+    "a byte that is not UTF-8": (lambda b: b + b"caf\xe9\n", r":\d+: not UTF-8 text"),
+    "an open code block at the end": (lambda b: b + b"\n```\nunclosed\n", r": cannot append candidates"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("breaks", "problem"), BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_issue_at_start_is_one_warning_and_keeping_is_refused(letter: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        breaks: Any, problem: str) -> None:  # fmt: skip
+    import digest.cli.triage
+
+    path = letter / ISSUE
+    drafted = in_file(letter)
+    broken = breaks(path.read_bytes())
+    path.write_bytes(broken)
+    monkeypatch.setattr(digest.cli.triage, "serve_until_interrupted", lambda server, banner, _: server.close())
+    code, out, err = run("triage", "--port", "0")
+    assert (code, out) == (0, "")
+    (line,) = err.splitlines()
+    expected = rf"issues/2022-10-23\.md{problem}.*; keeping is refused until it is fixed \(dismissing still works\)"
+    assert re.fullmatch("warning: " + expected, line), line
+    srv = open_server()
+    try:
+        _, _, data = request(srv, "GET", "/api/state")
+        assert data["state"]["problem"] == line.removeprefix("warning: ")  # the page's status line
+        status, out = decide(srv, ranked_ids(srv)[5], "kept")
+        assert status == 409 and re.match(rf"issues/2022-10-23\.md{problem}", out["error"]), out
+        status, out = decide(srv, drafted[0], "dismissed")
+        assert status == 200 and out["decision"] == "dismissed"
+        known = data["state"]["in_file"] is not None  # only an open code block leaves the sections readable
+        assert out["in_file"] is (True if known else None)  # never "not in the file" for a drafted paper
+    finally:
+        srv.close()
+    assert path.read_bytes() == broken and decisions(letter) == {drafted[0]: "dismissed"}
+
+
+def test_a_deleted_issue_at_start_is_one_warning(letter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.cli.triage
+
+    (letter / ISSUE).unlink()
+    monkeypatch.setattr(digest.cli.triage, "serve_until_interrupted", lambda server, banner, _: server.close())
+    code, _, err = run("triage", DAY.isoformat(), "--port", "0")  # no file: the date is not the default
+    assert code == 0 and err == ("warning: issues/2022-10-23.md: the issue file is gone; keeping is refused until"
+                                 " `digest new --date 2022-10-23` drafts it again (dismissing still works)\n")  # fmt: skip
+    srv = open_server()
+    try:
+        status, out = decide(srv, ranked_ids(srv)[5], "kept")
+        assert status == 409 and out["error"].startswith("issues/2022-10-23.md: the issue file is gone")
+        assert decide(srv, ranked_ids(srv)[5], "dismissed")[0] == 200
+    finally:
+        srv.close()
+    assert not (letter / ISSUE).exists()

@@ -216,3 +216,28 @@ def test_keep_and_dismiss_by_keyboard_then_reload(browser: Any, week: Any, newsl
     if update:
         shutil.copy(tmp_path / "triage-dark.png", REPO / "docs" / "img" / "triage-dark.png")
     dark.context.close()
+
+
+def test_a_broken_issue_file_is_said_and_no_section_count_is_made_up(browser: Any, newsletter: Path) -> None:
+    if not WEEK.is_file():
+        pytest.skip(f"{WEEK} is missing (the shared real arXiv weeks)")
+    from digest.config import load_settings
+    from digest.triage import Triage, TriageServer
+
+    build_week(newsletter, 30)
+    issue = newsletter / "issues" / f"{ISSUE_DATE}.md"
+    issue.write_bytes(issue.read_bytes() + b"\n## arXiv:2506.0261\n\nNotes.\n")
+    server = TriageServer(Triage.open(load_settings(), ISSUE_DATE), port=0)
+    server.start()
+    try:
+        page = open_page(browser, server.url)
+        status = page.locator("#status").inner_text()
+        assert status.startswith("issues/2025-06-09.md:") and "keeping is refused until it is fixed" in status
+        assert "not known" in page.locator("#in-file").inner_text()  # not "0 of these candidates have a section"
+        page.keyboard.press("d")  # a drafted paper, dismissed: still not claimed to be out of the file
+        settle(page)
+        assert page.locator("#n-dismissed").inner_text() == "1"
+        assert "not known" in page.locator("#in-file").inner_text()
+        page.context.close()
+    finally:
+        server.close()

@@ -57,7 +57,8 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     --offline. New versions of papers covered before are listed after the
     candidates. On an existing issue, only candidates not proposed before are
     appended, after whatever the file holds when they are written (a save
-    made during the fetch is kept): nothing you wrote changes. Exit 3: arXiv
+    made during the fetch is kept): nothing you wrote changes. A paper
+    dismissed in `digest triage` is never drafted. Exit 3: arXiv
     was unavailable, the draft was made from the store; run again later to
     add what was missed. See docs/new.md.
 

@@ -110,7 +110,7 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         _warn_of_gap(settings, window, report)
         ranked, by_id = _rank(settings, store, chosen, earlier, covered, report)
         kept = _load(store, _keep(settings, ranked, limit, report))
-        proposal = _propose(store, chosen, kept, by_id, issue_date)
+        proposal = _propose(store, chosen, kept, ranked[len(kept) :], by_id, issue_date)
         data = compose(report, issue.existing, proposal, settings)
         if not dry_run:
             data = write(report, issue.existing, data, proposal, settings)
@@ -198,10 +198,11 @@ def _rank(settings: Settings, store: Store | None, chosen: Selection, earlier: l
 
 
 def _keep(settings: Settings, ranked: list[Ranked], limit: int | None, report: NewReport) -> list[Ranked]:
-    """The best ``max_candidates`` (or ``--limit``; 0: all); the rest wait in `digest triage`."""
+    """The best ``max_candidates`` (or ``--limit``; 0: all); the rest wait in `digest triage`
+    (`compose` counts those not decided there and not in the file)."""
     cap = settings.max_candidates if limit is None else limit
     kept = ranked[:cap] if cap else ranked
-    report.candidates, report.left_out = len(ranked), len(ranked) - len(kept)
+    report.candidates, report.cut, report.left_out = len(ranked), len(kept), len(ranked) - len(kept)
     report.lowest_kept = kept[-1].score if kept else None
     return kept
 
@@ -212,12 +213,14 @@ def _load(store: Store | None, kept: list[Ranked]) -> list[Ranked]:
     return [replace(r, paper=full[r.paper.id]) if r.paper.id in full else r for r in kept]
 
 
-def _propose(store: Store | None, chosen: Selection, kept: list[Ranked], by_id: dict[str, Ranked],
-             issue_date: date) -> Proposal:  # fmt: skip
-    """What goes into the file: the kept candidates and the new versions no earlier run proposed."""
+def _propose(store: Store | None, chosen: Selection, kept: list[Ranked], beyond: list[Ranked],
+             by_id: dict[str, Ranked], issue_date: date) -> Proposal:  # fmt: skip
+    """What goes into the file: the kept candidates and the new versions no earlier run proposed,
+    less what the editor decided in `digest triage` (`compose`)."""
     proposed = store.proposed(issue_date) if store else set()
+    decisions = store.decisions(issue_date) if store else {}
     replacements = [(by_id.get(p.id, Ranked(p, None)), c) for p, c in chosen.replacements if p.id not in proposed]
-    return Proposal(kept, replacements, proposed)
+    return Proposal(kept, replacements, proposed, decisions, [r.paper.id for r in beyond])
 
 
 def _record(store: Store, report: NewReport, data: bytes | None, ran_at: datetime, seen: int,

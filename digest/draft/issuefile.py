@@ -61,11 +61,15 @@ class IssueFile:
 @dataclass(frozen=True)
 class Proposal:
     """What the run proposes for the file: the kept candidates (best first), the new versions of
-    covered papers, and the ids earlier runs proposed (a section the editor deleted stays deleted)."""
+    covered papers, the ids earlier runs proposed (a section the editor deleted stays deleted),
+    the editor's triage decisions (a dismissed paper is never drafted; a kept one whose section
+    was deleted stays deleted) and the ids of the candidates past the limit, best first."""
 
     kept: list[Ranked]
     replacements: list[tuple[Ranked, Coverage]]
     proposed: set[str]
+    decisions: dict[str, str] = field(default_factory=dict)
+    beyond: list[str] = field(default_factory=list)
 
 
 def read_issue(issues_dir: Path, issue_date: date) -> IssueFile:
@@ -89,11 +93,17 @@ def read_bytes(path: Path) -> bytes | None:
 def compose(report: NewReport, existing: bytes | None, proposal: Proposal, settings: Settings) -> bytes | None:
     """The file's new bytes over ``existing`` (None: nothing to write); fills the report's lists."""
     in_file = existing_papers(report.path, existing) if existing is not None else set()
-    kept, proposed = proposal.kept, proposal.proposed
+    decided = proposal.decisions
+    dismissed = {pid for pid, d in decided.items() if d == "dismissed"}
+    taken = proposal.proposed | {pid for pid, d in decided.items() if d == "kept"}
+    fresh = [r for r in proposal.kept if r.paper.id not in in_file]
+    beyond = [pid for pid in proposal.beyond if pid not in in_file]
     report.created = existing is None
-    report.already = sum(r.paper.id in in_file for r in kept)
-    report.skipped_deleted = sum(r.paper.id in proposed and r.paper.id not in in_file for r in kept)
-    report.added = [r for r in kept if r.paper.id not in in_file and r.paper.id not in proposed]
+    report.already = len(proposal.kept) - len(fresh) + len(proposal.beyond) - len(beyond)
+    report.dismissed = sum(r.paper.id in dismissed for r in fresh) + sum(pid in dismissed for pid in beyond)
+    report.skipped_deleted = sum(r.paper.id in taken and r.paper.id not in dismissed for r in fresh)
+    report.left_out = sum(pid not in decided for pid in beyond)  # what waits in `digest triage`
+    report.added = [r for r in fresh if r.paper.id not in taken and r.paper.id not in dismissed]
     report.replacements = [(r, c) for r, c in proposal.replacements if r.paper.id not in in_file]
     report.text = sections_text(report.added, report.replacements)
     if existing is None:

@@ -43,10 +43,16 @@ class NewReport:
     ranked_by: str = NEWEST_FIRST
     profile: dict[str, int] = field(default_factory=dict)
     candidates: int = 0
+    cut: int = 0
+    """The candidates within the limit (max_candidates or --limit)."""
     left_out: int = 0
+    """The candidates past the limit that wait in `digest triage`: not decided there, not in the file."""
     lowest_kept: float | None = None
     already: int = 0
+    """The candidates (within the limit or not) that the file has a section for."""
     skipped_deleted: int = 0
+    dismissed: int = 0
+    """The candidates dismissed in `digest triage` that the file has no section for: never drafted."""
     added: list[Ranked] = field(default_factory=list)
     replacements: list[tuple[Ranked, Coverage]] = field(default_factory=list)
     text: str = ""
@@ -86,10 +92,16 @@ class NewReport:
         prof = ", ".join(f"{n} {k}" for k, n in self.profile.items())
         out.append(f"ranking: {self.ranked_by}" + (f" (profile: {prof})" if prof else ""))
         low = "" if self.lowest_kept is None else f", lowest score kept {self.lowest_kept:.4f}"
-        wait = f"; {self.left_out} more wait in `digest triage {self.date}`" if self.left_out else ""
-        out.append(f"kept {self.candidates - self.left_out} of {self.candidates} candidates{low}{wait}")
-        if self.already or self.skipped_deleted:
-            out.append(f"already in the file: {self.already}; deleted by the editor, not added again: {self.skipped_deleted}")
+        triage, others = f"`digest triage {self.date}`", self.candidates - self.cut - self.left_out
+        wait = f"; {self.left_out} more wait in {triage}" if self.left_out else ""
+        if others:  # past the limit, but drafted by an earlier run or decided in triage
+            wait += (f" ({others} others are in the file or decided there)" if wait
+                     else f"; the {others} others are in the file or decided in {triage}")  # fmt: skip
+        out.append(f"kept {self.cut} of {self.candidates} candidates{low}{wait}")
+        if self.already or self.skipped_deleted or self.dismissed:
+            gone = f"; dismissed in `digest triage`, not added: {self.dismissed}" if self.dismissed else ""
+            out.append(f"already in the file: {self.already}; deleted by the editor, not added again:"
+                       f" {self.skipped_deleted}{gone}")  # fmt: skip
         for r in self.added:
             score = "  -    " if r.score is None else f"{r.score:.4f}"
             out.append(f"  + {score}  {r.paper.versioned_id:<18} {r.paper.title}")
@@ -109,7 +121,7 @@ class NewReport:
             "in_window": self.in_window, "covered": self.covered, "not_matching": self.not_matching,
             "ranked_by": self.ranked_by, "profile": self.profile, "candidates": self.candidates,
             "left_out": self.left_out, "lowest_kept": self.lowest_kept, "already": self.already,
-            "skipped_deleted": self.skipped_deleted,
+            "skipped_deleted": self.skipped_deleted, "dismissed": self.dismissed,
             "added": [{"id": r.paper.versioned_id, "title": r.paper.title, "score": r.score} for r in self.added],
             "replacements": [{"id": r.paper.versioned_id, "title": r.paper.title, "covered_in": c.issue_date.isoformat()}
                              for r, c in self.replacements],

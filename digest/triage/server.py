@@ -199,8 +199,9 @@ def _handler(server: TriageServer) -> type[BaseHTTPRequestHandler]:
             except DigestError as exc:
                 state = server.triage.state()
                 pid = body["id"]
+                known = state["in_file"]  # None: the file does not parse
                 self._json(409, {"error": str(exc), "id": pid, "decision": state["decisions"].get(pid),
-                                 "in_file": pid in state["in_file"]})  # fmt: skip
+                                 "in_file": None if known is None else pid in known})  # fmt: skip
                 return
             self._json(200, outcome.to_dict())
 

@@ -78,7 +78,8 @@ class Outcome:
     file: str
     """``appended``, ``already`` (the file had the section), ``removed`` (a keep taken back),
     ``stays`` (a section that stays in the file) or ``untouched``."""
-    in_file: bool
+    in_file: bool | None
+    """None: not known, the issue file does not parse."""
     message: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,7 +148,11 @@ class Triage:
         missing = len(pool) - len(papers)
         if missing:
             log.warning("%d candidates of %s are no longer in the store %s; they are not shown", missing, day, store_path)
-        return cls(settings, day, store, ranked, path, counts, missing, lock_wait)
+        triage = cls(settings, day, store, ranked, path, counts, missing, lock_wait)
+        problem = triage._file()[1]
+        if problem:
+            log.warning("%s", problem)
+        return triage
 
     def close(self) -> None:
         self.store.close()
@@ -178,11 +183,7 @@ class Triage:
         """What changes: the decisions, which papers the file has (in file order), a problem with the file."""
         with self._lock:
             decisions = self.store.decisions(self.issue_date)
-        problem = None
-        try:
-            order = self._file_order()
-        except InputError as exc:
-            order, problem = [], str(exc)
+        order, problem = self._file()
         ids = {r.paper.id for r in self.ranked}
         prof = ", ".join(f"{n} {k}" for k, n in self.profile.items())
         scored = bool(self.ranked) and self.ranked[0].score is not None
@@ -194,18 +195,30 @@ class Triage:
             "ranked_by": ("best first by score" + (f" (profile: {prof})" if prof else "")) if scored
                          else "newest first (no profile: add seeds/ or earlier issues to rank by interest)",
             "decisions": {k: v for k, v in decisions.items() if k in ids},
-            "in_file": [i for i in order if i in ids],
+            "in_file": None if order is None else [i for i in order if i in ids],
             "problem": problem,
         }  # fmt: skip
 
-    def _file_order(self) -> list[str]:
-        """The paper ids of the issue's sections, in file order ([] when there is no file)."""
-
+    def _file(self) -> tuple[list[str] | None, str | None]:
+        """The paper ids of the issue's sections in file order ([] when there is no file, None when it
+        does not parse) and, when keeping is refused, why: one line naming the file as the rest of
+        digest does (relative to the newsletter folder)."""
+        shown = Path(self.shown_path)
         raw = _read(self.path)
         if raw is None:
-            return []
-        issue = parse_issue(decode_issue(self.path, raw), self.path)
-        return list(dict.fromkeys(s.paper_id.base for s in issue.papers if s.paper_id is not None))
+            return [], (f"{shown}: the issue file is gone; keeping is refused until `digest new --date"
+                        f" {self.issue_date}` drafts it again (dismissing still works)")  # fmt: skip
+        refused = "; keeping is refused until it is fixed (dismissing still works)"
+        try:
+            issue = parse_issue(decode_issue(shown, raw), shown)
+        except InputError as exc:
+            return None, f"{exc}{refused}"
+        order = list(dict.fromkeys(s.paper_id.base for s in issue.papers if s.paper_id is not None))
+        try:
+            existing_papers(shown, raw)  # its end must let a section be appended (no open code block)
+        except InputError as exc:
+            return order, f"{exc}{refused}"
+        return order, None
 
     # -- the one write -------------------------------------------------------------
     def decide(self, paper_id: str, decision: str | None) -> Outcome:
@@ -236,7 +249,7 @@ class Triage:
             with self.store.transaction():
                 self.store.set_value(key, record)
                 self.store.decide(self.issue_date, pid, decision)
-            in_file = how in ("appended", "already", "stays") or (how == "untouched" and pid in self._in_file_quietly())
+            in_file = self._has_section(pid) if how == "untouched" else how in ("appended", "already", "stays")
         if how == "gone":
             how = "untouched"
         return Outcome(pid, decision, before, how, in_file, self._message(decision, how, in_file))
@@ -246,11 +259,10 @@ class Triage:
             self._index = {r.paper.id: r for r in self.ranked}
         return self._index
 
-    def _in_file_quietly(self) -> set[str]:
-        try:
-            return set(self._file_order())
-        except InputError:
-            return set()
+    def _has_section(self, pid: str) -> bool | None:
+        """Does the file have the paper's section (None: not known, the file does not parse)?"""
+        order = self._file()[0]
+        return None if order is None else pid in order
 
     def _append(self, entry: Ranked) -> tuple[str, str]:
         """Append the section unless the file has one: (``appended`` | ``already``, the bytes appended)."""
@@ -261,7 +273,7 @@ class Triage:
             if existing is None:
                 raise TriageError(f"{self.shown_path}: the issue file is gone; run `digest new --date"
                                   f" {self.issue_date}` to draft it again, then keep the paper again")  # fmt: skip
-            if entry.paper.id in existing_papers(self.path, existing):  # raises InputError on a broken file
+            if entry.paper.id in existing_papers(Path(self.shown_path), existing):  # InputError: a broken file
                 return "already", ""
             data = appended(existing, section)
             if write_if_unchanged(self.path, data, existing):
@@ -291,7 +303,7 @@ class Triage:
         raise TriageError(f"{self.shown_path}: the file kept changing while triage wrote it; nothing changed."
                           " Try again")  # fmt: skip
 
-    def _message(self, decision: str | None, how: str, in_file: bool) -> str:
+    def _message(self, decision: str | None, how: str, in_file: bool | None) -> str:
         where = self.shown_path
         if decision == "kept":
             return f"kept: section appended to {where}" if how == "appended" else f"kept: already in {where}"

@@ -17,6 +17,7 @@
   var byId = {};        // paper id -> index
   var decision = {};    // paper id -> "kept" | "dismissed"
   var inFile = {};      // paper id -> true when the issue file has its section
+  var inFileKnown = true; // false while the issue file does not parse: which sections it has is not known
   var keptOrder = [];   // kept paper ids, in the order kept
   var visible = [];     // index -> shown by the filter
   var abstracts = null; // each paper's abstract paragraphs, asked for once the list shows
@@ -206,8 +207,9 @@
     document.getElementById("kept-empty").hidden = keptOrder.length > 0;
     var n = 0;
     for (var id in inFile) if (inFile[id]) n++;
-    document.getElementById("in-file").textContent =
-      n + " of these candidates have a section in the issue file (drafted by digest new or kept here).";
+    document.getElementById("in-file").textContent = inFileKnown
+      ? n + " of these candidates have a section in the issue file (drafted by digest new or kept here)."
+      : "Which candidates have a section in the issue file is not known: it does not parse. Fix it, then reload.";
   }
 
   // -- the cursor ----------------------------------------------------------------------
@@ -389,7 +391,7 @@
         var data = res.data, last = --inFlight[id] === 0;
         if (last && data.id !== undefined && byId[data.id] === i) {
           setDecision(i, data.decision === undefined ? null : data.decision);
-          inFile[id] = !!data.in_file;
+          if (data.in_file !== null) inFile[id] = !!data.in_file; // null: the file does not parse
           showKept();
         }
         paint(i, !last);
@@ -507,7 +509,9 @@
     papers = data.papers;
     issue = st.issue;
     for (var n = 0; n < papers.length; n++) byId[papers[n].id] = n;
-    for (var k = 0; k < st.in_file.length; k++) inFile[st.in_file[k]] = true;
+    inFileKnown = st.in_file !== null;
+    var listed = st.in_file || [];
+    for (var k = 0; k < listed.length; k++) inFile[listed[k]] = true;
     var kept = [];
     for (var id in st.decisions) {
       if (byId[id] === undefined) continue;
@@ -517,7 +521,7 @@
     }
     // kept papers in the order of their sections in the file, then those whose section is gone
     var pos = {};
-    st.in_file.forEach(function (pid, n) { pos[pid] = n; });
+    listed.forEach(function (pid, n) { pos[pid] = n; });
     kept.sort(function (a, b) {
       return (pos[a] === undefined ? 1e9 : pos[a]) - (pos[b] === undefined ? 1e9 : pos[b]);
     });
