@@ -249,7 +249,7 @@ class PreviewServer(LoopbackServer):
         while not self._stop.wait(self.interval):
             try:
                 signature = (self._files_signature(), _stats(self._images))
-            except OSError:
+            except (OSError, DigestError):  # e.g. a digest.toml that is now a folder: polled again
                 continue
             if signature != self._signature:
                 environment.cache_clear()  # a new templates/ folder, or changed ones

@@ -129,3 +129,54 @@ def test_every_key_has_an_environment_variable_and_help() -> None:
     assert "DIGEST_ARXIV_API_URL" in envs and "DIGEST_ARXIV_RSS_URL" in envs and "DIGEST_ARXIV_DELAY" in envs
     assert "DIGEST_EMAIL_FROM" in envs
     assert all(k.help for k in KEYS)
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from conftest import run
+
+    return run(*args)
+
+
+@pytest.mark.parametrize("make,what", [
+    (lambda p: p.mkdir(), "is a folder, not a settings file"),
+    (lambda p: p.symlink_to("nowhere"), "is a link to nothing (nowhere does not exist), not a settings file"),
+    (lambda p: p.symlink_to(p.name), "is a link that leads back to itself (a loop), not a settings file"),
+], ids=["folder", "link-to-nothing", "link-loop"])  # fmt: skip
+def test_a_digest_toml_that_is_no_file_is_one_line_never_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: object, what: str
+) -> None:
+    # A real digest.toml above must not be read in its place, silently.
+    (tmp_path / "digest.toml").write_text('name = "The parent"\n')
+    here = tmp_path / "here"
+    here.mkdir()
+    make(here / "digest.toml")  # type: ignore[operator]
+    monkeypatch.chdir(here)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    line = f"{here.resolve() / 'digest.toml'}: {what}; move it aside, or give the settings file with -c FILE"
+    assert info.value.problems == [line]
+    code, out, err = _cli("store", "stats")
+    assert (code, out, err) == (2, "", line + "\n")
+
+
+@pytest.mark.parametrize("how", [["-c", "folder"], ["--config=folder"], []])
+def test_a_settings_folder_given_by_name_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: list[str]) -> None:
+    (tmp_path / "folder").mkdir()
+    monkeypatch.chdir(tmp_path)
+    if not how:
+        monkeypatch.setenv("DIGEST_CONFIG", "folder")
+    code, out, err = _cli(*how, "store", "stats")
+    assert (code, out, err) == (2, "", "folder: is a folder, not a settings file\n")
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("arxiv = 3\n", "an integer"), ('smtp = "mail.example.org"\n', "a string"), ("paths = [1]\n", "an array"),
+    ("email = true\n", "true or false"), ("publish = 1.5\n", "a number"),
+])  # fmt: skip
+def test_a_section_given_as_a_value_says_it_must_be_a_table(tmp_path: Path, text: str, kind: str) -> None:
+    cfg = tmp_path / "digest.toml"
+    cfg.write_text('name = "x"\n' + text)
+    section = text.split(" ")[0]
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert info.value.problems == [f"digest.toml: {section}: must be a table ([{section}]), not {kind} (line 2)"]

@@ -340,3 +340,20 @@ def test_utc_times_keep_whole_seconds_only() -> None:
     assert utc_iso(datetime(2026, 9, 1, 12, 0, 5, 999, tzinfo=timezone.utc)) == "2026-09-01T12:00:05+00:00"
     assert utc_iso(datetime(2026, 9, 1, 14, 0, 5, 7, tzinfo=timezone(timedelta(hours=2)))) == "2026-09-01T12:00:05+00:00"
     assert utc_iso(datetime(2026, 9, 1, 12, 0, 5)) == "2026-09-01T12:00:05+00:00"
+
+
+def test_a_folder_where_the_store_should_be_is_named_not_taken_for_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import run
+
+    path = tmp_path / ".digest" / "store.sqlite"
+    path.mkdir(parents=True)
+    line = f"{path}: is a folder, not a digest store; move it aside (or set paths.store in digest.toml)"
+    for opening in (Store.open_existing, Store.open):
+        with pytest.raises(StoreError) as caught:
+            opening(path)
+        assert str(caught.value) == line
+    (tmp_path / "digest.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert run("store", "stats") == (1, "", line + "\n")

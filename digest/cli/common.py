@@ -85,6 +85,26 @@ class DigestGroup(click.Group):
                 raise click.exceptions.Exit(0) from None
             raise
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """click's `parse_args`; a `-c` that click refuses (a folder, a file it cannot read) is
+        said in one line, as the settings' own problems are, not as a usage error."""
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadParameter as exc:
+            if exc.param is None or exc.param.name != "config":
+                raise
+            try:
+                value = self.make_parser(ctx).parse_args(args=given)[0].get("config")
+            except click.UsageError:
+                raise exc from None
+            if not isinstance(value, str):
+                raise
+            from digest.config import not_a_settings_file
+
+            line = not_a_settings_file(Path(value)) or f"{value}: cannot read settings (not readable); check its permissions"
+            raise _CoreErrorShown(line, 2) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         from digest.errors import DigestError as CoreError
 

@@ -10,8 +10,10 @@ May import: errors, query.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -187,7 +189,9 @@ _BY_KEY = {k.key: k for k in KEYS}
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """`DIGEST_CONFIG`, else the nearest digest.toml from ``start`` upwards."""
+    """`DIGEST_CONFIG`, else the nearest digest.toml from ``start`` upwards. A `digest.toml`
+    that is there but is no file (a folder, a link to nothing) is an error, never skipped:
+    skipping it would read a parent folder's settings, or none, without a word."""
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
     here = (start or Path.cwd()).resolve()
@@ -195,7 +199,39 @@ def find_config(start: Path | None = None) -> Path | None:
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
             return candidate
+        if problem := not_a_settings_file(candidate):
+            raise ConfigError([f"{problem}; move it aside, or give the settings file with -c FILE"])
     return None
+
+
+def not_a_settings_file(path: Path) -> str | None:
+    """What makes ``path`` unreadable as a settings file although something is there (a
+    folder, a link to nothing, a link loop, a device), as one line; None for a file, a link
+    to one, or nothing at all (reading it names that)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if not path.is_symlink():
+            return None
+        if exc.errno == errno.ELOOP:
+            return f"{path}: is a link that leads back to itself (a loop), not a settings file"
+        try:
+            target = f" ({os.readlink(path)} does not exist)"
+        except OSError:
+            target = ""
+        return f"{path}: is a link to nothing{target}, not a settings file"
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a folder, not a settings file"
+    if not stat.S_ISREG(mode):
+        return f"{path}: is not a regular file, not a settings file"
+    return None
+
+
+_TOML_TYPES = ((bool, "true or false"), (int, "an integer"), (float, "a number"), (str, "a string"), (list, "an array"))
+
+
+def _toml_type(value: Any) -> str:
+    return next((name for t, name in _TOML_TYPES if isinstance(value, t)), "a date or time")
 
 
 def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -211,6 +247,8 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
     root = Path.cwd()
     if config is not None:
         name = config.name
+        if problem := not_a_settings_file(config):
+            raise ConfigError([problem])
         try:
             text = config.read_text(encoding="utf-8-sig")
         except OSError as exc:
@@ -234,6 +272,8 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             spec = _BY_KEY.get(key)
             if key == "smtp.password":
                 problems.append(f"{name}: {key}: passwords are read only from {PASSWORD_ENV}, remove it{at}")
+            elif spec is None and key in SECTIONS:  # `arxiv = 3`: the section, not a table
+                problems.append(f"{name}: {key}: must be a table ([{key}]), not {_toml_type(value)}{at}")
             elif spec is None:
                 what = "section" if isinstance(value, dict) else "key"
                 problems.append(f"{name}: {key}: unknown {what}; see the settings reference in README.md{at}")

@@ -20,7 +20,8 @@ email every reader got (the issue as readers see it, with From, Subject and
 List-Unsubscribe), so a re-run can say which readers got an earlier version.
 
 A server on the wrong kind of port is recognised at once instead of after the
-command timeout (`GREETING_TIMEOUT`, `HANDSHAKE_TIMEOUT`; read when a run starts).
+command timeout (`TLS_PROBE_AFTER`, `GREETING_TIMEOUT`, `HANDSHAKE_TIMEOUT`; read when a
+run starts).
 
 The package owns sending an issue by email: this module plans (`prepare`) and
 sends (`send`); `smtp` connects, secures and logs in, and names every failure;
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from digest.config import Settings
     from digest.render import IssueView
 
-__all__ = ["GREETING_TIMEOUT", "HANDSHAKE_TIMEOUT", "SENT_DIR", "TIMEOUT", "Delivery", "Logged", "Reader",
+__all__ = ["GREETING_TIMEOUT", "HANDSHAKE_TIMEOUT", "SENT_DIR", "TIMEOUT", "TLS_PROBE_AFTER", "Delivery", "Logged", "Reader",
            "SendReport", "log_path", "prepare", "read_log", "send"]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,11 @@ log = logging.getLogger(__name__)
 TIMEOUT = 30.0
 """Seconds any one SMTP command may take."""
 GREETING_TIMEOUT = 10.0
-"""Seconds a STARTTLS client waits for the server's greeting before trying whether the port
-speaks implicit TLS; also how long a plain greeting is awaited when a TLS handshake failed."""
+"""Seconds a STARTTLS client waits in all for the server's greeting (or for the TLS probe
+below to be answered); also how long a plain greeting is awaited when a TLS handshake failed."""
+TLS_PROBE_AFTER = 1.0
+"""Seconds a STARTTLS client waits for the greeting before also trying a TLS handshake on a
+second connection (at once on port 465): an implicit-TLS port answers it, and is named."""
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a TLS handshake on connecting may take (implicit TLS, or the probe above)."""
 
@@ -274,7 +278,7 @@ def send(
             )
         if not todo:
             return report
-        server = connect(delivery, password or "", Timeouts(timeout, GREETING_TIMEOUT, HANDSHAKE_TIMEOUT))
+        server = connect(delivery, password or "", Timeouts(timeout, GREETING_TIMEOUT, HANDSHAKE_TIMEOUT, TLS_PROBE_AFTER))
         try:
             for done, reader in enumerate(todo, 1):
                 sent_at = clock.now().astimezone(_zone(delivery.settings))

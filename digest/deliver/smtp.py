@@ -1,20 +1,25 @@
 """The SMTP connection of a `digest send` run: TLS context, connecting, securing, logging in,
 and every failure of smtplib, ssl or the socket as one line.
 
-A server on the wrong kind of port is recognised at once instead of after the
-command timeout: a plain SMTP greeting where implicit TLS was expected, or a
-server that stays silent for the greeting timeout and then answers a TLS
-handshake where STARTTLS was expected. The timeouts are passed in (`Timeouts`)
-so `digest.deliver`'s module settings apply when the run starts.
+A server on the wrong kind of port is recognised at once instead of after a timeout: a
+plain SMTP greeting where implicit TLS was expected fails the handshake as soon as it
+arrives; where STARTTLS was expected, a server that has not greeted within `Timeouts.probe`
+(at once on port 465, implicit TLS by RFC 8314) is also tried with a TLS handshake on a
+second connection while the first still waits for its greeting, so a slow plain server is
+never mistaken for a TLS one. A silent server costs the greeting timeout, once. The
+timeouts are passed in (`Timeouts`) so `digest.deliver`'s module settings apply when the
+run starts.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import select
 import smtplib
 import socket
 import ssl
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -33,12 +38,18 @@ _GREETING = re.compile(rb"^[2-5][0-9][0-9][- \r]")
 
 class Timeouts(NamedTuple):
     """Seconds: ``command`` for any one SMTP command, ``greeting`` for a STARTTLS server's
-    first words (and a plain greeting after a failed handshake), ``handshake`` for a TLS
-    handshake on connecting."""
+    first words, a TLS probe's answer included (and a plain greeting after a failed
+    handshake), ``handshake`` for a TLS handshake on connecting, ``probe`` how long a STARTTLS
+    client waits for the greeting before also trying TLS on a second connection."""
 
     command: float
     greeting: float
     handshake: float
+    probe: float = 1.0
+
+
+IMPLICIT_TLS_PORT = 465
+"""Submission over implicit TLS (RFC 8314): a STARTTLS client probes it for TLS at once."""
 
 
 class Endpoint(Protocol):
@@ -90,20 +101,76 @@ class _Mismatch(ConfigError):
     """The port speaks the other kind of security than `smtp.security` says."""
 
 
-def _speaks_tls(sock: socket.socket, timeout: float) -> bool:
-    """Whether the server on ``sock`` answers a TLS handshake (nothing is verified or sent
-    after it: this only tells an implicit-TLS port from a silent one). Closes ``sock``."""
-    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    probe.check_hostname = False
-    probe.verify_mode = ssl.CERT_NONE
-    sock.settimeout(timeout)
+def _greeted(sock: socket.socket, seconds: float) -> bool:
+    """Whether the server on ``sock`` has begun to speak (or hung up) within ``seconds``."""
+    return bool(select.select([sock], [], [], max(seconds, 0.0))[0])
+
+
+def _tls_probe(host: str, port: int, timeout: float, source: Any) -> ssl.SSLSocket | None:
+    """A second connection whose TLS handshake has begun (ClientHello sent, not blocking), or
+    None when it cannot be made. Nothing is verified: it only tells TLS from not-TLS."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
     try:
-        probe.wrap_socket(sock).close()
+        raw = socket.create_connection((host, port), max(timeout, 0.001), source)
+    except OSError:
+        return None
+    raw.setblocking(False)
+    try:
+        return context.wrap_socket(raw, do_handshake_on_connect=False)
     except (ssl.SSLError, OSError):
+        raw.close()
+        return None
+
+
+def _await_greeting(sock: socket.socket, host: str, port: int, source: Any, wait: float, probe_after: float,
+                    handshake: float) -> bool:  # fmt: skip
+    """Wait up to ``wait`` seconds in all for the server on ``sock`` to begin speaking: True
+    when it has. From ``probe_after`` on, a TLS handshake on a second connection runs
+    alongside (for at most ``handshake`` seconds); if it succeeds the port speaks implicit
+    TLS (`_Mismatch`). The first connection hears nothing from the probe, so a plain server
+    that greets late is greeted normally."""
+    deadline = time.monotonic() + wait
+    if probe_after > 0 and _greeted(sock, min(probe_after, wait)):
+        return True
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return False
+    probe = _tls_probe(host, port, min(left, handshake), source)
+    probe_until = time.monotonic() + handshake
+    writes = False  # what the probe's handshake waits for: to write (True) or to read
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if probe is not None:
+                try:
+                    probe.do_handshake()
+                except ssl.SSLWantReadError:
+                    writes = False
+                except ssl.SSLWantWriteError:
+                    writes = True
+                except (ssl.SSLError, OSError):  # not TLS (a plain greeting, a reset): only the greeting is awaited
+                    probe.close()
+                    probe = None
+                else:
+                    raise _Mismatch([
+                        f"smtp.security: {host}:{port} speaks implicit TLS, not STARTTLS; set smtp.security"
+                        ' = "tls", or smtp.port to the server\'s STARTTLS port (usually 587)'
+                    ])
+            if probe is not None and time.monotonic() >= probe_until:
+                probe.close()
+                probe = None
+            if probe is None:
+                return _greeted(sock, left)
+            reading = [sock] if writes else [sock, probe]
+            writing = [probe] if writes else []
+            ready, _, _ = select.select(reading, writing, [], max(0.0, min(left, probe_until - time.monotonic())))
+            if sock in ready:
+                return True
         return False
     finally:
-        sock.close()
-    return True
+        if probe is not None:
+            probe.close()
 
 
 def _plain_greeting(host: str, port: int, timeout: float, source: Any) -> str | None:
@@ -130,26 +197,21 @@ def _plain_greeting(host: str, port: int, timeout: float, source: Any) -> str | 
 
 
 
-def _smtp_classes(greeting_timeout: float,
-                  handshake_timeout: float) -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:  # fmt: skip
+def _smtp_classes(greeting_timeout: float, handshake_timeout: float,
+                  probe_after: float) -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:  # fmt: skip
     """smtplib's clients with a short first wait and a named mismatch (imported lazily)."""
 
     class Plain(smtplib.SMTP):
         def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
             sock = socket.create_connection((host, port), timeout, self.source_address)
+            wait = min(timeout, greeting_timeout)
+            first = 0.0 if port == IMPLICIT_TLS_PORT else probe_after
             try:
-                sock.settimeout(min(timeout, greeting_timeout))
-                sock.recv(1, socket.MSG_PEEK)  # the greeting has begun (or the server hung up)
-            except TimeoutError:
-                if _speaks_tls(sock, min(timeout, handshake_timeout)):
-                    raise _Mismatch([
-                        f"smtp.security: {host}:{port} speaks implicit TLS, not STARTTLS; set smtp.security"
-                        ' = "tls", or smtp.port to the server\'s STARTTLS port (usually 587)'
-                    ]) from None
-                raise UnavailableError(
-                    f"{host}:{port}: no SMTP greeting within {greeting_timeout:g} s (and no TLS either);"
-                    " check smtp.host and smtp.port, or try again later"
-                ) from None
+                if not _await_greeting(sock, host, port, self.source_address, wait, first, handshake_timeout):
+                    raise UnavailableError(
+                        f"{host}:{port}: no SMTP greeting within {wait:g} s (and no TLS either);"
+                        " check smtp.host and smtp.port, or try again later"
+                    )
             except BaseException:
                 sock.close()
                 raise
@@ -165,7 +227,13 @@ def _smtp_classes(greeting_timeout: float,
             except ssl.SSLCertVerificationError:
                 sock.close()
                 raise
-            except (ssl.SSLError, ConnectionError, TimeoutError):
+            except TimeoutError:  # not a byte in the handshake timeout: a plain server would have greeted
+                sock.close()
+                raise UnavailableError(
+                    f"{host}:{port}: no TLS handshake within {min(timeout, handshake_timeout):g} s (and no SMTP"
+                    " greeting either); check smtp.host and smtp.port, or try again later"
+                ) from None
+            except (ssl.SSLError, ConnectionError):
                 sock.close()
                 greeting = _plain_greeting(host, port, min(timeout, greeting_timeout), self.source_address)
                 if greeting is None:
@@ -215,7 +283,7 @@ def _login(server: Any, user: str, password: str) -> None:
 def connect(delivery: Endpoint, password: str, timeouts: Timeouts) -> smtplib.SMTP:
     """An open, secured and logged-in connection; raises `DigestError` naming what failed."""
 
-    plain, implicit = _smtp_classes(timeouts.greeting, timeouts.handshake)
+    plain, implicit = _smtp_classes(timeouts.greeting, timeouts.handshake, timeouts.probe)
     timeout = timeouts.command
     where = delivery.where
     server: smtplib.SMTP | None = None

@@ -21,6 +21,7 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ class Store(Papers, Windows, Drafts):
     def open(cls, path: str | Path) -> Store:
         """Open the store at ``path``, creating the file and its folder if needed."""
         path = Path(path)
+        _refuse_what_is_not_a_file(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -52,9 +54,11 @@ class Store(Papers, Windows, Drafts):
 
     @classmethod
     def open_existing(cls, path: str | Path) -> Store | None:
-        """Open the store at ``path`` if the file exists, else None (nothing is created)."""
+        """Open the store at ``path`` if the file exists, else None (nothing is created). Something
+        else there (a folder) is a `StoreError`, never "no store yet"."""
         path = Path(path)
         if not path.is_file():
+            _refuse_what_is_not_a_file(path)
             return None
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None,
@@ -131,6 +135,20 @@ for _name in ("upsert", "get_many", "versions", "papers", "index", "search", "co
               "previous_draft", "pooled_before", "proposed", "pool", "last_row", "record_draft", "decide", "decisions",
               "earlier_candidates"):  # fmt: skip
     setattr(Store, _name, translated(getattr(Store, _name)))
+
+
+def _refuse_what_is_not_a_file(path: Path) -> None:
+    """Raise `StoreError` when something that is not a file (or a link to one) is at ``path``:
+    SQLite would fail on it with an unhelpful "unable to open database file", and reading
+    it as "no store yet" would say what is not true."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # nothing there (or a link to nothing, which SQLite creates through): not a store yet
+    if stat.S_ISDIR(mode):
+        raise StoreError(f"{path}: is a folder, not a digest store; move it aside (or set paths.store in digest.toml)")
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{path}: is not a regular file, not a digest store; move it aside (or set paths.store in digest.toml)")
 
 
 def suggested_headline_key(day: str) -> str:
