@@ -3,6 +3,7 @@
 New style: ``YYMM.NNNN`` (4 digits after the dot up to 1412) or ``YYMM.NNNNN``
 (5 digits from 1501 on), e.g. ``2210.11399v2``. Old style: ``archive/YYMMNNN``
 or ``archive.SC/YYMMNNN``, e.g. ``hep-th/9901001``, ``math.GT/0309136v1``.
+Categories (`CATEGORY`): ``cs.LG``, ``stat.ML``, ``hep-th``, ``cond-mat.stat-mech``.
 
 May import: nothing (the foundation every other part stands on).
 """
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
+"""An arXiv category's name: an archive, then a dot and a subject class where it has them."""
 
 NEW_STYLE = r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})"
 OLD_STYLE = r"(?P<archive>[a-z][a-z\-]*(?:\.[A-Z]{2})?)/(?P<oldnum>\d{7})"

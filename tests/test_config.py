@@ -180,3 +180,33 @@ def test_a_section_given_as_a_value_says_it_must_be_a_table(tmp_path: Path, text
     with pytest.raises(ConfigError) as info:
         load_settings(cfg)
     assert info.value.problems == [f"digest.toml: {section}: must be a table ([{section}]), not {kind} (line 2)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[arxiv]\ncategories = "cs.LG, cs.CL"\n',
+         "digest.toml: arxiv.categories: 'cs.LG, cs.CL' is not an arXiv category name;"
+         ' give each its own string: ["cs.LG", "cs.CL"] (line 2)'),
+        ('[arxiv]\ncategories = ["cs.LG", "cs.lg!"]\n',
+         "digest.toml: arxiv.categories: 'cs.lg!' is not an arXiv category name (e.g. cs.LG, stat.ML, hep-th) (line 2)"),
+        ('title_format = "{date}: {topic}"\n',
+         "digest.toml: title_format: cannot fill in '{date}: {topic}' (KeyError: 'topic'); use {date}, {headline}"
+         " and {name}, and write a brace as {{ or }} (line 1)"),
+    ],
+)
+def test_a_category_or_title_format_that_would_fail_later_is_refused_on_its_line(tmp_path: Path, text: str,
+                                                                                  line: str) -> None:  # fmt: skip
+    """A comma-separated string would become one category arXiv has never heard of (the fetch would
+    find nothing), and an unknown {field} would only fail at render time."""
+    (tmp_path / "digest.toml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path / "digest.toml")
+    assert info.value.problems == [line]
+
+
+def test_real_category_names_and_title_formats_are_accepted(tmp_path: Path) -> None:
+    (tmp_path / "digest.toml").write_text('title_format = "{name} {{weekly}}: {date} {headline}"\n[arxiv]\n'
+                                          'categories = ["cs.LG", "stat.ML", "hep-th", "cond-mat.stat-mech", "q-bio.NC"]\n')
+    settings = load_settings(tmp_path / "digest.toml")
+    assert settings.arxiv.categories == ["cs.LG", "stat.ML", "hep-th", "cond-mat.stat-mech", "q-bio.NC"]

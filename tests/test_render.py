@@ -243,7 +243,7 @@ def test_a_sponsor_of_several_paragraphs_stays_valid_everywhere(tmp_path: Path, 
 
 def test_odd_metadata_and_title_format_are_not_tracebacks(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`authors: 5` in a metadata comment is one author named 5; a title_format reaching into
-    a value is a one-line settings error."""
+    a value is a one-line settings error (exit 2)."""
     from click.testing import CliRunner
 
     from digest.cli import cli
@@ -257,7 +257,8 @@ def test_odd_metadata_and_title_format_are_not_tracebacks(newsletter: Path, monk
     assert "*5* · True" in (newsletter / "build" / "2022-10-30.md").read_text(encoding="utf-8")
     monkeypatch.setenv("DIGEST_TITLE_FORMAT", "{date.year}")
     done = CliRunner().invoke(cli, ["render", "issues/2022-10-30.md", "--format", "md"], catch_exceptions=False)
-    assert done.exit_code == 1 and "title_format: 'str' object has no attribute 'year'" in done.stderr
+    assert done.exit_code == 2  # a settings error, found when the settings are read, before any rendering
+    assert done.stderr.startswith("DIGEST_TITLE_FORMAT: cannot fill in '{date.year}' (AttributeError: 'str' object has no attribute 'year')")
 
 
 def test_render_says_in_one_line_why_it_skipped_the_email(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

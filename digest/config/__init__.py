@@ -5,7 +5,7 @@ variable is ``DIGEST_`` + the dotted key in capitals with ``_`` for the dot
 (``arxiv.api_url`` -> ``DIGEST_ARXIV_API_URL``). Unknown keys and wrong types
 are all reported at once, each as ``digest.toml: key: problem``.
 
-May import: errors, query.
+May import: errors, ids, query.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``DIGEST_*`` value into that type, and finding the line of a key in `digest.toml` so an
 error can name it.
 
-May import: errors, query (like the package).
+May import: errors, ids, query (like the package).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from digest.ids import CATEGORY
 from digest.query import query_problem
 
 
@@ -112,6 +113,18 @@ def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
             raise ValueError(f"unknown time zone {_shown(value)}; use a name such as Europe/Berlin or UTC") from None
     if spec.key == "email.send_hour" and value > 23:
         raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
+    if spec.key == "arxiv.categories":
+        for name in value:
+            if not CATEGORY.fullmatch(name):
+                hint = "; give each its own string: [\"cs.LG\", \"cs.CL\"]" if "," in name or " " in name.strip() else \
+                       " (e.g. cs.LG, stat.ML, hep-th)"  # fmt: skip
+                raise ValueError(f"{_shown(name)} is not an arXiv category name{hint}")
+    if spec.key == "title_format":
+        try:
+            value.format(date="2022-10-23", headline="", name="")
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise ValueError(f"cannot fill in {_shown(value)} ({type(exc).__name__}: {exc}); use {{date}}, {{headline}}"
+                             " and {name}, and write a brace as {{ or }}") from None
     if spec.key == "arxiv.query" and value.strip():
 
         if problem := query_problem(value):

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from digest.ids import ID_PATTERN, parse_id
+from digest.ids import CATEGORY, ID_PATTERN, parse_id
 from digest.paper import Author, Paper
 from digest.schedule import rss_announcement
 from digest.tex import strip_bidi
@@ -31,7 +31,7 @@ _RSS_DESC = re.compile(
 _NON_SPACE = re.compile(r"\S*")
 _SPACE = re.compile(r"\s*")
 _RDF_FLAGS = {"": "new", "CROSS LISTED": "cross", "UPDATED": "replace"}
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
+_CATEGORY = CATEGORY
 _PARAGRAPH = re.compile(r"\n[ \t]{2,}")
 
 
