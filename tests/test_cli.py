@@ -135,3 +135,23 @@ def test_a_broken_template_is_one_line(newsletter: Path, name: str, text: str, c
 def test_dates_and_windows_out_of_range_are_usage_errors(newsletter: Path, args: list[str]) -> None:
     code, _, err = run(*args)
     assert code == 2 and "Traceback" not in err and ("outside 1991-9000" in err or "1<=x<=3660" in err), err
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["new", "--date", "2022-13-45"],
+         "digest new: Invalid value for '--date': '2022-13-45' is not a date; use YYYY-MM-DD, e.g. 2022-10-23;"
+         " see `digest new --help`"),
+        (["triage", "--no-browser"], "digest triage: No such option '--no-browser'; see `digest triage --help`"),
+        (["render"], "digest render: Missing argument 'FILE'; see `digest render --help`"),
+        (["sned"], "digest: No such command 'sned'. (Did you mean one of: 'seeds', 'send'?); see `digest --help`"),
+    ],
+)
+def test_a_wrong_argument_is_one_line_naming_the_command_and_its_help(args: list[str], line: str) -> None:
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    done = CliRunner().invoke(cli, args, prog_name="digest", catch_exceptions=False)
+    assert (done.exit_code, done.stdout, done.stderr) == (2, "", line + "\n")

@@ -56,6 +56,14 @@ class _CoreErrorShown(click.ClickException):
             _silence_closed_streams()
 
 
+def _usage_line(exc: click.UsageError) -> _CoreErrorShown:
+    """A wrong argument as one line, as every other error: the command, what is wrong, where
+    to look (click's own is four: usage, a hint, a blank line, the error)."""
+    path = exc.ctx.command_path if exc.ctx is not None else "digest"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    return _CoreErrorShown(f"{path}: {message}; see `{path} --help`", exc.exit_code)
+
+
 class DigestGroup(click.Group):
     """Turns every `digest.errors.DigestError` into one line and its exit code."""
 
@@ -80,6 +88,8 @@ class DigestGroup(click.Group):
         """click's `make_context`, where `digest --help` and `--version` print (and flush)."""
         try:
             return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise _usage_line(exc) from None
         except BrokenPipeError:
             if _silence_closed_streams():
                 raise click.exceptions.Exit(0) from None
@@ -110,6 +120,8 @@ class DigestGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # the command's own arguments
+            raise _usage_line(exc) from None
         except CoreError as exc:
             _traceback_if_verbose(ctx)
             raise _CoreErrorShown(str(exc), int(exc.exit_code)) from None
