@@ -171,12 +171,12 @@ def test_a_settings_folder_given_by_name_is_one_line(tmp_path: Path, monkeypatch
 
 @pytest.mark.parametrize("text,kind", [
     ("arxiv = 3\n", "an integer"), ('smtp = "mail.example.org"\n', "a string"), ("paths = [1]\n", "an array"),
-    ("email = true\n", "true or false"), ("publish = 1.5\n", "a number"),
+    ("email = true\n", "true or false"), ("publish = 1.5\n", "a number"), ("[[arxiv]] \n", "an array"),
 ])  # fmt: skip
 def test_a_section_given_as_a_value_says_it_must_be_a_table(tmp_path: Path, text: str, kind: str) -> None:
     cfg = tmp_path / "digest.toml"
     cfg.write_text('name = "x"\n' + text)
-    section = text.split(" ")[0]
+    section = text.split(" ")[0].strip("[]")
     with pytest.raises(ConfigError) as info:
         load_settings(cfg)
     assert info.value.problems == [f"digest.toml: {section}: must be a table ([{section}]), not {kind} (line 2)"]

@@ -149,7 +149,7 @@ def _holidays(value: Any, from_env: bool) -> Any:
     return ",".join(out) if from_env else out
 
 
-_SECTION_LINE = re.compile(r"[ \t]*\[([^\]\[]+)\][ \t]*(?:#.*)?$")
+_SECTION_LINE = re.compile(r"[ \t]*\[\[?([^\]\[]+)\]\]?[ \t]*(?:#.*)?$")
 
 
 _KEY_LINE = re.compile(r"[ \t]*([A-Za-z0-9_\-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_\-]+)*)[ \t]*=")
