@@ -155,3 +155,10 @@ def test_a_wrong_argument_is_one_line_naming_the_command_and_its_help(args: list
 
     done = CliRunner().invoke(cli, args, prog_name="digest", catch_exceptions=False)
     assert (done.exit_code, done.stdout, done.stderr) == (2, "", line + "\n")
+
+
+def test_fetch_help_gives_the_default_start_the_code_uses() -> None:
+    from digest.fetch import REREAD_DAYS
+
+    code, out, _ = run("fetch", "--help")
+    assert code == 0 and f"(default: {REREAD_DAYS} days ago, or window_days if longer," in " ".join(out.split())

@@ -405,6 +405,18 @@ def test_dry_run_prints_each_envelope_and_the_headers_and_sends_nothing(smtp_env
     assert len(sent_log()) == 1
 
 
+def test_a_dry_run_needs_no_server_and_a_send_says_what_is_missing(smtp_env: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The README's first `send` example, in a newsletter with no [smtp] yet: it shows the message."""
+    monkeypatch.delenv("DIGEST_SMTP_HOST")
+    code, out, err = send("--to", ALICE, "--dry-run")
+    assert code == 0 and err == "dry run: nothing sent\n"
+    assert out.startswith("server:    smtp.host not set (a real send needs it) via starttls")
+    assert "RCPT TO:   <alice@example.org>" in out and not Path(".digest/sent/2022-10-23.log").exists()
+    code, out, err = send("--to", ALICE)
+    assert (code, out) == (2, "") and err == 'digest.toml: smtp.host: not set; add `[smtp]` `host = "smtp.example.org"`\n'
+
+
 @pytest.mark.parametrize("to", ["me@example.org\r\nBcc: evil@example.org", "me@example.org\nX: y", "not an address"])
 def test_bad_recipients_are_refused(smtp_env: Path, server: Sink, to: str) -> None:
     code, _, err = send("--to", to)

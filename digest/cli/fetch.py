@@ -46,7 +46,7 @@ class _Bar:
     epilog="\b\nExamples:\n  digest fetch                                  # window_days back to today, less the days already settled\n"
     "  digest fetch --since 2022-10-17 --until 2022-10-23\n  digest fetch --via rss --json",
 )
-@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: window_days ago, moved past the days arXiv can no longer add to and that were fetched completely).")
+@click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: 15 days ago, or window_days if longer, moved past the days arXiv can no longer add to and that were fetched completely).")
 @click.option("--until", callback=_day, metavar="DATE", help="Last submission day, inclusive (default: today).")
 @click.option("--via", type=click.Choice(["api", "rss"]), default="api", show_default=True, help="arXiv API query or the RSS feed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as one JSON object.")

@@ -56,7 +56,7 @@ def send_command(state: State, file: Path, to: tuple[str, ...], dry_run: bool, r
     """
     from digest.deliver import prepare, send
 
-    delivery = prepare(file, state.settings(), list(to), insecure=insecure, resend=resend)
+    delivery = prepare(file, state.settings(), list(to), insecure=insecure, resend=resend, dry_run=dry_run)
     if dry_run:
         echo(delivery.describe())
         echo("dry run: nothing sent", err=True)

@@ -152,7 +152,8 @@ class Delivery:
         `--dry-run` prints them; reads the send log, sends nothing."""
         how = self.security + (" (insecure: no certificate check, clear text allowed)" if self.insecure else "")
         todo, skipped = self.plan(read_log(self.log_path))
-        lines = [f"server:    {self.where} via {how}" + (f", login {self.user}" if self.user else ", no login")]
+        server = self.where if self.host else "smtp.host not set (a real send needs it)"
+        lines = [f"server:    {server} via {how}" + (f", login {self.user}" if self.user else ", no login")]
         if self.ca_file:
             lines.append(f"trusting:  {self.ca_file} (smtp.ca_file)")
         lines.append(f"MAIL FROM: <{self.sender}>")
@@ -206,15 +207,16 @@ def prepare(
     to: list[str] | None = None,
     insecure: bool = False,
     resend: bool = False,
+    dry_run: bool = False,
 ) -> Delivery:
     """Render the issue and plan its delivery to ``to`` (default `email.to`); sends nothing.
 
     Checks everything that can be checked without the server: the addresses, smtp.host
-    and smtp.ca_file.
+    (not for a ``dry_run``, which only shows the messages) and smtp.ca_file.
     """
 
     addresses = [check_address("--to", a.strip()) for a in to] if to else recipients(settings)
-    if not settings.smtp.host:
+    if not settings.smtp.host and not dry_run:
         raise settings.problem("smtp.host", 'not set; add `[smtp]` `host = "smtp.example.org"`')
     context, ca_file = tls_context(settings, insecure)
     readers: dict[str, Reader] = {}
