@@ -45,7 +45,7 @@ from digest.cli import (
     triage,
     where,
 )
-from digest.cli.common import DigestGroup, State
+from digest.cli.common import DigestGroup, State, config_file
 
 
 @click.group(
@@ -53,7 +53,8 @@ from digest.cli.common import DigestGroup, State
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="arxiv-digest", prog_name="digest", message="%(prog)s %(version)s")
-@click.option("-c", "--config", type=click.Path(dir_okay=False), help="Settings file (default: nearest digest.toml, or $DIGEST_CONFIG).")
+@click.option("-c", "--config", metavar="FILE", callback=config_file,
+              help="Settings file (default: nearest digest.toml, or $DIGEST_CONFIG).")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr; tracebacks on errors.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.pass_context

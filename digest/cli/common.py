@@ -64,6 +64,21 @@ def _usage_line(exc: click.UsageError) -> _CoreErrorShown:
     return _CoreErrorShown(f"{path}: {message}; see `{path} --help`", exc.exit_code)
 
 
+def config_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`-c`'s check: a path that is no readable settings file (a folder, a link to nothing, a
+    file it cannot read) is said in one line, as the settings' own problems are, not as a
+    usage error."""
+    if value is None:
+        return None
+    from digest.config import not_a_settings_file
+
+    if problem := not_a_settings_file(Path(value)):
+        raise _CoreErrorShown(problem, 2)
+    if os.path.exists(value) and not os.access(value, os.R_OK):
+        raise _CoreErrorShown(f"{value}: cannot read settings (not readable); check its permissions", 2)
+    return value
+
+
 class DigestGroup(click.Group):
     """Turns every `digest.errors.DigestError` into one line and its exit code."""
 
@@ -94,26 +109,6 @@ class DigestGroup(click.Group):
             if _silence_closed_streams():
                 raise click.exceptions.Exit(0) from None
             raise
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """click's `parse_args`; a `-c` that click refuses (a folder, a file it cannot read) is
-        said in one line, as the settings' own problems are, not as a usage error."""
-        given = list(args)  # click's parser consumes the list it is given
-        try:
-            return super().parse_args(ctx, args)
-        except click.BadParameter as exc:
-            if exc.param is None or exc.param.name != "config":
-                raise
-            try:
-                value = self.make_parser(ctx).parse_args(args=given)[0].get("config")
-            except click.UsageError:
-                raise exc from None
-            if not isinstance(value, str):
-                raise
-            from digest.config import not_a_settings_file
-
-            line = not_a_settings_file(Path(value)) or f"{value}: cannot read settings (not readable); check its permissions"
-            raise _CoreErrorShown(line, 2) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from digest.errors import DigestError as CoreError

@@ -320,8 +320,7 @@ def _entry(entry: etree._Element, errors: list[str], cleaners: _Cleaners = _CLEA
     if parsed is None:
         log.warning("skipping API entry %s: not an arXiv paper id", entry_id)
         return None
-    known = _VALID_CATEGORIES.get
-    categories = tuple([c for c in terms if known(c) or (known(c) is None and _valid_category(c))])
+    categories = tuple([c for c in terms if _valid_category(c)])
     primary = primary or (categories[0] if categories else None)
     if primary and primary not in categories:
         categories = (primary, *categories)
