@@ -210,3 +210,13 @@ def test_real_category_names_and_title_formats_are_accepted(tmp_path: Path) -> N
                                           'categories = ["cs.LG", "stat.ML", "hep-th", "cond-mat.stat-mech", "q-bio.NC"]\n')
     settings = load_settings(tmp_path / "digest.toml")
     assert settings.arxiv.categories == ["cs.LG", "stat.ML", "hep-th", "cond-mat.stat-mech", "q-bio.NC"]
+
+
+def test_a_nul_character_in_a_setting_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """TOML allows "\\u0000" in a string; a path holding one made every command that opens the
+    store end in Python's "embedded null byte" traceback."""
+    (tmp_path / "digest.toml").write_text('[paths]\nstore = "a\\u0000b"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path / "digest.toml")
+    assert info.value.problems == ["digest.toml: paths.store: holds a NUL character (\\u0000), which no path,"
+                                   " address or text can; got 'a\\x00b' (line 2)"]

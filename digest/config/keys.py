@@ -87,6 +87,8 @@ def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
             raise ValueError(f"expected a list of strings, got {_shown(value)}")
     if spec.choices and value not in spec.choices:
         raise ValueError(f"expected one of {', '.join(spec.choices)}, got {_shown(value)}")
+    if any("\x00" in v for v in (value if t is list else [value] if t is str else [])):
+        raise ValueError(f"holds a NUL character (\\u0000), which no path, address or text can; got {_shown(value)}")
     if t is float and not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {_shown(value)}")
     if t in (int, float) and value < 0:
