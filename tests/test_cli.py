@@ -162,3 +162,14 @@ def test_fetch_help_gives_the_default_start_the_code_uses() -> None:
 
     code, out, _ = run("fetch", "--help")
     assert code == 0 and f"(default: {REREAD_DAYS} days ago, or window_days if longer," in " ".join(out.split())
+
+
+def test_build_into_a_named_folder_outside_a_newsletter_says_the_settings_are_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `build --out` is allowed outside a newsletter folder, but not silently: every other
+    # command there says it runs on default settings, and so does this one.
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("build", "--out", "site")
+    assert code == 0 and (tmp_path / "site" / "index.html").is_file()
+    assert f"no digest.toml in {tmp_path} or any folder above: default settings" in err

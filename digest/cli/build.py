@@ -38,7 +38,8 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
     from digest.archive import build_archive
     from digest.archive.manifest import INDEX_NAME
 
-    settings = state.settings(say_no_folder=False)  # build says it itself, with what to do
+    # without --out, build says it itself, with what to do; with it, the usual line
+    settings = state.settings(say_no_folder=out is not None)
     bar = None
     if sys.stderr.isatty() and not state.quiet and not as_json:
 
