@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -45,8 +46,13 @@ def drafted(root: Path) -> Counter[str]:
     return ids
 
 
+Edit = Callable[[date, Path, ScheduledArxiv, list[datetime]], None]
+"""What the editor does to the issue files on a day, after the fetch (the day, the newsletter, the
+stand-in, the drafts' times so far)."""
+
+
 def replay(root: Path, monkeypatch: pytest.MonkeyPatch, *, weekday: int, via: str, holidays_known: bool,
-           per_day: int = 10) -> tuple[ScheduledArxiv, list[datetime], list[dict]]:  # fmt: skip
+           per_day: int = 10, edit: Edit | None = None) -> tuple[ScheduledArxiv, list[datetime], list[dict]]:  # fmt: skip
     """Run the cron lines from START to END; returns the server, the drafts' times and their reports."""
     newsletter(root, [THANKSGIVING] if holidays_known else [])
     clock = FakeClock()
@@ -67,6 +73,8 @@ def replay(root: Path, monkeypatch: pytest.MonkeyPatch, *, weekday: int, via: st
                 clock.at_et(day, 6, 30)
                 code, out, err = run("-q", "fetch", "--via", via)
                 assert (code, err) == (0, ""), out
+                if edit is not None:
+                    edit(day, root, server, runs)
                 if day.weekday() == weekday:
                     clock.at_et(day, 7)
                     before = drafted(root)
@@ -83,15 +91,37 @@ def replay(root: Path, monkeypatch: pytest.MonkeyPatch, *, weekday: int, via: st
     return server, runs, reports
 
 
+RENAMED = (date(2026, 10, 11), date(2026, 10, 12))
+"""The Sunday draft the editor renames to its Monday sending day, on the Tuesday after."""
+BY_HAND = date(2026, 10, 22)
+"""The Thursday the editor writes a special issue by hand, covering one paper of the week."""
+
+
+def editor(day: date, root: Path, server: ScheduledArxiv, runs: list[datetime]) -> None:
+    """Issue files the drafts did not make: a renamed draft and a midweek issue written by hand."""
+    issues = root / "issues"
+    if day == RENAMED[0] + timedelta(days=2):
+        old, new = (issues / f"{d}.md" for d in RENAMED)
+        new.write_text(old.read_text().replace(f"date: {RENAMED[0]}", f"date: {RENAMED[1]}", 1))
+        old.unlink()
+    if day == BY_HAND:
+        since = [pid for pid in server.announced(server.clock.now(), CATEGORIES)
+                 if server.announcement(pid, CATEGORIES) > runs[-1]]  # fmt: skip
+        assert since, "the stand-in announced nothing since the last draft"
+        (issues / f"{BY_HAND}.md").write_text(f"---\ndate: {BY_HAND}\nheadline: Special\n---\n\nOne topic, by hand.\n\n"
+                                              f"## arXiv:{sorted(since)[0]}\n\nWhy it matters.\n")  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("weekday", "via", "holidays_known"),
-    [(6, "api", False), (0, "api", True), (6, "rss", True), (0, "rss", False)],
-    ids=["sunday-api", "monday-api", "sunday-rss", "monday-rss"],
+    ("weekday", "via", "holidays_known", "edit"),
+    [(6, "api", False, None), (0, "api", True, None), (6, "rss", True, None), (0, "rss", False, None),
+     (6, "api", True, editor)],
+    ids=["sunday-api", "monday-api", "sunday-rss", "monday-rss", "sunday-api-renamed-and-by-hand"],
 )
 def test_every_announced_paper_is_in_exactly_one_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weekday: int,
-                                                       via: str, holidays_known: bool) -> None:  # fmt: skip
+                                                       via: str, holidays_known: bool, edit: Edit | None) -> None:  # fmt: skip
     server, runs, reports = replay(tmp_path / "letter", monkeypatch, weekday=weekday, via=via,
-                                   holidays_known=holidays_known)  # fmt: skip
+                                   holidays_known=holidays_known, edit=edit)  # fmt: skip
     assert len(runs) == 10  # Sundays 10-04..12-06, Mondays 10-05..12-07
     first, last = runs[0], runs[-1]
     # The first draft reaches back window_days (7); from then on, every announcement counts. At that
@@ -198,6 +228,25 @@ def test_an_empty_answer_where_papers_are_known_is_incomplete_not_complete(tmp_p
         before = len(server.api_requests)
         code, out, err = run("fetch", *window)
         assert code == 0 and len(server.api_requests) == before + 1 and "complete" in out
+
+
+def test_store_stats_calls_a_window_read_to_the_end_open_as_fetch_does(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    clock = FakeClock()
+    with ScheduledArxiv(clock, generate(date(2026, 8, 1), date(2026, 9, 20), per_day=6, seed=2)) as server:
+        _letter(tmp_path / "letter", monkeypatch, server, clock, toml="page_size = 50\n")
+        clock.at_et(date(2026, 9, 21), 6, 30)
+        code, out, err = run("fetch")
+        assert code == 0, err
+        (read,) = [line for line in out.splitlines() if ": open, " in line]  # its last days are not settled
+        monkeypatch.setattr("digest.fetch.API_LIMIT", 100)  # arXiv's 30,000 results, scaled down
+        code, out, err = run("fetch", "--since", "2026-08-01", "--until", "2026-08-31")
+        assert code == 1 and "incomplete: arXiv reported " in out
+        code, out, err = run("store", "stats")
+    assert code == 0, err
+    assert "windows:    1 complete, 1 open, 1 incomplete\n" in out
+    assert f"\n  {read}\n" in out  # word for word what `digest fetch` said
+    assert "\n  api 2026-08-01..2026-08-31: incomplete at 100 of " in out
 
 
 def test_after_a_long_pause_new_drafts_max_window_days_and_says_what_it_left(tmp_path: Path,

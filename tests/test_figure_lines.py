@@ -21,8 +21,10 @@ from arxiv_server import Response
 from conftest import run
 from test_figures import CC_BY, HTML, NONEXCLUSIVE, FigureServer
 
+from digest.fetch import query_key
 from digest.paper import Author, Paper
 from digest.store import Store
+from digest.store.windows import Window
 
 DAY = date(2022, 10, 23)
 ISSUE = Path("issues") / "2022-10-23.md"
@@ -48,6 +50,10 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FigureSe
     with Store.open(root / ".digest" / "store.sqlite") as store:
         store.upsert([paper(QCD, 17, ("Shuai Y. F. Liu", "Min He", "Ralf Rapp")), paper(NONEX, 18),
                       paper(NO_HTML, 19, ("S. Gardner", "B. Plaster")), paper(UNKEPT, 20)])  # fmt: skip
+        # the daily fetch read those days completely: `new` asks the API nothing for them (the stand-in
+        # would answer "0 entries" where the store holds 4, which `new` reports as incomplete, exit 1)
+        store.save_window(Window("api", query_key(["cs.LG"], ""), date(2022, 9, 1), date(2022, 10, 31), True, 4, 4, 4,
+                                 "2022-11-15T00:00:00+00:00"))  # fmt: skip
     monkeypatch.chdir(root)
     with FigureServer() as s:
         monkeypatch.setenv("DIGEST_ARXIV_HTML_URL", s.base_url + "/html/")

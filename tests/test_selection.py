@@ -65,9 +65,22 @@ def test_window_follows_the_previous_draft_or_issue_or_window_days(tmp_path: Pat
         assert (w.cutoff, w.until, w.gap) == (utc("2022-10-23T11:00"), None, None)
         # after a pause longer than max_window_days: the last 28 days, and what was left out
         w = window(store, issues, date(2022, 12, 4), now=utc("2022-12-04T11:00"))
-        # (the issue file of 2022-10-30, made by hand, is later than the draft: the gap starts when its date ends)
-        assert w.floor == utc("2022-11-06T11:00") and w.gap is not None and w.gap.since == utc("2022-10-31")
-        assert w.gap.days == 7
+        # (the issue file of 2022-10-30, made by hand after the draft, does not move the window: the gap
+        # starts at the draft's cut-off, and only the papers that file has are left out as covered)
+        assert w.floor == utc("2022-11-06T11:00") and w.gap is not None and w.gap.since == utc("2022-10-16T11:00")
+        assert (w.gap.days, w.reason, w.previous) == (21, "since the draft of 2022-10-16", date(2022, 10, 30))
+
+
+def test_an_issue_file_dated_after_the_last_draft_does_not_move_the_window(tmp_path: Path) -> None:
+    issues = tmp_path / "issues"
+    write_issue(issues, "2022-10-20", "A special issue, written by hand.\n")
+    write_issue(issues, "2022-10-17", "")  # the draft of 2022-10-16, renamed to its sending day
+    with Store.open(tmp_path / "store.sqlite") as store:
+        store.record_draft(date(2022, 10, 16), utc("2022-10-16T11:00"), utc("2022-10-16T11:00"), [], [], seen=41)
+        w = window(store, issues, date(2022, 10, 23), now=utc("2022-10-23T11:00"))
+        # what was announced since the draft, or stored after it ran: nothing between is skipped
+        assert (w.after, w.stored_after, w.previous) == (utc("2022-10-16T11:00"), 41, date(2022, 10, 20))
+        assert (w.reason, w.gap) == ("since the draft of 2022-10-16", None)
 
 
 def test_papers_of_earlier_issues_are_not_proposed_again_and_a_new_version_is_a_replacement(tmp_path: Path) -> None:

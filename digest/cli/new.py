@@ -60,7 +60,9 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     made during the fetch is kept): nothing you wrote changes. A paper
     dismissed in `digest triage` is never drafted. Exit 3: arXiv
     was unavailable, the draft was made from the store; run again later to
-    add what was missed. See docs/new.md.
+    add what was missed. Exit 1 with `incomplete: ...`: arXiv answered with
+    less than it holds; the draft was made from the store. With -q, only
+    errors and the papers a long pause left out are printed. See docs/new.md.
 
     --figures: for each paper you keep (its section has notes, or you kept it
     in `digest triage`) whose section has no figure comment yet, the figures
@@ -91,7 +93,7 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
         code = int(exc.exit_code) if isinstance(exc, DigestError) else 1
         runlog.record(settings.root, argv, code, time.monotonic() - started, str(exc) or type(exc).__name__)
         raise
-    code, summary = report.exit_code, report.summary()
+    code, summary = report.exit_code, report.logged()
     if found is not None:
         code, summary = max(code, found.exit_code), f"{summary}; {found.summary()}"
     runlog.record(settings.root, argv, code, time.monotonic() - started, summary)
@@ -108,8 +110,15 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     elif not state.quiet:
         for line in report.lines() + (found.lines() if found is not None else []):
             click.echo(line)
+    if state.quiet:  # cron's form: silent unless a person is needed (without -q, the log said these)
+        for line in report.attention:
+            click.echo(f"warning: {line}", err=True)
     if report.fetch_error:
         raise UnavailableError(f"{report.path.name}: drafted from the store only; {report.fetch_error}")
     if found is not None and found.exit_code:
+        if report.incomplete:
+            click.echo(report.incomplete, err=True)
         raise UnavailableError(f"{report.path.name}: no figures added: arXiv did not answer; run `digest new --figures`"
                                " again later")  # fmt: skip
+    if report.incomplete:  # drafted, but from less than arXiv holds: exit 1, like `digest fetch`
+        raise DigestError(report.incomplete)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from digest.cli.common import pass_state
+
+if TYPE_CHECKING:
+    from digest.store.windows import Window
 
 
 @click.group("store")
@@ -19,18 +22,24 @@ def store_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @pass_state
 def stats_command(state: Any, as_json: bool) -> None:
-    """Papers, versions, categories, date range and the windows fetched."""
+    """Papers, versions, categories, date range and the windows fetched.
+
+    A window is complete (never read again), open (read to the end, but its
+    days are not settled: read again next time) or incomplete (cut short by a
+    failure or arXiv's cap: resumed next time). See docs/fetch.md.
+    """
     from digest.store import Store
 
     settings = state.settings()
     path = settings.path("store")
     store = Store.open_existing(path)
+    windows: list[Window] = []
     if store is None:
         stats: dict[str, Any] = {"path": str(path), "papers": 0, "versions": 0, "published_from": None,
                                  "published_to": None, "sources": {}, "categories": {}, "windows": []}  # fmt: skip
     else:
         with store:
-            stats = store.stats()
+            stats, windows = store.stats(), store.windows()
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False))
         return
@@ -44,10 +53,19 @@ def stats_command(state: Any, as_json: bool) -> None:
     if top:
         more = f" (+{len(top) - 12} more)" if len(top) > 12 else ""
         click.echo("categories: " + ", ".join(f"{k} {v}" for k, v in top[:12]) + more)
-    windows = stats["windows"]
-    done = [w for w in windows if w["complete"]]
-    click.echo(f"windows:    {len(done)} complete, {len(windows) - len(done)} incomplete")
-    for w in windows:
-        span = w["since"] if w["since"] == w["until"] else f"{w['since']}..{w['until']}"
-        state_ = "complete" if w["complete"] else f"incomplete at {w['fetched']} of {w['total']}"
-        click.echo(f"  {w['via']} {span}: {state_}")
+    said = [(w, _status(w)) for w in windows]
+    count = {s: sum(status == s for _, status in said) for s in ("complete", "open", "incomplete")}
+    click.echo(f"windows:    {count['complete']} complete, {count['open']} open, {count['incomplete']} incomplete")
+    for w, status in said:
+        span = w.since if w.since == w.until else f"{w.since}..{w.until}"
+        state_ = {"complete": "complete", "open": f"open, {w.fetched} of {w.total} entries"}.get(
+            status, f"incomplete at {w.fetched} of {w.total}")  # fmt: skip
+        click.echo(f"  {w.via} {span}: {state_}")
+
+
+def _status(w: Window) -> str:
+    """What `digest fetch` called the window (docs/fetch.md): complete, open (read to the end,
+    its days not settled yet) or incomplete (cut short: resumed at its offset next time)."""
+    if w.complete:
+        return "complete"
+    return "open" if w.total is not None and w.next_start >= w.total else "incomplete"

@@ -49,7 +49,7 @@ from digest.draft.issuefile import (
     write_figures,
 )
 from digest.draft.ranking import Ranked, document
-from digest.draft.report import RANKED_BY, NewReport
+from digest.draft.report import PASSED_OVER, RANKED_BY, NewReport
 from digest.draft.selection import Selection, issue_window, select
 from digest.draft.text import suggested_headline
 from digest.errors import DigestError, InputError, UnavailableError, UsageError
@@ -169,14 +169,15 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
 
 
 def _warn_of_gap(settings: Settings, window: IssueWindow, report: NewReport) -> None:
-    """After a long pause only the last max_window_days are drafted: say how to get the rest."""
+    """After a long pause only the last max_window_days are drafted: say how to get the rest.
+    A person has to decide whether to (`NewReport.attention`: shown under -q too)."""
     if window.gap is None:
         return
     g = window.gap
     _warn(report, f"no draft since {describe(g.since)}: drafting the last {settings.max_window_days} days only"
                   f" (max_window_days); what arXiv announced before {describe(g.until)} is left out (the store"
                   f" holds {g.stored} such papers): `digest new --date {report.date} --window"
-                  f" {g.days + settings.max_window_days}` takes them too")  # fmt: skip
+                  f" {g.days + settings.max_window_days}` takes them too", attention=True)  # fmt: skip
 
 
 def _rank(settings: Settings, store: Store | None, chosen: Selection, earlier: list[Issue], covered: Covered,
@@ -188,7 +189,7 @@ def _rank(settings: Settings, store: Store | None, chosen: Selection, earlier: l
     profile, report.profile = ranking.profile_texts(settings, earlier, store)
     negatives = negative_texts(store, report.date, covered) if store is not None else []
     if negatives:
-        report.profile["papers you passed over"] = len(negatives)
+        report.profile[PASSED_OVER] = len(negatives)
     both = ranking.rank([*chosen.candidates, *(p for p, _ in chosen.replacements)], profile, negatives)
     replaced = {p.id for p, _ in chosen.replacements}
     ranked = [r for r in both if r.paper.id not in replaced]
@@ -280,9 +281,12 @@ def _fetch(settings: Settings, store: Store, window: IssueWindow, report: NewRep
             client.close()
 
 
-def _warn(report: NewReport, message: str) -> None:
-    """A warning both in the report and in the log (a cron run's only trace may be the log)."""
+def _warn(report: NewReport, message: str, *, attention: bool = False) -> None:
+    """A warning both in the report and in the log (a cron run's only trace may be the log);
+    ``attention``: one a person has to act on, which `digest -q new` shows too."""
     report.warnings.append(message)
+    if attention:
+        report.attention.append(message)
     log.warning("%s", message)
 
 

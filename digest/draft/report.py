@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 NEWEST_FIRST = "newest first (no profile)"
 RANKED_BY = "best first by a model learnt from your seeds, earlier issues and the papers you passed over"
 """How the report says the candidates were ordered: without a profile, and by the ranking's model."""
+PASSED_OVER = "papers you passed over"
+"""The profile entry counting the papers passed over: the model learns from them only beside seeds or earlier issues."""
 
 
 @dataclass
@@ -62,14 +64,48 @@ class NewReport:
     """What arXiv has yet to announce, for the next draft (None for an issue of the past)."""
     saved_meanwhile: bool = False
     """The editor saved the issue while the run fetched; the candidates went after that save."""
+    attention: list[str] = field(default_factory=list)
+    """The warnings (also in ``warnings``) a person has to act on: shown under ``-q`` too (cron's
+    form) and kept in ``.digest/runs.log``. Papers left out of the draft are one."""
+
+    @property
+    def incomplete(self) -> str | None:
+        """The line saying the run's fetch read less than arXiv holds (exit 1), or None."""
+        f = self.fetch
+        if f is None or not (f.short or f.missing):
+            return None
+        why = f.short or (f"arXiv reported {f.missing} more entries than it served; fetch those days in shorter"
+                          " windows with `digest fetch --since/--until`")  # fmt: skip
+        return f"{self.path.name}: drafted from what the store holds; incomplete: {why}"
 
     @property
     def exit_code(self) -> int:
-        return int(ExitCode.UNAVAILABLE) if self.fetch_error else int(ExitCode.OK)
+        if self.fetch_error:
+            return int(ExitCode.UNAVAILABLE)
+        return int(ExitCode.ERROR) if self.incomplete else int(ExitCode.OK)
 
     def summary(self) -> str:
         verb = "would add" if self.dry_run else ("drafted" if self.created else "added")
         return f"{self.path.name}: {verb} {len(self.added)} candidates and {len(self.replacements)} new versions"
+
+    def logged(self) -> str:
+        """The run's line in ``.digest/runs.log``: the summary, and what needs a person."""
+        extra = [f"warning: {w}" for w in self.attention] + [e for e in (self.incomplete, self.fetch_error) if e]
+        return "; ".join([self.summary(), *extra])
+
+    def ranking(self) -> str:
+        """How the candidates were ordered, and what from: one statement."""
+        prof = ", ".join(f"{n} {k}" for k, n in self.profile.items())
+        learnt = {k: n for k, n in self.profile.items() if k != PASSED_OVER}
+        if self.ranked_by != NEWEST_FIRST:
+            return f"{self.ranked_by} (profile: {prof})" if prof else self.ranked_by
+        if not learnt:
+            passed = self.profile.get(PASSED_OVER)
+            wait = f"; {passed} {PASSED_OVER} wait for a profile" if passed else ""
+            return f"newest first (no seeds or earlier issues to learn from{wait})"
+        if not self.candidates:
+            return f"none to rank (profile: {prof})"
+        return f"newest first (no word of the profile to learn from; profile: {prof})"
 
     def lines(self) -> list[str]:
         out = [f"{self.summary()} (announced {self.window.reason})"]
@@ -89,8 +125,7 @@ class NewReport:
             out.append(self.pending)
         if self.saved_meanwhile:
             out.append("the issue was saved while this run fetched: the candidates went after that save")
-        prof = ", ".join(f"{n} {k}" for k, n in self.profile.items())
-        out.append(f"ranking: {self.ranked_by}" + (f" (profile: {prof})" if prof else ""))
+        out.append(f"ranking: {self.ranking()}")
         low = "" if self.lowest_kept is None else f", lowest score kept {self.lowest_kept:.4f}"
         triage, others = f"`digest triage {self.date}`", self.candidates - self.cut - self.left_out
         wait = f"; {self.left_out} more wait in {triage}" if self.left_out else ""
@@ -118,6 +153,7 @@ class NewReport:
                        "until": self.window.gap.until.isoformat(), "stored": self.window.gap.stored}},
             "pending": self.pending, "saved_meanwhile": self.saved_meanwhile, "late": self.late,
             "fetch": self.fetch.to_dict() if self.fetch else None, "fetch_error": self.fetch_error,
+            "incomplete": self.incomplete, "attention": self.attention,
             "in_window": self.in_window, "covered": self.covered, "not_matching": self.not_matching,
             "ranked_by": self.ranked_by, "profile": self.profile, "candidates": self.candidates,
             "left_out": self.left_out, "lowest_kept": self.lowest_kept, "already": self.already,

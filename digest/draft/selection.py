@@ -9,7 +9,12 @@ An issue's candidates are the papers the store holds that were announced
 after the previous draft's cut-off, or were first stored after that draft
 ran (a paper fetched late, or announced on a holiday the schedule did not
 know, still gets its one draft), that no earlier issue had as a candidate,
-proposed or covered. Two bounds keep the list sane: an issue dated in the
+proposed or covered. The previous draft is the latest one the store
+recorded for an earlier date, whatever issue files are dated after it (one
+written by hand, a draft renamed to its sending day): their papers are left
+out as covered, the rest of what was announced since that draft is not.
+Only a store without any earlier draft lets the newest earlier issue file's
+date bound the window. Two bounds keep the list sane: an issue dated in the
 past takes nothing announced after its date ends (in ``timezone``), and
 nothing older than ``max_window_days`` (``window_days`` for the very first
 issue; ``--window N`` replaces all of this with the last N days).
@@ -113,7 +118,7 @@ def issue_window(
         return IssueWindow(cutoff, floor, f"in the last {override} days (--window {override})", until=until,
                            previous=previous)  # fmt: skip
     draft = store.previous_draft(issue_date) if store is not None else None
-    if draft is not None and (previous is None or draft.issue >= previous):
+    if draft is not None:  # a later issue file (written by hand, renamed) does not move it
         after, seen, reason = draft.cutoff, draft.seen, f"since the draft of {draft.issue}"
     elif previous is not None:
         after, seen, reason = issue_end(previous, zone), None, f"since the issue of {previous}"
