@@ -130,6 +130,8 @@ def test_crlf_and_bom_are_accepted(tmp_path: Path) -> None:
         (HEAD + "\nIntro <!-- never closed\n\n## arXiv:2210.11399\n", "issues/2022-10-23.md:6: HTML comment '<!--' is never closed"),
         (HEAD + "## arXiv:2210.11399\n<!-- digest:paper\nid: [x\n-->\n", "issues/2022-10-23.md:7: the digest:paper comment"),
         ("---\ndate: 2022-10-23\nstatus: sent\n---\n", "issues/2022-10-23.md:3: status: expected draft or ready, got 'sent'"),
+        ("---\ndate: 2022-10-23\nstatus:\n---\n", "issues/2022-10-23.md:3: status: expected draft or ready, got nothing"),
+        ("---\ndate: 2022-10-23\nstatus: ~\n---\n", "issues/2022-10-23.md:3: status: expected draft or ready, got nothing"),
         ("---\ndate: 2022-10-23\ndraft: true\n---\n", "issues/2022-10-23.md:3: unknown front matter key 'draft'"),
     ],
 )

@@ -30,8 +30,9 @@ Examples:
     "(in the timezone setting) or 2022-10-23T08:00+02:00.",
 )
 @click.option("--insecure", is_flag=True, help="Allow an http:// address on another machine (credentials in clear text).")
+@click.option("--draft", is_flag=True, help="With --schedule: schedule an issue with status: draft anyway.")
 @pass_state
-def publish_command(state: State, file: Path, platform: str, schedule: str | None, insecure: bool) -> None:
+def publish_command(state: State, file: Path, platform: str, schedule: str | None, insecure: bool, draft: bool) -> None:
     """Create the issue FILE as a draft on a newsletter platform, or update it.
 
     The draft gets the issue's title, headline and content as `digest render`
@@ -41,8 +42,12 @@ def publish_command(state: State, file: Path, platform: str, schedule: str | Non
     publish.listmonk_url and publish.listmonk_lists, publish.ghost_url);
     credentials only from DIGEST_BUTTONDOWN_TOKEN, DIGEST_LISTMONK_USER and
     DIGEST_LISTMONK_TOKEN, or DIGEST_GHOST_ADMIN_KEY.
+
+    An issue with status: draft can be put there as a draft (nobody receives
+    it), but --schedule refuses it, since a scheduled post goes out: set
+    status: ready first, or pass --draft to schedule it anyway.
     """
     from digest.publish import publish
 
-    result = publish(file, state.settings(), platform, schedule, insecure)
+    result = publish(file, state.settings(), platform, schedule, insecure, draft)
     echo(result.line())

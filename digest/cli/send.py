@@ -36,15 +36,25 @@ Examples:
   digest send issues/2022-10-23.md --to me@example.org --dry-run
   DIGEST_SMTP_PASSWORD=... digest send issues/2022-10-23.md --to alice@example.org --to bob@example.org
   DIGEST_SMTP_PASSWORD=... digest send issues/2022-10-23.md        # email.to; again after a failure: the rest
+  DIGEST_SMTP_PASSWORD=... digest send issues/2022-11-06.md --draft   # a proof of a draft, to you (email.from)
 """,
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--to", "to", multiple=True, metavar="ADDR", help="Recipient; repeat for more (default: email.to).")
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDR",
+    help="Recipient; repeat for more (default: email.to, which must not be empty; with --draft: you, email.from).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the envelopes and the first message's headers; send nothing.")
 @click.option("--resend", is_flag=True, help="Send also to readers the send log says already have this issue.")
 @click.option("--insecure", is_flag=True, help="Allow clear text and certificates that do not verify.")
+@click.option(
+    "--draft", is_flag=True,
+    help="Send a proof: allowed for a status: draft issue; to --to, else to you (email.from); not in the send log.",
+)
 @pass_state
-def send_command(state: State, file: Path, to: tuple[str, ...], dry_run: bool, resend: bool, insecure: bool) -> None:
+def send_command(
+    state: State, file: Path, to: tuple[str, ...], dry_run: bool, resend: bool, insecure: bool, draft: bool
+) -> None:
     """Render the issue FILE as email and send each reader a message of their own.
 
     Each message's To names only its reader; all travel over one connection to
@@ -53,10 +63,14 @@ def send_command(state: State, file: Path, to: tuple[str, ...], dry_run: bool, r
     comes only from DIGEST_SMTP_PASSWORD. Every delivery is logged in
     .digest/sent/<issue>.log, so running the command again after a failure sends
     only to the readers not yet sent to (--resend sends to them all again).
+
+    An issue with status: draft is refused: set status: ready, or pass --draft to
+    send a proof, which goes to --to or else to you (email.from), never to
+    email.to, and is not logged, so readers still get the issue later.
     """
     from digest.deliver import prepare, send
 
-    delivery = prepare(file, state.settings(), list(to), insecure=insecure, resend=resend, dry_run=dry_run)
+    delivery = prepare(file, state.settings(), list(to), insecure=insecure, resend=resend, dry_run=dry_run, proof=draft)
     if dry_run:
         echo(delivery.describe())
         echo("dry run: nothing sent", err=True)

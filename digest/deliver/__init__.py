@@ -19,6 +19,13 @@ so a message sent again is recognisably the same one; ``content`` identifies the
 email every reader got (the issue as readers see it, with From, Subject and
 List-Unsubscribe), so a re-run can say which readers got an earlier version.
 
+An issue with ``status: draft`` is not sent to readers: `prepare` refuses it unless
+``proof`` (`digest send --draft`). A proof goes to the addresses given, else to the
+sender (never to `email.to` by default), is not in the send log (readers still get the
+issue later) and has a Message-ID of its own (``<proof.…>``), so the proof and the
+issue are two messages to a mail client. Without addresses given, `email.to` must
+list the readers: an empty one is refused, not taken to mean the sender.
+
 A server on the wrong kind of port is recognised at once instead of after the
 command timeout (`TLS_PROBE_AFTER`, `GREETING_TIMEOUT`, `HANDSHAKE_TIMEOUT`; read when a
 run starts).
@@ -39,7 +46,8 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -49,10 +57,10 @@ from digest import clock
 from digest.config import PASSWORD_ENV
 from digest.deliver.log import SENT_DIR, Logged, SendLog, log_path, read_log
 from digest.deliver.smtp import Timeouts, connect, problem, tls_context
-from digest.errors import ConfigError, DigestError, UnavailableError
+from digest.errors import ConfigError, DigestError, InputError, UnavailableError
 from digest.issue import load_issue
 from digest.render import issue_view
-from digest.render.email_message import build_message, check_address, envelope_sender, recipients
+from digest.render.email_message import build_message, check_address, envelope_sender, recipients, sender
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -115,6 +123,10 @@ class Delivery:
     ca_file: Path | None = None
     insecure: bool = False
     resend: bool = False
+    proof: bool = False
+    """A proof (``--draft``): sent to everyone named, not logged, its own Message-ID."""
+    status: str | None = None
+    """The issue's ``status`` (``draft``, ``ready`` or None)."""
 
     @property
     def where(self) -> str:
@@ -132,11 +144,14 @@ class Delivery:
         """The bytes ``reader`` gets: To names only them; Date is ``sent_at`` (default: now)."""
 
         when = sent_at or clock.now().astimezone(_zone(self.settings))
-        return build_message(self.view, self.settings, [reader.address], sent_at=when)
+        raw = build_message(self.view, self.settings, [reader.address], sent_at=when)
+        if self.proof:  # not the issue's message: a mail client that saw the proof still shows the issue
+            raw = _MESSAGE_ID.sub(lambda m: m.group(0).replace(b"<", b"<proof.", 1), raw, count=1)
+        return raw
 
     def plan(self, logged: dict[str, Logged]) -> tuple[list[Reader], list[tuple[Reader, Logged]]]:
         """The readers to send to now, and those skipped because the log has them."""
-        if self.resend:
+        if self.resend or self.proof:
             return list(self.readers), []
         todo, skipped = [], []
         for reader in self.readers:
@@ -151,7 +166,7 @@ class Delivery:
         """The server, the envelope of each message and the first message's headers, as
         `--dry-run` prints them; reads the send log, sends nothing."""
         how = self.security + (" (insecure: no certificate check, clear text allowed)" if self.insecure else "")
-        todo, skipped = self.plan(read_log(self.log_path))
+        todo, skipped = self.plan({} if self.proof else read_log(self.log_path))
         server = self.where if self.host else "smtp.host not set (a real send needs it)"
         lines = [f"server:    {server} via {how}" + (f", login {self.user}" if self.user else ", no login")]
         if self.ca_file:
@@ -159,12 +174,19 @@ class Delivery:
         lines.append(f"MAIL FROM: <{self.sender}>")
         lines += [f"RCPT TO:   <{r.envelope}>" for r in todo]
         lines += [f"skipped:   <{r.envelope}> already sent {e.time} (--resend to send again)" for r, e in skipped]
-        lines.append(f"messages:  {len(todo)}, one per reader; each delivery is logged in {self.log_name}")
+        if self.proof:
+            lines.append(f"messages:  {len(todo)}, one per reader; {self.proof_note()}")
+        else:
+            lines.append(f"messages:  {len(todo)}, one per reader; each delivery is logged in {self.log_name}")
         if todo:
             raw = self.message(todo[0])
             head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii").replace("\r\n", "\n")
             lines += [f"size:      {len(raw)} bytes (the first)", "", head]
         return "\n".join(lines)
+
+    def proof_note(self) -> str:
+        what = "a proof of a draft (status: draft)" if self.status == "draft" else "a proof"
+        return f"{what}, not logged: readers still get the issue from a send without --draft"
 
 
 @dataclass
@@ -180,11 +202,16 @@ class SendReport:
     stale: list[Logged] = field(default_factory=list)
     """Skipped readers whose logged message was an earlier version of the issue's email."""
     refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+    proof: str = ""
+    """For a proof: what it was (`Delivery.proof_note`)."""
 
     def summary(self) -> str:
         n = len(self.sent)
         extra = f", {len(self.refused)} refused" if self.refused else ""
-        return f"sent {self.file} to {n} reader{'' if n == 1 else 's'} ({len(self.skipped)} already sent{extra})"
+        readers = f"{n} reader{'' if n == 1 else 's'}"
+        if self.proof:
+            return f"sent a proof of {self.file} to {readers}{extra} ({self.proof})"
+        return f"sent {self.file} to {readers} ({len(self.skipped)} already sent{extra})"
 
     def failure(self) -> DigestError | None:
         """The error a run with refused readers ends with: exit 3 when every refusal was
@@ -194,9 +221,9 @@ class SendReport:
         shown = "; ".join(f"{a} ({code} {msg})" for a, (code, msg) in list(self.refused.items())[:3])
         more = f" and {len(self.refused) - 3} more" if len(self.refused) > 3 else ""
         if all(400 <= code < 500 for code, _ in self.refused.values()):
+            skipped = "" if self.proof else " (readers already sent to are skipped)"
             return UnavailableError(
-                f"{self.where} refused {shown}{more} for now; run the same command later to send to them"
-                " (readers already sent to are skipped)"
+                f"{self.where} refused {shown}{more} for now; run the same command later to send to them{skipped}"
             )
         return DigestError(f"{self.where} refused {shown}{more}; check the addresses")
 
@@ -208,14 +235,34 @@ def prepare(
     insecure: bool = False,
     resend: bool = False,
     dry_run: bool = False,
+    proof: bool = False,
 ) -> Delivery:
-    """Render the issue and plan its delivery to ``to`` (default `email.to`); sends nothing.
+    """Render the issue and plan its delivery to ``to`` (default `email.to`; for a ``proof``,
+    the sender); sends nothing.
 
-    Checks everything that can be checked without the server: the addresses, smtp.host
-    (not for a ``dry_run``, which only shows the messages) and smtp.ca_file.
+    Checks everything that can be checked without the server: the issue (a ``status:
+    draft`` one only as a ``proof``), the addresses, smtp.host (not for a ``dry_run``, which
+    only shows the messages) and smtp.ca_file.
     """
 
-    addresses = [check_address("--to", a.strip()) for a in to] if to else recipients(settings)
+    issue = load_issue(file)
+    if issue.status == "draft" and not proof:
+        raise InputError(
+            file, issue.status_line, "status: draft; set status: ready to send it, or pass --draft to send a proof anyway"
+        )
+    if to:
+        addresses = [check_address("--to", a.strip()) for a in to]
+    elif proof:
+        addresses = [check_address("email.from", sender(settings))]
+    elif not settings.email.to:
+        # `recipients` falls back to the sender, which suits the .eml `digest render` writes (a draft
+        # to yourself) but would report a send to nobody but the editor as "sent to 1 reader".
+        raise settings.problem(
+            "email.to", "empty, so there are no readers to send to; list them there, pass --to ADDR,"
+            " or pass --draft to send yourself a proof"
+        )  # fmt: skip
+    else:
+        addresses = recipients(settings)
     if not settings.smtp.host and not dry_run:
         raise settings.problem("smtp.host", 'not set; add `[smtp]` `host = "smtp.example.org"`')
     context, ca_file = tls_context(settings, insecure)
@@ -223,17 +270,19 @@ def prepare(
     for address in addresses:
         reader = Reader(address, parseaddr(address)[1])
         readers.setdefault(reader.key, reader)  # the same reader twice gets one copy
-    view = issue_view(load_issue(file), settings)
-    sender = envelope_sender(settings)
+    # `issue_view` notes a draft as one `digest build` leaves out; here `proof_note` says what
+    # this command does with it instead.
+    view = issue_view(replace(issue, status=None), settings)
+    mail_from = envelope_sender(settings)
     # What every reader gets, apart from To, Date and Message-ID: the message addressed
     # to the sender at the issue's own date, which is the same whoever is sent it.
-    content = hashlib.sha256(build_message(view, settings, [sender])).hexdigest()[:12]
+    content = hashlib.sha256(build_message(view, settings, [mail_from])).hexdigest()[:12]
     return Delivery(
         file=str(file),
         view=view,
         settings=settings,
         readers=list(readers.values()),
-        sender=sender,
+        sender=mail_from,
         content=content,
         log_path=log_path(settings, file),
         host=settings.smtp.host,
@@ -244,6 +293,8 @@ def prepare(
         ca_file=ca_file,
         insecure=insecure,
         resend=resend,
+        proof=proof,
+        status=issue.status,
     )
 
 
@@ -256,8 +307,8 @@ def send(
     """Send each planned reader their own message over one connection; returns what was done.
 
     Readers in the send log are skipped (unless ``delivery.resend``); each delivered reader
-    is logged before the next is tried. A reader the server refuses is reported in
-    `SendReport.refused` and the run goes on; anything that ends the connection or refuses
+    is logged before the next is tried (a proof is neither skipped nor logged). A reader the
+    server refuses is reported in `SendReport.refused` and the run goes on; anything that ends the connection or refuses
     the message itself raises `DigestError` (`UnavailableError` when trying later may work)
     saying how far the run got.
     """
@@ -268,8 +319,10 @@ def send(
     timeout = TIMEOUT if timeout is None else timeout
     where = delivery.where
     report = SendReport(delivery.file, where, delivery.log_path, len(delivery.readers))
-    with SendLog(delivery.log_path, delivery.log_name) as sent_log:
-        todo, skipped = delivery.plan(sent_log.read())
+    if delivery.proof:
+        report.proof = delivery.proof_note()
+    with (nullcontext() if delivery.proof else SendLog(delivery.log_path, delivery.log_name)) as sent_log:
+        todo, skipped = delivery.plan(sent_log.read() if sent_log is not None else {})  # a proof: no log
         report.skipped = [entry for _, entry in skipped]
         report.stale = [entry for entry in report.skipped if entry.content != delivery.content]
         if report.stale:
@@ -301,7 +354,8 @@ def send(
                         delivery.content,
                     )
                     try:
-                        sent_log.append(entry)
+                        if sent_log is not None:
+                            sent_log.append(entry)
                     except OSError as exc:
                         raise DigestError(
                             f"{delivery.log_name}: cannot write the send log ({exc.strerror or exc}) after sending to"
@@ -329,9 +383,12 @@ def _stopped(delivery: Delivery, report: SendReport, planned: int, cause: Digest
     """``cause``, with how far the run got and how to finish it."""
     kind = type(cause) if type(cause) in (UnavailableError, DigestError) else DigestError
     left = planned - len(report.sent)
-    so_far = f"sent to {len(report.sent)} of {planned} readers (logged in {delivery.log_name})"
     what = str(cause).removesuffix("; try again later")
-    error = kind(f"{what}; {so_far}: run the same command again to send to the other {left}")
+    if delivery.proof:
+        error = kind(f"{what}; the proof went to {len(report.sent)} of {planned}: run the same command again")
+    else:
+        so_far = f"sent to {len(report.sent)} of {planned} readers (logged in {delivery.log_name})"
+        error = kind(f"{what}; {so_far}: run the same command again to send to the other {left}")
     error.report = report  # type: ignore[attr-defined]
     return error
 

@@ -88,6 +88,8 @@ class Issue:
     unannotated: str | None = None
     status: str | None = None
     """``draft`` or ``ready`` from the front matter; None when the file does not say."""
+    status_line: int | None = None
+    """The front matter line of ``status:``, for messages about it; None when there is none."""
     intro: str = ""
     sections: list[Section] = field(default_factory=list)
 
@@ -140,8 +142,13 @@ def parse_issue(text: str, path: str | Path = "<issue>", duplicates: list[tuple[
             setattr(issue, key, str(value).strip())
     if issue.unannotated not in (None, "skip", "abstract"):
         raise InputError(path, key_line(lines, "unannotated"), "unannotated must be skip or abstract")
-    if issue.status not in (None, *STATUSES):
-        raise InputError(path, key_line(lines, "status"), f"status: expected draft or ready, got {issue.status!r}")
+    if "status" in front:
+        # `status:` with nothing after it (or `~`) reads as null: a status left blank, not an issue
+        # without one (that one is published), so it is refused like any other value.
+        issue.status_line = key_line(lines, "status")
+        if issue.status not in STATUSES:
+            got = "nothing" if not issue.status else repr(issue.status)
+            raise InputError(path, issue.status_line, f"status: expected draft or ready, got {got}")
     visible, comments = _strip_comments(lines, body_start, path)
     _split_sections(issue, visible, comments, path, duplicates)
     return issue

@@ -12,6 +12,10 @@ The common flow lives here; each platform is one module (`buttondown`, `listmonk
    platform (deleted there) is made again, with a warning. A post that was sent
    or published meanwhile is left alone: the run stops and says so.
 
+An issue with ``status: draft`` may be put on the platform as a draft (nobody receives
+that; the run says so), but not scheduled, which would send it, unless ``draft`` is given
+(`digest publish --draft`).
+
 HTTP: every request has a timeout; 429, 5xx, timeouts and dropped connections are
 retried with backoff (`sleep` is looked up at call time, so tests replace it);
 401/403 name the variable that holds the credentials; other 4xx carry the
@@ -36,13 +40,13 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
-from digest.errors import DigestError, UsageError
+from digest.errors import DigestError, InputError, UsageError
 from digest.issue import load_issue
 from digest.publish import buttondown, ghost, http, listmonk
 from digest.publish.content import Content, email_fragment, strip_title
@@ -161,16 +165,23 @@ def publish(
     platform: str,
     schedule: str | None = None,
     insecure: bool = False,
+    draft: bool = False,
 ) -> Published:
     """Create, or update when this issue was published there before, the issue's draft on
-    ``platform``; scheduled for ``schedule`` (ISO 8601) when given."""
+    ``platform``; scheduled for ``schedule`` (ISO 8601) when given, which a ``status: draft``
+    issue is only with ``draft``."""
 
     file = Path(file)
     when = parse_schedule(schedule, settings) if schedule else None
+    issue = load_issue(file)
+    if issue.status == "draft" and when is not None and not draft:
+        raise InputError(
+            file, issue.status_line, "status: draft; set status: ready to schedule it, or pass --draft to schedule it anyway"
+        )
     client = connect(platform, settings, str(file), insecure)
     try:
-        issue = load_issue(file)
-        content = Content(issue_view(issue, settings), settings)
+        # `issue_view` notes a draft as one `digest build` leaves out; `_note_draft` says what this run did with it.
+        content = Content(issue_view(replace(issue, status=None), settings), settings)
         key = store_key(platform, issue.date.isoformat())
         with Store.open(settings.path("store")) as store:
             remote = _remembered_post(client, store.get_value(key), file, issue.date.isoformat())
@@ -186,8 +197,19 @@ def publish(
             _remember(store, key, client, remote)
     finally:
         client.close()
+    if issue.status == "draft":
+        _note_draft(file, client.label, when)
     status = "scheduled" if when is not None else "draft"
     return Published(file, platform, remote.id, action, status, when, remote.url)
+
+
+def _note_draft(file: Path, label: str, when: datetime | None) -> None:
+    if when is None:
+        log.warning("%s: a draft (status: draft): it is a draft on %s too, which nobody receives; set status: ready"
+                    " before you schedule or send it", file, label)  # fmt: skip
+    else:
+        log.warning("%s: a draft (status: draft), scheduled anyway (--draft): it goes out on %s at %s",
+                    file, label, when.isoformat(timespec="minutes"))  # fmt: skip
 
 
 def _remember(store: Any, key: str, client: Platform, remote: Remote) -> None:
