@@ -2,14 +2,20 @@
 
 Two kinds of finding. What a *reader* would notice (`Finding.reader`): ids
 that no source knows, papers covered twice in the issue, an empty headline,
-images a reader cannot load (relative addresses, ``localhost``), links that
-are not http(s) or mailto, and an HTML email part over the 90 KB budget
-(Gmail clips messages at about 102 KB); ``check --strict`` fails on these
-only. And what the *editor* may want to fix: the headline `digest new`
-suggested left untouched, an issue with no annotated paper, images without
-alt text, papers covered in an earlier issue. Papers left without notes (the
-normal state after triage) are not findings: `Report.left_out` lists them
-and the report says how many in one line.
+images a reader cannot load (a missing file, an address that is not http(s),
+one on this machine: ``localhost``, 127.0.0.0/8, ``::1``), links that are
+not http(s) or mailto, and an HTML email part over the 90 KB budget (Gmail
+clips messages at about 102 KB); ``check --strict`` fails on these only.
+And what the *editor* may want to fix: the headline `digest new` suggested
+left untouched, an issue with no annotated paper, images without alt text,
+papers covered in an earlier issue, and a local image while ``url`` is unset
+(``image-unhosted``: the page and the email show it, the formats read away
+from build/ cannot; whether a reader notices depends on where the editor
+sends the issue, so --strict does not fail on it). Papers left without notes
+(the normal state after triage) are not findings: `Report.left_out` lists
+them and the report says how many in one line. Each finding is at the line
+of the use it is about: the n-th use of an address at the n-th place it is
+written, never inside an HTML comment.
 Nothing here touches the network.
 
 May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock, store, issue, fetch, seeds,
@@ -18,14 +24,19 @@ draft, figures, render.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import shlex
+import socket
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from digest.errors import InputError
 from digest.figures import html_url, licence_findings
+from digest.issue import _strip_comments as strip_comments
 from digest.issue import line_of, parse_issue, read_issue_text
 from digest.issue.history import coverage, load_issues
 from digest.issue.notes import tokens
@@ -79,7 +90,7 @@ class Report:
         elif self.left_out:
             n = len(self.left_out)
             out.append(f"{self.path}: {n} candidate{'s' if n != 1 else ''} without notes"
-                       f" {'are' if n != 1 else 'is'} left out (-v lists them)")  # fmt: skip
+                       f" {'are' if n != 1 else 'is'} left out (`digest -v check {shlex.quote(self.path)}` lists them)")  # fmt: skip
         return out
 
 
@@ -113,33 +124,108 @@ def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield from _walk(node.get("children") or [])
 
 
-def _link_findings(markdown: str, raw: list[str], start: int, images: Any = None) -> list[Finding]:
+def _loopback(host: str) -> bool:
+    """Is ``host`` this machine: ``localhost`` and its subdomains, 127.0.0.0/8 however written
+    (``127.1``, ``[::ffff:127.0.0.1]``), ``::1``, or the unspecified ``0.0.0.0`` and ``::``?"""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        if not host or host.strip("0123456789.") or host.count(".") > 3:
+            return False
+        try:
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))  # 127.1, 2130706433: as browsers read them
+        except OSError:
+            return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_unspecified
 
-    out = []
-    if not markdown or not markdown.strip():
+
+class _Links:
+    """The link and image findings of an issue, each at the line that holds its address.
+
+    The n-th use of an address in a text is found at the n-th place it is written there, never
+    inside an HTML comment (where `digest new --figures` lists figure addresses): the comments
+    are masked out of the lines searched, as the parser strips them.
+    """
+
+    def __init__(self, raw: list[str], body_start: int, images: Images) -> None:
+        self.raw = raw
+        self.images = images
+        # line -> its text outside comments ("" for a line all inside one); the front matter as written
+        self.shown: dict[int, str] = {}
+        try:
+            visible = strip_comments(raw, body_start, Path(images.issue_path or ""))[0]
+            self.shown = {n: "" for n in range(body_start + 1, len(raw) + 1)} | dict(visible)
+        except InputError:
+            pass
+        self.cursor: dict[tuple[int, str], tuple[int, int]] = {}
+        self.unhosted: set[str] = set()
+
+    def masked(self) -> list[str]:
+        """The file's lines with HTML comments blanked out, for other line lookups."""
+        return [self.shown.get(n, text) for n, text in enumerate(self.raw, 1)]
+
+    def line(self, url: str, start: int, end: int, home: int) -> int:
+        """The line in [start, end) of the next use of ``url`` in the text starting at ``start``; else ``home``."""
+        needles = {url, unquote(url)}
+        n, col = self.cursor.get((start, url), (max(start, 1), 0))
+        for n in range(n, min(end, len(self.raw) + 1)):
+            text = self.shown.get(n, self.raw[n - 1])
+            found = [(i, len(x)) for x in needles if (i := text.find(x, col)) >= 0]
+            if found:
+                i, size = min(found)
+                self.cursor[(start, url)] = (n, i + size)
+                return n
+            col = 0
+        return max(home, 1)
+
+    def findings(self, markdown: str | None, start: int, end: int, home: int = 0) -> list[Finding]:
+        """What the Markdown text written from line ``start`` (up to ``end``) holds; a finding
+        whose address is not found there is put at ``home`` (its section's heading), else ``start``."""
+        out: list[Finding] = []
+        if not markdown or not markdown.strip():
+            return out
+        for node in _walk(tokens(markdown)):
+            if node["type"] not in ("link", "image"):
+                continue
+            url = node["attrs"]["url"].strip()
+            line = self.line(url, start, end, home or start)
+            if node["type"] == "image":
+                out += self._image(node, url, line)
+            elif urlsplit(url).scheme.lower() not in ("http", "https", "mailto"):
+                out.append(Finding(line, "link", f"link {url} is not http(s) or mailto; readers' mail clients cannot follow it"))
         return out
-    for node in _walk(tokens(markdown)):
-        if node["type"] not in ("link", "image"):
-            continue
-        url = node["attrs"]["url"].strip()
-        line = line_of(raw, url, start)
-        scheme = urlsplit(url).scheme.lower()
-        if node["type"] == "image":
-            alt = "".join(c.get("raw", "") for c in _walk(node.get("children") or [])).strip()
-            if not alt:
-                out.append(Finding(line, "image-alt", f"image {url} has no alt text: write it inside ![...]"))
-            host = (urlsplit(url).hostname or "").lower()
-            if images is not None and images.asset(url) is not None:
-                pass  # a file beside the issue: copied to build/<stem>/, attached to the email or linked through url
-            elif images is not None and url in images.missing:
-                out.append(Finding(line, "image-url", f"image {url} not found (no file {images.missing[url]}); put the image there or fix the path"))
-            elif scheme not in ("http", "https"):
-                out.append(Finding(line, "image-url", f"image {url} is not an absolute https:// address; mail clients cannot load it"))
-            elif host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
-                out.append(Finding(line, "image-url", f"image {url} is on {host}: only this machine can load it; host it where readers can"))
-        elif scheme not in ("http", "https", "mailto"):
-            out.append(Finding(line, "link", f"link {url} is not http(s) or mailto; readers' mail clients cannot follow it"))
-    return out
+
+    def _image(self, node: dict[str, Any], url: str, line: int) -> list[Finding]:
+        out = []
+        alt = "".join(c.get("raw", "") for c in _walk(node.get("children") or [])).strip()
+        if not alt:
+            out.append(Finding(line, "image-alt", f"image {url} has no alt text: write it inside ![...]"))
+        try:
+            parts = urlsplit(unquote(url))  # mistune percent-encodes: http://%5B::1%5D/ is [::1]
+            host = parts.hostname or ""
+        except ValueError:
+            parts, host = urlsplit(url), ""
+        asset = self.images.asset(url)
+        if asset is not None:  # a file beside the issue: copied to build/<stem>/, attached to the email or linked through url
+            if not self.images.url.strip() and asset.name not in self.unhosted:
+                self.unhosted.add(asset.name)
+                out.append(Finding(line, "image-unhosted", (
+                    f"image {url} reaches only the page and the email: with url unset, the Substack HTML, Markdown, "
+                    f"text, feed and `digest publish` address it as {asset.href}, relative to build/, which breaks "
+                    "once pasted or published; set url in digest.toml to where build/ is served, or use an https:// "
+                    "image address")))  # fmt: skip
+        elif url in self.images.missing:
+            out.append(Finding(line, "image-url", f"image {url} not found (no file {self.images.missing[url]}); put the image there or fix the path"))
+        elif parts.scheme.lower() not in ("http", "https"):
+            out.append(Finding(line, "image-url", f"image {url} is not an absolute https:// address; mail clients cannot load it"))
+        elif _loopback(host):
+            out.append(Finding(line, "image-url", f"image {url} is on {host}: only this machine can load it; host it where readers can"))
+        return out
 
 
 def _known_ids(issue: Issue, sources: PaperSources) -> set[str]:
@@ -182,9 +268,12 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         findings.append(Finding(line_of(raw, "headline:", 1) if any(x.startswith("headline:") for x in raw) else 1,
                                 "headline", "the headline is empty: the subject line and the inbox preview need it"))
     body_start = next((n for n in range(2, len(raw) + 1) if raw[n - 1].strip() in ("---", "...")), 1)
-    findings += _link_findings(issue.intro, raw, body_start, images)
+    links = _Links(raw, body_start, images)
+    ends = [s.line for s in issue.sections] + [len(raw) + 1]
     if issue.sponsor:
-        findings += _link_findings(issue.sponsor, raw, 1, images)
+        sponsor_line = next((n for n, x in enumerate(raw[:body_start], 1) if x.startswith("sponsor:")), 1)
+        findings += links.findings(issue.sponsor, sponsor_line, body_start)
+    findings += links.findings(issue.intro, body_start, ends[0])
     known = _known_ids(issue, sources)
     earlier = _earlier_coverage(issue, settings)
     left: list[Finding] = []
@@ -192,8 +281,8 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
     with _quiet("digest.render"):  # its warnings about papers left out are findings here, with lines
         view = build_view(issue, settings, papers)
     left_out = set(view.skipped)  # the render's own decision, so check and render never disagree
-    for s in issue.sections:
-        findings += _link_findings(s.notes, raw, s.line + 1, images)
+    for s, end in zip(issue.sections, ends[1:]):
+        findings += links.findings(s.notes, s.line + 1, end, s.line)
         if s.paper_id is None:
             continue
         pid = s.paper_id.base
@@ -211,7 +300,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
 
     sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
     findings += [Finding(line, "licence", message) for line, message in licence_findings(
-        issue, settings.path("store"), papers=papers, sponsor=sponsor, raw=raw, html_url=html_url(settings))]
+        issue, settings.path("store"), papers=papers, sponsor=sponsor, raw=links.masked(), html_url=html_url(settings))]
     html_bytes = len(email_html(view, settings).encode("utf-8"))
     if html_bytes > CLIP_BUDGET:
         findings.append(Finding(

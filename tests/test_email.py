@@ -355,3 +355,40 @@ def test_cli_writes_every_format(mail: Path) -> None:
 def test_md_and_html_render_loads_no_email_machinery(newsletter: Path) -> None:
     email = ("css_inline", "smtplib", "email.message", "digest.render.email_message", "digest.deliver")
     assert modules_loaded(["render", "issues/2022-10-23.md", "--format", "md,html"], email) == []
+
+
+def test_the_text_part_names_attached_images_instead_of_paths_a_mail_reader_cannot_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without `url` the email carries the issue's local images as parts: its text part says so
+    (by the part's file name), while the .txt beside build/ keeps the paths that work there."""
+    from test_faithful import STEM, make_faithful
+
+    make_faithful(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["render", f"issues/{STEM}.md", "--format", "email,text"])
+    assert result.exit_code == 0, result.output
+    msg = parse(Path(f"build/{STEM}.eml").read_bytes())
+    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    attached = sorted(p.get_filename() for p in msg.walk() if p["Content-ID"])
+    assert attached == ["fig5.png", "fig7.png", "icon.png"]
+    assert f"{STEM}/img/" not in text
+    assert "The [image: arXiv] [2] icon marks papers" in text
+    assert "\n[2] (image attached: icon.png)\n" in text
+    assert "\n[3] (image attached: fig5.png)\n[4] https://example.org/figures/fig6.png\n" in text  # a URL stays
+    assert "\n[6] (image attached: fig7.png)\n" in text
+    standalone = Path(f"build/{STEM}.txt").read_text(encoding="utf-8")
+    assert f"\n[3] {STEM}/img/fig5.png\n" in standalone and "attached" not in standalone
+    assert text.replace("(image attached: ", f"{STEM}/img/").replace(".png)", ".png") == standalone
+
+
+def test_with_url_the_text_part_links_the_published_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_faithful import STEM, make_faithful
+
+    make_faithful(tmp_path, url="https://news.example.org/")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["render", f"issues/{STEM}.md", "--format", "email"])
+    assert result.exit_code == 0, result.output
+    text = parse(Path(f"build/{STEM}.eml").read_bytes()).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"\n[3] https://news.example.org/{STEM}/img/fig5.png\n" in text.replace("\r\n", "\n")
+    assert "attached" not in text

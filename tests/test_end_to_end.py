@@ -63,6 +63,6 @@ def test_init_fetch_new_notes_render(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code == 0, err
     assert "Editor's take on paper 0" in out and "Editor's take on paper 1" in out
     assert out.count("\n## ") == 2 and "Brought to you by tests." in out
-    assert "10 candidates without notes are left out (-v lists them)" in err
+    assert "10 candidates without notes are left out (`digest -v render issues/2022-10-23.md` lists them)" in err
     code, out, err = run("new", "--date", "2022-10-23", "--offline", "--limit", "12")
     assert code == 0 and "added 0 candidates" in out and issue.read_text() == text

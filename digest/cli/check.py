@@ -11,7 +11,7 @@ from digest.cli.common import State, echo, pass_state
 
 @click.command(
     "check",
-    short_help="Lint an issue: missing notes, unknown ids, bad links, email size.",
+    short_help="Lint an issue: unknown ids, broken images and links, email size.",
     epilog="""\b
 Examples:
   digest check issues/2022-10-23.md            # warnings as FILE:LINE: message
@@ -20,7 +20,7 @@ Examples:
 """,
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--strict", is_flag=True, help="Exit 1 when a reader would notice a problem (see below).")
+@click.option("--strict", is_flag=True, help="Exit 1 when a reader would notice a problem (see above).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @pass_state
 def check_command(state: State, file: Path, strict: bool, as_json: bool) -> None:
@@ -28,13 +28,17 @@ def check_command(state: State, file: Path, strict: bool, as_json: bool) -> None
 
     What a reader would notice: ids that neither the issue file, the store
     nor seeds/ know, papers covered twice, an empty headline, images readers
-    cannot load (relative addresses, localhost), links that are not http(s)
-    or mailto, an HTML email part over 90 KB (Gmail clips at about 102 KB).
+    cannot load (a missing file, an address that is not http(s), one on this
+    machine: localhost, 127.x, ::1), links that are not http(s) or mailto,
+    an HTML email part over 90 KB (Gmail clips at about 102 KB).
     What the editor may want to fix: the suggested headline left as it was,
     no paper annotated yet, images without alt text, papers covered in an
-    earlier issue. Papers left without notes are one summary line (each with
-    -v). Each warning names its line. Exit 0, or 1 with --strict when a
-    reader would notice something.
+    earlier issue, arXiv figures whose licence does not allow the reuse (or
+    is not known yet), images beside the issue while `url` is unset (the page
+    and the email show them; the Substack HTML, Markdown, text, feed and
+    `digest publish` cannot). Papers left without notes are one summary line
+    (each with `digest -v check FILE`). Each warning names its line. Exit 0,
+    or 1 with --strict when a reader would notice something.
     """
     import json
 

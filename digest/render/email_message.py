@@ -175,8 +175,8 @@ def build_message(
     from_ = sender(settings)
     to = [check_address("--to", a) for a in to] if to else recipients(settings)
     subject = clean_line(view.title)
-    text = render_text(view, settings)
     images = inline_images(view, settings)
+    text = render_text(view, settings, {src: attachment_name(src) for src, _, _, _ in images})
     html = email_html(view, settings, {src: cid for src, cid, _, _ in images} if images else None)
     unsubscribe = settings.unsubscribe_targets()
     when = format_datetime(send_date(view, settings))
@@ -226,15 +226,20 @@ def _text_part(subtype: str, body: str) -> list[bytes]:
     ]
 
 
+def attachment_name(src: str) -> str:
+    """The file name an attached image's part gives (``img/fig5.png`` -> ``fig5.png``); the
+    text part names the image by it (`digest.render.plaintext.attached_note`)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", posixpath.basename(src.split("?")[0])) or "image"
+
+
 def _image_part(src: str, cid: str, ctype: str, data: bytes) -> list[bytes]:
     """An attached image the HTML shows as ``cid:...``: base64 in lines of 76 characters."""
 
-    name = re.sub(r"[^A-Za-z0-9._-]", "-", posixpath.basename(src.split("?")[0])) or "image"
     return [
         f"Content-Type: {ctype}\r\n".encode(),
         b"Content-Transfer-Encoding: base64\r\n",
         f"Content-ID: <{cid}>\r\n".encode(),
-        f'Content-Disposition: inline; filename="{name}"\r\n\r\n'.encode(),
+        f'Content-Disposition: inline; filename="{attachment_name(src)}"\r\n\r\n'.encode(),
         base64.encodebytes(data).replace(b"\n", b"\r\n"),
     ]
 

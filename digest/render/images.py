@@ -6,7 +6,9 @@ page, the preview and the archive show it. Where an output leaves the build fold
 addressed through the ``url`` setting (``https://example.org/2022-10-23/img/fig5.png``:
 `digest build` publishes build/ at ``url``); the email attaches it instead when ``url``
 is unset. A path that names an image file that is not there is reported once per render
-(`Images.missing`), with its line.
+(`Images.missing`), with its line. With ``url`` unset, the formats read away from build/
+(`RELATIVE_FORMATS`: Substack HTML, Markdown, plain text) can only address a local image
+relative to build/, which breaks once pasted or published: `warn_unhosted` says so in one line.
 
 Only paths relative to the issue file count, and only image files (by extension): a URL,
 an absolute path, ``#anchor`` or any other file is left as written.
@@ -15,6 +17,7 @@ an absolute path, ``#anchor`` or any other file is left as written.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -27,6 +30,12 @@ IMAGE_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
     ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
 }  # fmt: skip
+
+RELATIVE_FORMATS = {"substack": "Substack HTML", "md": "Markdown", "text": "plain text"}
+"""Formats read away from build/ that address a local image through ``url``, else relative to build/
+(the page shows it from build/; the email attaches it)."""
+
+log = logging.getLogger("digest.render")
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,28 @@ class Images:
         if base and local_path(src) is not None:
             return urljoin(base + "/", src)  # a missing file: where the site would have it
         return src
+
+    def unhosted(self) -> list[Asset]:
+        """The local images a reader elsewhere cannot load: every one while ``url`` is unset."""
+        return [] if self.url.strip() else list(self.assets.values())
+
+
+def warn_unhosted(images: Images | None, formats: tuple[str, ...] | list[str], where: str | Path) -> None:
+    """One warning line when ``formats`` include one read away from build/ and local images
+    would reach it only as addresses relative to build/ (``url`` unset)."""
+    names = [RELATIVE_FORMATS[f] for f in RELATIVE_FORMATS if f in formats]
+    unhosted = images.unhosted() if images is not None else []
+    if not names or not unhosted:
+        return
+    shown = ", ".join(a.src for a in unhosted[:3]) + (", ..." if len(unhosted) > 3 else "")
+    n = len(unhosted)
+    kinds = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    log.warning(
+        "%s: %d local image%s (%s) break%s in the %s once pasted or published: url is not set, so %s"
+        " addressed relative to build/; set url in digest.toml to where build/ is served, or use https://"
+        " image addresses", where, n, "" if n == 1 else "s", shown, "s" if n == 1 else "", kinds,
+        "it is" if n == 1 else "they are",
+    )  # fmt: skip
 
 
 def copy_assets(assets: list[Asset] | tuple[Asset, ...], out_dir: Path) -> list[Path]:

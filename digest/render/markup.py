@@ -1,9 +1,10 @@
 """The editor's Markdown (intro, notes, sponsor) in the shape of each output, from one parse.
 
 `digest.issue.notes` holds the Markdown settings (raw HTML escaped, harmful link schemes
-neutralised); this module adds mistune's ``math`` plugin, so ``$O(n^2)$`` is a formula
-and not text in which ``^`` or ``_`` could turn into something else, and renders the
-tokens for each place they go:
+neutralised); this module adds mistune's ``math`` plugin (with Pandoc's rule for inline
+math, `INLINE_MATH`, so ``$5 and $10`` stays money), so ``$O(n^2)$`` is a formula and not
+text in which ``^`` or ``_`` could turn into something else, and renders the tokens for
+each place they go:
 
 - `to_html` for the HTML outputs, in a `Flavour`: the page (local images addressed in
   the build folder, MathML where Unicode cannot say a formula), the email (images
@@ -17,7 +18,8 @@ captioned by the image's Markdown *title* (``![alt](src "caption")``); the alt t
 the ``alt`` attribute. An image inside a line of text stays inline.
 
 The substack flavour (`digest.render.substack`) and the plain text (`digest.render.plaintext`) walk the
-same tokens (`tokens`).
+same tokens (`tokens`). `math_line` gives the lines outside the Markdown (an editorial
+heading, the headline, the title) their math as Unicode, by the same rule.
 """
 
 from __future__ import annotations
@@ -41,7 +43,25 @@ from digest.render.mathtext import mathml as to_mathml
 if TYPE_CHECKING:
     from digest.render.images import Images
 
-PLUGINS = [*NOTE_PLUGINS, "math"]
+INLINE_MATH = (
+    r"\$\$(?P<display_math_text>(?:[^$\\]|\\.)*?)\$\$|"
+    r"\$(?P<backtick_math_marker>`+)(?P<backtick_math_text>[\s\S]*?)(?P=backtick_math_marker)\$|"
+    r"\$(?!\$)(?!\s)(?P<math_text>(?:[^$\\\n]|\\.)+?)(?<!\s)\$(?!\d)"
+)
+"""mistune's inline math, with Pandoc's rule: the opening ``$`` has a non-space character right
+after it, the closing one a non-space character right before it and no digit after it. So
+``It costs $5 per $\\gamma$`` holds one formula (γ), and ``$5 and $10`` or ``$5-$10`` none."""
+
+
+def _math(md: Any) -> None:
+    """mistune's ``math`` plugin (``$$…$$`` blocks, ``$…$`` inline) with `INLINE_MATH`."""
+    from mistune.plugins import math
+
+    math.math(md)
+    md.inline.register("inline_math", INLINE_MATH, math.parse_inline_math, before="codespan")
+
+
+PLUGINS = [*NOTE_PLUGINS, _math]
 
 
 @dataclass(frozen=True)
@@ -246,23 +266,45 @@ def to_html(
 # Markdown ---------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&])")
-_MD_LINE_START = re.compile(r"^(\s*)([#+=-]|\d+[.)])")
+_MD_LIST_NUMBER = re.compile(r"\d+(?=[.)](?:\s|$))")
 
 
 def md_text(text: str) -> str:
     """Text (a title, an author, an abstract) as inert Markdown that reads as the same words:
-    emphasis, code, links, HTML, tables, math and entities escaped, and a ``#``, ``-`` or
-    ``1.`` that would start a heading or a list at the start."""
+    emphasis, code, links, HTML, tables, math and entities escaped, and so is what would
+    start a heading or a list at the start: a ``#``, ``+``, ``-`` or ``=`` gets a backslash
+    before it, a list number its ``.`` or ``)`` (``1\\. Intro``; a backslash before a digit
+    is no escape and would show). ``1.58-bit`` starts no list and stays as it is."""
     out = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-    return _MD_LINE_START.sub(r"\1\\\2", out, count=1)
+    if out.startswith(("#", "+", "-", "=")):
+        return "\\" + out
+    number = _MD_LIST_NUMBER.match(out)
+    return out[: number.end()] + "\\" + out[number.end() :] if number else out
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _MATH_OR_CODE = re.compile(
     r"(?P<code>(?P<ticks>`+)[\s\S]*?(?P=ticks))"
     r"|(?<!\\)\$\$(?P<display>(?:[^$\\]|\\.)*?)\$\$"
-    r"|(?<!\\)\$(?!\$)(?!\s)(?P<inline>(?:[^$\\\n]|\\.)+?)\$(?!\d)"
-)
+    r"|(?<!\\)\$(?!\$)(?!\s)(?P<inline>(?:[^$\\\n]|\\.)+?)(?<!\s)\$(?!\d)"
+)  # the code spans and math of `INLINE_MATH`, found where mistune finds them
+
+
+def math_line(text: str, upper: bool = False) -> str:
+    """A line the editor writes outside the Markdown (an editorial ``##`` heading, the
+    headline, the title) as plain text: its math (``$…$``, read as in notes) as Unicode
+    (`unicode_math`), the rest as written but for ``\\$``, which says "a dollar, not math" as
+    in notes and reads ``$``. ``upper`` capitalises the rest, never the math (γ is not Γ)."""
+    out, pos = [], 0
+    for m in _MATH_OR_CODE.finditer(text):
+        rest = text[pos : m.start()].replace("\\$", "$") + (m.group() if m["code"] is not None else "")
+        out.append(rest.upper() if upper else rest)
+        if m["code"] is None:
+            out.append(unicode_math((m["display"] if m["display"] is not None else m["inline"]).strip()))
+        pos = m.end()
+    rest = text[pos:].replace("\\$", "$")
+    out.append(rest.upper() if upper else rest)
+    return "".join(out)
 
 
 def for_readers(text: str | None, images: Images | None) -> str:

@@ -11,7 +11,7 @@ from digest.errors import UsageError
 from digest.files import write_atomic
 from digest.issue import load_issue
 from digest.render import FORMATS, default_formats, issue_view, render_view
-from digest.render.images import copy_assets
+from digest.render.images import copy_assets, warn_unhosted
 
 
 @dataclass
@@ -43,6 +43,7 @@ def render_to(
     issue = load_issue(file)
     view = issue_view(issue, settings)
     rendered = {fmt: render_view(view, settings, fmt) for fmt in chosen}
+    warn_unhosted(view.images, chosen, issue.path)  # local images that break once pasted or published
     if to_stdout:
         return RenderResult(stdout=rendered[chosen[0]])
     target = out_dir if out_dir is not None else settings.path("build")

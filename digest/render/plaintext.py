@@ -10,7 +10,9 @@ on the page, tables become one line per row, footnotes are listed as
 ``[^1] text`` under the section. Ordered lists keep their numbers (a list the
 editor starts at 3 counts 3, 4, ...), both kinds of hard line break end a
 line, math is Unicode (``O(n²)``), and a local image's reference is its copy
-in the build folder (through ``url`` when set).
+in the build folder (through ``url`` when set), or, in the text part of an email
+that carries the image as a part, ``[2] (image attached: fig5.png)``: a mail
+reader cannot follow a path relative to build/.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from digest.render.markup import tokens
+from digest.render.markup import math_line, tokens
 from digest.render.mathtext import unicode_math
 from digest.render.view import derived
 
@@ -59,9 +61,10 @@ class _Links:
 
 
 class _Writer:
-    def __init__(self, links: _Links, images: Images | None = None) -> None:
+    def __init__(self, links: _Links, images: Images | None = None, attached: dict[str, str] | None = None) -> None:
         self.links = links
         self.images = images
+        self.attached = attached or {}  # the images an email carries as parts: `Asset.src` -> file name
 
     # inline ---------------------------------------------------------------
     def inline(self, nodes: list[dict[str, Any]]) -> str:
@@ -105,6 +108,9 @@ class _Writer:
         caption = f"{alt}: {title}" if title and title != alt else alt
         url = node["attrs"]["url"]
         if self.images is not None:
+            asset = self.images.asset(url) if self.attached else None
+            if asset is not None and asset.src in self.attached:
+                return f"[image: {caption}] [{self.links.add(attached_note(self.attached[asset.src]))}]"
             url = self.images.public_src(url)
         return f"[image: {caption}] [{self.links.add(clean_line(html.unescape(url)))}]"
 
@@ -193,20 +199,31 @@ def wrap(text: str, indent: str = "", hang: str = "") -> str:
     return "\n".join(lines)
 
 
-def markdown_to_text(markdown: str, links: _Links | None = None, images: Images | None = None) -> str:
-    """Markdown as wrapped plain text (links numbered into ``links``; local images found in ``images``)."""
+def markdown_to_text(
+    markdown: str, links: _Links | None = None, images: Images | None = None, attached: dict[str, str] | None = None
+) -> str:
+    """Markdown as wrapped plain text (links numbered into ``links``; local images found in
+    ``images``, those in ``attached`` named as attachments)."""
     if not markdown or not markdown.strip():
         return ""
-    writer = _Writer(links or _Links(), images)
+    writer = _Writer(links or _Links(), images, attached)
     return "\n\n".join(c for c in writer.blocks(tokens(markdown)) if c.strip())
 
 
-def render_text(view: IssueView, settings: Settings) -> str:
-    """The whole issue as plain text."""
-    return str(derived(view, settings, "text", lambda: _render_text(view, settings)))
+def render_text(view: IssueView, settings: Settings, attached: dict[str, str] | None = None) -> str:
+    """The whole issue as plain text. ``attached`` maps the `Asset.src` of each local image an
+    email carries as a part to the part's file name: the email's text part says the image
+    is attached instead of giving its path in the build folder."""
+    key = "email-text" if attached else "text"  # one email's attachments are the same every time
+    return str(derived(view, settings, key, lambda: _render_text(view, settings, attached)))
 
 
-def _render_text(view: IssueView, settings: Settings) -> str:
+def attached_note(name: str) -> str:
+    """What the text part lists for an image the email carries as the part ``name``."""
+    return f"(image attached: {name})"
+
+
+def _render_text(view: IssueView, settings: Settings, attached: dict[str, str] | None = None) -> str:
     links = _Links()
     out: list[str] = []
 
@@ -220,12 +237,13 @@ def _render_text(view: IssueView, settings: Settings) -> str:
     byline = " · ".join(x for x in (clean_line(settings.name), view.date, clean_line(settings.author)) if x)
     head.append(wrap(byline))
     images = view.images
-    head.append(markdown_to_text(view.sponsor, links, images))
-    head.append(markdown_to_text(view.intro, links, images))
+    head.append(markdown_to_text(view.sponsor, links, images, attached))
+    head.append(markdown_to_text(view.intro, links, images, attached))
     section(head)
     for s in view.sections:
         if s.paper is None:
-            section([wrap(clean_line(s.heading).upper()), markdown_to_text(s.notes, links, images)])
+            heading = math_line(s.heading_source or s.heading, upper=True)  # capitals, but γ stays γ
+            section([wrap(clean_line(heading)), markdown_to_text(s.notes, links, images, attached)])
             continue
         p = s.paper
         meta = " · ".join(x for x in (p.authors_short, f"arXiv:{p.versioned_id}", ", ".join(p.categories)) if x)
@@ -233,7 +251,7 @@ def _render_text(view: IssueView, settings: Settings) -> str:
         if p.show_abstract:
             lines.append("\n".join("> " + x if x else ">" for x in "\n\n".join(wrap(a) for a in p.abstract).split("\n")))
         else:
-            lines.append(markdown_to_text(p.notes, links, images))
+            lines.append(markdown_to_text(p.notes, links, images, attached))
         section(lines)
     footer = [x for x in (clean_line(settings.author), clean_line(settings.url)) if x]
 

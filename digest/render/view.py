@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -66,9 +67,12 @@ class SectionView:
 
     kind: str  # "paper" or "editorial"
     heading: str = ""
+    """An editorial section's heading as plain text, its math as Unicode (`markup.math_line`)."""
     notes: str = ""
     notes_html: Any = ""
     paper: PaperView | None = None
+    heading_source: str = ""
+    """The heading as the editor wrote it (TeX math and all)."""
 
 
 @dataclass
@@ -76,8 +80,10 @@ class IssueView:
     """The whole issue as every format reads it: title, intro, sections in reading order."""
 
     title: str
+    """The title as plain text, math as Unicode (`issue_title`)."""
     date: str
     headline: str
+    """The headline as plain text, math as Unicode (`issue_headline`)."""
     sponsor: str
     sponsor_html: Any
     intro: str
@@ -101,10 +107,17 @@ def format_authors(names: list[str], most: int = 5) -> str:
     return ", ".join(names[:3]) + " et al."
 
 
+def issue_headline(issue: Issue) -> str:
+    """The headline as every output shows it: plain text, the editor's math as Unicode."""
+    return markup.math_line(issue.headline)
+
+
 def issue_title(issue: Issue, settings: Settings) -> str:
+    """The issue's ``title``, else ``title_format`` filled in; the editor's math (``$O(n^2)$``)
+    as Unicode, as everywhere the title goes (a Subject or ``<title>`` shows no TeX)."""
     if issue.title:
-        return issue.title
-    values = {"date": issue.date.isoformat(), "headline": issue.headline, "name": settings.name}
+        return markup.math_line(issue.title)
+    values = {"date": issue.date.isoformat(), "headline": issue_headline(issue), "name": settings.name}
     try:
         title = settings.title_format.format(**values)
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
@@ -126,7 +139,7 @@ def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> Is
     view = IssueView(
         title=issue_title(issue, settings),
         date=issue.date.isoformat(),
-        headline=issue.headline,
+        headline=issue_headline(issue),
         sponsor=sponsor,
         sponsor_html=to_html(sponsor),  # block HTML: a sponsor may run to several paragraphs
         intro=issue.intro,
@@ -137,7 +150,8 @@ def build_view(issue: Issue, settings: Settings, papers: dict[str, Paper]) -> Is
     for section in issue.sections:
         if not section.is_paper:
             view.sections.append(
-                SectionView("editorial", section.heading, section.notes, to_html(section.notes))
+                SectionView("editorial", markup.math_line(section.heading), section.notes, to_html(section.notes),
+                            heading_source=section.heading)
             )
             continue
         paper = papers[section.paper_id.base]  # type: ignore[union-attr]
@@ -225,7 +239,7 @@ def issue_view(issue: Issue, settings: Settings) -> IssueView:
     left out for want of notes are one warning line (each is listed at -v)."""
 
     view = build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
-    summary = left_out_summary(view)
+    summary = left_out_summary(view, issue.path)
     if summary:
         log.warning("%s: %s", issue.path, summary)
     if getattr(issue, "status", None) == "draft":
@@ -234,12 +248,14 @@ def issue_view(issue: Issue, settings: Settings) -> IssueView:
     return view
 
 
-def left_out_summary(view: IssueView) -> str | None:
-    """``27 candidates without notes are left out (-v lists them)``, or None when none is."""
+def left_out_summary(view: IssueView, path: str | Path) -> str | None:
+    """``27 candidates without notes are left out (`digest -v render FILE` lists them)``, or None
+    when none is (-v is the main command's option: `digest render FILE -v` is refused)."""
     n = len(view.skipped)
     if not n:
         return None
-    return f"{n} candidate{'s' if n != 1 else ''} without notes {'are' if n != 1 else 'is'} left out (-v lists them)"
+    return (f"{n} candidate{'s' if n != 1 else ''} without notes {'are' if n != 1 else 'is'} left out"
+            f" (`digest -v render {shlex.quote(str(path))}` lists them)")  # fmt: skip
 
 
 def derived(view: Any, settings: Any, key: str, make: Any) -> Any:
