@@ -201,9 +201,20 @@ def test_a_build_a_window_at_a_time_is_the_build_all_at_once(
     assert sorted(whole.rendered) == sorted(windowed.rendered) and len(whole.rendered) == 8
     assert windowed.unpublished == {"2022-11-13": "draft", "2022-11-20": "draft"}
     for path in sorted(p for p in (newsletter / "one").rglob("*") if p.is_file() and p.name != "build.lock"):
-        assert path.read_bytes() == (newsletter / "two" / path.relative_to(newsletter / "one")).read_bytes(), path.name
+        twin = newsletter / "two" / path.relative_to(newsletter / "one")
+        if path.name == "manifest.json":  # each output's size and time as written differ by the time
+            assert _without_times(path) == _without_times(twin)
+            continue
+        assert path.read_bytes() == twin.read_bytes(), path.name
     page = (newsletter / "two" / "2022-11-06.html").read_text(encoding="utf-8")
     assert 'rel="next" href="2022-11-27.html"' in page  # over the drafts
+
+
+def _without_times(manifest: Path) -> dict:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    for record in data["issues"].values():
+        record.pop("written", None)
+    return data
 
 
 def test_the_manifest_keeps_no_per_paper_lists(newsletter: Path) -> None:

@@ -5,15 +5,18 @@
 editor's tools), then writes ``build/index.html`` and ``build/feed.xml``
 (the latest ``feed_entries`` issues). An issue whose front matter says
 ``status: draft`` is not published: not rendered, not in the index or the
-feed, and files an earlier build made for it are removed.
+feed, and every build removes its files from the output folder (`digest
+render` writes there too), the images copied for it included.
 
 A manifest (``build/.digest/manifest.json``) remembers, per issue, a key
 hashed from everything its output depends on: the issue source, the
 template files, the settings, digest's own code, the paper data the store
-and the seeds hold for its papers, and its previous/next issue. An issue
-whose key is unchanged (and whose outputs exist) is not rendered again, and
-not even parsed: its title, headline and status come from the manifest. A
-broken issue is reported and left out; the rest still builds.
+and the seeds hold for its papers, and its previous/next issue; beside it,
+the size and time of its local images and of each file written for it. An
+issue whose key is unchanged, whose images are as they were and whose
+outputs are as the build wrote them (one stat each) is not rendered again,
+and not even parsed: its title, headline and status come from the manifest.
+A broken issue is reported and left out; the rest still builds.
 
 Cost follows the work: changed issues are parsed and rendered a window at a
 time and released once rendered, the feed holds a bounded number of
@@ -99,7 +102,7 @@ def _build(
     result.issues = [r for r in run.records if r.published and r.stem not in run.failed]
     say_what_was_left_out(result)
     gone = {s: rec for s, rec in old_issues.items() if s not in found.on_disk or s in result.unpublished}
-    result.removed = prune(out, gone)
+    result.removed = prune(out, gone, result.unpublished, existing)
     feed_key = write_feed(settings, out, result, gkey, old.get("feed"), force)
     index_key = write_index(settings, out, result, gkey, old.get("index"), force)
     settled = [r for r in run.records if r.stem not in run.failed]

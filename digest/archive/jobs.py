@@ -30,6 +30,7 @@ from typing import Any
 from digest import render, tex
 from digest.archive.feed import FeedEntry, entry_xml
 from digest.archive.manifest import entry_name
+from digest.archive.scan import outputs_stamp
 from digest.config import Settings
 from digest.errors import ConfigError, DigestError, InputError
 from digest.files import write_atomic
@@ -37,7 +38,7 @@ from digest.issue import Issue, load_issue
 from digest.issue.history import coverage
 from digest.paper import Paper
 from digest.render import FORMATS, email_message, markup, plaintext, substack, templates  # noqa: F401 - all loaded before the workers fork
-from digest.render.images import copy_assets
+from digest.render.images import Images, copy_assets
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ class Rendered:
     title the rendered issue shows (from the store or the seeds when the file has none)."""
     left_out: int = 0
     """Paper sections left out for want of notes (the render's own decision)."""
+    written: str = ""
+    """``outputs`` as just written (`IssueRecord.written`)."""
+    images: list[list[Any]] = field(default_factory=list)
+    """The local images the notes show, as `IssueRecord.images` keeps them."""
 
 
 def render_one(
@@ -108,9 +113,15 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         name = FORMATS[fmt].filename(stem)
         write_atomic(out / name, text, durable=False)  # made durable at once before the manifest
         outputs.append(name)
+    written = outputs_stamp(out, outputs)  # as this build left them: the next re-renders what differs
     write_atomic(out / entry_name(stem), entry, durable=False)
+    images = image_stats(view.images, path.parent) if view.images is not None else []
     if view.images is not None:  # the notes' local images, beside the page: out/<stem>/...
         copy_assets(list(view.images.assets.values()), out)
+        for image in images:
+            if image[3]:
+                st = os.stat(out / image[3])
+                image += [st.st_size, st.st_mtime_ns]
 
     titles = {p.id: p.title for p in view.papers}
     covered = [
@@ -119,7 +130,21 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         for c in cs
     ]
     ids = [s.paper_id.base for s in issue.papers if s.paper_id]
-    return Rendered(stem, outputs, len(view.papers), skipped, ids, covered, len(view.skipped))
+    return Rendered(stem, outputs, len(view.papers), skipped, ids, covered, len(view.skipped), written, images)
+
+
+def image_stats(images: Images, folder: Path) -> list[list[Any]]:
+    """`IssueRecord.images` for the local images a render found (stat before they are copied,
+    so that a change in between renders the issue again rather than never)."""
+    found: list[list[Any]] = []
+    for asset in images.assets.values():
+        try:
+            st = os.stat(asset.path)
+            found.append([os.path.relpath(asset.path, folder), st.st_size, st.st_mtime_ns, asset.name])
+        except OSError:  # gone since the render found it
+            found.append([os.path.relpath(asset.path, folder), -1, -1, ""])
+    found += [[os.path.relpath(path, folder), -1, -1, ""] for path in images.missing.values()]
+    return found
 
 
 def _guarded(fn: Callable[[Any], Any], item: Any) -> tuple[Any, Any, list[str]]:

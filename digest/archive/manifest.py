@@ -31,7 +31,7 @@ ENTRIES = f"{STATE_DIR}/entries"
 LOCK = f"{STATE_DIR}/build.lock"
 
 
-MANIFEST_VERSION = 4
+MANIFEST_VERSION = 5
 
 
 RACY_NS = 2_000_000_000
@@ -64,6 +64,17 @@ class IssueRecord:
     the store and the seeds, and only their data there is part of the key (a `digest new`
     draft has none)."""
     outputs: list[str] = field(default_factory=list)
+    written: str = ""
+    """A short hash of each of ``outputs``' name, size and mtime_ns as the build left it
+    (`digest.archive.scan.outputs_stamp`): when a file differs (a `digest render` wrote over
+    it, an edit, or it is gone) the issue is rendered again. One string, not a list per file:
+    the manifest is read by every build."""
+    images: list[list[Any]] = field(default_factory=list)
+    """``[path, size, mtime_ns, copy, copy_size, copy_mtime_ns]`` per local image the notes show
+    (`digest.render.images`): the file relative to the issues folder and its size and time when
+    rendered, then its copy in the output folder and the copy's (``[path, -1, -1, ""]`` for
+    an image that was not there). An image that appears, goes or changes renders the issue
+    again, as does a copy that differs."""
     status: str | None = None
     """The front matter's ``status`` (None when absent); see `PUBLISHED`."""
     shown: str = ""

@@ -7,6 +7,7 @@ file whose size, times and inode match the manifest is not read again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -135,3 +136,44 @@ def hash_sources(folder: Path, cached: dict[str, Any], result: BuildResult, racy
             found.fresh[stem] = (source, stat_)
             found.items.append(path)
     return found
+
+
+def outputs_stamp(out: Path, names: list[str]) -> str:
+    """A short hash of each file's name, size and mtime_ns (one stat each, nothing read), or
+    ``""`` when one is missing: `IssueRecord.written`."""
+    base = str(out)
+    parts = []
+    for name in names:
+        try:
+            st = os.stat(f"{base}/{name}")
+        except OSError:
+            return ""
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.blake2b("/".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def as_written(out: Path, record: IssueRecord) -> bool:
+    """True when ``record``'s outputs are as the build that wrote them left them (same size and
+    time): a file `digest render` wrote over, one edited, or one gone makes the issue render again."""
+    return bool(record.outputs and record.written) and outputs_stamp(out, record.outputs) == record.written
+
+
+def images_as_seen(folder: Path, out: Path, record: IssueRecord) -> bool:
+    """True when every local image ``record``'s notes show is as the last render saw it: still
+    missing, or still there with the same size and time, its copy in ``out`` included."""
+    for image in record.images:
+        rel, size, mtime_ns, copy = image[:4]
+        if _stat(folder / rel) != (size, mtime_ns):
+            return False
+        if copy and _stat(out / copy) != tuple(image[4:6]):
+            return False
+    return True
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """(size, mtime_ns) of a file, (-1, -1) when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return -1, -1
+    return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else (-1, -1)

@@ -1,10 +1,12 @@
 """The archive-wide files of a build: ``feed.xml`` and ``index.html``, each written only when
-what it shows changed, and the outputs of issues that are gone or no longer published removed.
+what it shows changed, and the outputs of issues that are gone or not published removed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from digest.archive.report import BuildResult
 from digest.config import Settings
 from digest.files import write_atomic
 from digest.render import FORMATS
+from digest.render.images import IMAGE_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +68,63 @@ def _write_if_changed(path: Path, text: str, result: BuildResult) -> None:
     result.written.append(path)
 
 
-def prune(out: Path, gone: dict[str, Any]) -> list[Path]:
+def prune(
+    out: Path, gone: dict[str, Any], drafts: Iterable[str] = (), existing: set[str] | frozenset[str] = frozenset()
+) -> list[Path]:
     """Delete the outputs this archive wrote for issues whose source file is gone, or that are
-    no longer published (a ``status: draft`` put back)."""
+    no longer published (a ``status: draft`` put back): the files the manifest lists.
+
+    And for every unpublished issue (``drafts``), every build, whatever the manifest says: its
+    files of every format, and the images in its folder (``out/<stem>/``), which `digest
+    render` writes into ``build/`` too. ``existing`` (the output folder's names) spares a
+    stat per draft with nothing there."""
     removed = []
     for stem, record in gone.items():
         # the issue page of manifest v1 was kept beside its entry
         names = [*record.get("outputs", []), entry_name(stem), side_name(stem), f"{ENTRIES}/{FORMATS['html'].filename(stem)}"]
-        for name in names:
-            path = out / name
-            if path.is_file() and path.resolve().parent.is_relative_to(out):
+        names += [image[3] for image in record.get("images", []) if isinstance(image, list) and len(image) > 3 and image[3]]
+        removed += _unlink(out, names)
+        _remove_empty(out / stem)
+    for stem in drafts:
+        names = [spec.filename(stem) for spec in FORMATS.values()]
+        removed += _unlink(out, [name for name in names if name in existing])
+        if stem in existing:
+            removed += _remove_images(out, out / stem)
+    return removed
+
+
+def _unlink(out: Path, names: list[str]) -> list[Path]:
+    removed = []
+    for name in names:
+        path = out / name
+        if path.is_file() and path.resolve().parent.is_relative_to(out):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _remove_images(out: Path, folder: Path) -> list[Path]:
+    """The image files under ``folder`` (an issue's, in the output folder), then the folders
+    left empty; anything else there is not digest's and stays."""
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    removed = []
+    for root, _dirs, files in os.walk(folder):  # links to folders are not followed
+        for name in files:
+            path = Path(root) / name
+            if path.suffix.lower() in IMAGE_TYPES and (path.is_symlink() or path.is_file()):
                 path.unlink()
                 removed.append(path)
+    _remove_empty(folder)
     return removed
+
+
+def _remove_empty(folder: Path) -> None:
+    """``folder`` and the folders in it, if nothing is left in them."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for root, _dirs, _files in sorted(os.walk(folder), key=lambda w: -len(w[0])):
+        try:
+            os.rmdir(root)
+        except OSError:  # not empty
+            pass

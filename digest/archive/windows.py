@@ -2,9 +2,10 @@
 
 `digest.archive.scan` found which issue files changed; here they are parsed (`jobs.parse_job`)
 `window` at a time. An issue is keyed (`digest.archive.keys.issue_key`) once its neighbours
-are known, since its previous/next links are part of its output; those whose key changed, or
-whose outputs are missing, are rendered (`jobs.render_job`), and the parsed issues are let go,
-so a full build's memory does not grow with the archive.
+are known, since its previous/next links are part of its output; those whose key changed, whose
+local images changed, or whose outputs are missing or not as the build wrote them, are rendered
+(`jobs.render_job`), and the parsed issues are let go, so a full build's memory does not grow
+with the archive.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from digest.archive.keys import issue_key, shown
 from digest.archive.manifest import INDEX_NAME, IssueRecord, entry_name, read_side, side_name
 from digest.archive.papers import LazySources
 from digest.archive.report import BuildResult
-from digest.archive.scan import Sources
+from digest.archive.scan import Sources, as_written, images_as_seen
 from digest.config import Settings
 from digest.files import write_atomic
 from digest.issue import Issue
 from digest.render import FORMATS
 from digest.render.papers import from_issue, to_fill
-from digest.render.view import issue_title
+from digest.render.view import issue_headline, issue_title
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Windows:
         self.settings, self.out, self.gkey, self.cached, self.existing = settings, out, gkey, cached, existing
         self.jobs, self.progress, self.result = jobs, progress, result
         self.formats = tuple(FORMATS)
+        self.folder = settings.path("issues")
         self.sources = LazySources(settings)
         self.parsed: dict[str, Issue] = {}
         self.prev: IssueRecord | None = None
@@ -108,6 +110,7 @@ class Windows:
             if not record.published:
                 self.result.unpublished[record.stem] = str(record.status)
                 record.key, record.outputs, record.papers, record.shown = "", [], 0, ""
+                record.written, record.images = "", []
                 continue
             prev, nxt = self.prev, following[id(record)]
             self.prev = record
@@ -121,13 +124,17 @@ class Windows:
         return hi
 
     def _stale(self, record: IssueRecord, prev: IssueRecord | None, nxt: IssueRecord | None) -> bool:
-        """Key ``record``; True when it must be rendered (its key changed, or an output is missing)."""
+        """Key ``record``; True when it must be rendered: its key changed, one of its local
+        images appeared, went or changed, or an output is missing or not as this build wrote it."""
         record.key = issue_key(self.gkey, record, self.sources, prev, nxt)
         prior = self.cached.get(record.stem)
-        present = record.outputs and self.existing.issuperset(
-            [*record.outputs, entry_name(record.stem), side_name(record.stem)]
-        )
-        if prior and prior.get("key") == record.key and present:
+        if (
+            prior
+            and prior.get("key") == record.key
+            and self.existing.issuperset([entry_name(record.stem), side_name(record.stem)])
+            and as_written(self.out, record)
+            and images_as_seen(self.folder, self.out, record)
+        ):
             self.result.unchanged.append(record.stem)
             return False
         if record.stem not in self.parsed:
@@ -157,7 +164,8 @@ class Windows:
         stem = record.stem
         if done.left_out:
             self.result.left_out[stem] = done.left_out
-        record.papers, record.outputs = done.papers, done.outputs
+        record.papers, record.outputs, record.written = done.papers, done.outputs, done.written
+        record.images = done.images
         record.ids, record.covered = done.ids, done.covered
         record.shown = shown(record)
         text = json.dumps({"ids": record.ids, "covered": record.covered})
@@ -173,7 +181,7 @@ def _summary(issue: Issue, source: str, settings: Settings) -> IssueRecord:
         stem=issue.stem,
         date=issue.date.isoformat(),
         title=issue_title(issue, settings),
-        headline=issue.headline,
+        headline=issue_headline(issue),
         source=source,
         fill_ids=to_fill(from_issue(issue)),
         status=getattr(issue, "status", None),  # `Issue.status`: None when the front matter has none
