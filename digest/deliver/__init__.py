@@ -47,7 +47,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -272,7 +272,7 @@ def prepare(
         readers.setdefault(reader.key, reader)  # the same reader twice gets one copy
     # `issue_view` notes a draft as one `digest build` leaves out; here `proof_note` says what
     # this command does with it instead.
-    view = issue_view(replace(issue, status=None), settings)
+    view = issue_view(issue, settings, say_draft=False)
     mail_from = envelope_sender(settings)
     # What every reader gets, apart from To, Date and Message-ID: the message addressed
     # to the sender at the issue's own date, which is the same whoever is sent it.

@@ -40,7 +40,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,7 +181,7 @@ def publish(
     client = connect(platform, settings, str(file), insecure)
     try:
         # `issue_view` notes a draft as one `digest build` leaves out; `_note_draft` says what this run did with it.
-        content = Content(issue_view(replace(issue, status=None), settings), settings)
+        content = Content(issue_view(issue, settings, say_draft=False), settings)
         key = store_key(platform, issue.date.isoformat())
         with Store.open(settings.path("store")) as store:
             remote = _remembered_post(client, store.get_value(key), file, issue.date.isoformat())

@@ -234,15 +234,16 @@ def _paper_view(section: Section, paper: Paper, tex_to_text: Any, paragraphs: An
     )
 
 
-def issue_view(issue: Issue, settings: Settings) -> IssueView:
+def issue_view(issue: Issue, settings: Settings, *, say_draft: bool = True) -> IssueView:
     """`build_view` with the papers' metadata from the issue, the store and the seeds; papers
-    left out for want of notes are one warning line (each is listed at -v)."""
+    left out for want of notes are one warning line (each is listed at -v). ``say_draft``: warn
+    that a draft is not published by `digest build` (`send` and `publish` say their own line)."""
 
     view = build_view(issue, settings, issue_papers(issue, settings.path("store"), settings.path("seeds")))
     summary = left_out_summary(view, issue.path)
     if summary:
         log.warning("%s: %s", issue.path, summary)
-    if getattr(issue, "status", None) == "draft":
+    if say_draft and getattr(issue, "status", None) == "draft":
         log.warning("%s: a draft (status: draft): `digest build` does not publish it; set status: ready when it is done",
                     issue.path)  # fmt: skip
     return view
