@@ -220,3 +220,16 @@ def test_a_nul_character_in_a_setting_is_one_line_not_a_traceback(tmp_path: Path
         load_settings(tmp_path / "digest.toml")
     assert info.value.problems == ["digest.toml: paths.store: holds a NUL character (\\u0000), which no path,"
                                    " address or text can; got 'a\\x00b' (line 2)"]
+
+
+def test_a_value_checked_later_is_named_with_its_line_as_the_loader_names_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # email.from is checked when an email is made, not at load: the line is still named,
+    # from the file that set it; from the environment, the variable is named instead.
+    (tmp_path / "digest.toml").write_text('# mine\n\n[email]\nfrom = "not an address"\n', encoding="utf-8")
+    settings = load_settings(str(tmp_path / "digest.toml"))
+    assert settings.problem("email.from", "bad").problems == ["digest.toml: email.from: bad (line 4)"]
+    assert settings.problem("email.to", "bad").problems == ["digest.toml: email.to: bad"]  # a default: no line
+    monkeypatch.setenv("DIGEST_EMAIL_FROM", "x")
+    assert load_settings(str(tmp_path / "digest.toml")).problem("email.from", "bad").problems == ["DIGEST_EMAIL_FROM: email.from: bad"]

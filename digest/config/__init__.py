@@ -140,10 +140,13 @@ class Settings:
 
     def problem(self, key: str, message: str) -> ConfigError:
         """A bad or missing setting as one line, named where it came from: its ``DIGEST_*``
-        variable when that is set, else the settings file (``digest.toml`` when none was read)."""
+        variable when that is set, else the settings file (``digest.toml`` when none was read)
+        and the line that set it."""
         env = "DIGEST_" + key.replace(".", "_").upper()
         where = env if env in os.environ else (Path(self.source).name if self.source else "digest.toml")
-        return ConfigError([f"{where}: {key}: {message}"])
+        line = re.fullmatch(r".* \(line (\d+)\)", self.origins.get(key, "")) if where != env else None
+        at = f" (line {line[1]})" if line else ""  # as the settings' own checks say it
+        return ConfigError([f"{where}: {key}: {message}{at}"])
 
     def unsubscribe_targets(self) -> list[str]:
         """`email.list_unsubscribe`, each one https:// or mailto: address (the email's header
