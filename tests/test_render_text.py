@@ -220,3 +220,17 @@ def test_the_archive_shows_the_headline_and_title_with_math_as_unicode(
     feed = (tmp_path / "news" / "build" / "feed.xml").read_text(encoding="utf-8")
     for text in (index, feed):
         assert "Attention in O(n log n) time, not O(n²)" in text and "\\log" not in text
+
+
+def test_a_line_break_in_the_headline_or_title_is_a_space_in_every_format(newsletter: Path) -> None:
+    # A quoted YAML string can hold a line break; the .md's `# title` line must stay one line.
+    path = newsletter / "issues" / "2022-10-23.md"
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split("\n---\n", 1)
+    head = "\n".join(line for line in head.splitlines() if not line.startswith(("headline:", "title:")))
+    path.write_text(head + '\nheadline: "Scaling\\r\\nBcc: evil@example.org"\n---\n' + rest, encoding="utf-8")
+    code, _, err = run("render", "issues/2022-10-23.md")
+    assert code == 0, err
+    md = (newsletter / "build" / "2022-10-23.md").read_text(encoding="utf-8")
+    assert md.splitlines()[0].endswith("Scaling Bcc: evil@example.org")
+    assert "Scaling Bcc: evil@example.org" in (newsletter / "build" / "2022-10-23.html").read_text(encoding="utf-8")

@@ -108,15 +108,16 @@ def format_authors(names: list[str], most: int = 5) -> str:
 
 
 def issue_headline(issue: Issue) -> str:
-    """The headline as every output shows it: plain text, the editor's math as Unicode."""
-    return markup.math_line(issue.headline)
+    """The headline as every output shows it: one line of plain text (a line break a quoted YAML
+    string can hold is a space, as in the Subject), the editor's math as Unicode."""
+    return markup.math_line(" ".join(issue.headline.split()))
 
 
 def issue_title(issue: Issue, settings: Settings) -> str:
     """The issue's ``title``, else ``title_format`` filled in; the editor's math (``$O(n^2)$``)
     as Unicode, as everywhere the title goes (a Subject or ``<title>`` shows no TeX)."""
     if issue.title:
-        return markup.math_line(issue.title)
+        return markup.math_line(" ".join(issue.title.split()))
     values = {"date": issue.date.isoformat(), "headline": issue_headline(issue), "name": settings.name}
     try:
         title = settings.title_format.format(**values)
