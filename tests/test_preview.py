@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import default_sigint
+from conftest import default_sigint, run
 
 CHROMIUM = "/usr/bin/chromium"
 ISSUE = Path("issues") / "2022-10-23.md"
@@ -182,3 +182,9 @@ def test_browser_page_updates_by_itself_when_the_file_is_saved(newsletter: Path,
             page.wait_for_function("!document.getElementById('status').classList.contains('error')", timeout=15000)
         finally:
             browser.close()
+
+
+def test_a_missing_issue_file_is_exit_1_as_for_render(newsletter: Path) -> None:
+    for command in ("render", "preview"):
+        code, _, err = run(command, "issues/nope.md")
+        assert (code, err) == (1, "issues/nope.md: cannot read the issue (No such file or directory)\n"), command

@@ -31,11 +31,12 @@ def preview_command(state: State, file: Path, port: int, open_browser: bool) -> 
     an error in the file is shown in the page, with its line, until fixed.
     Ctrl-C stops the server.
     """
-    from digest.errors import UsageError
+    from digest.errors import InputError, UsageError
     from digest.preview import PreviewServer
 
-    if not file.is_file():
-        raise UsageError(f"{file}: no such issue file")
+    if not file.is_file():  # as `render`, `check` and `send` say it: exit 1
+        why = "it is a folder, not an issue file" if file.is_dir() else "No such file or directory"
+        raise InputError(file, None, f"cannot read the issue ({why})")
     try:
         server = PreviewServer(file, lambda: state.settings(), port)
     except OSError as exc:
