@@ -59,7 +59,8 @@ def fetch_command(state: Any, since: date | None, until: date | None, via: str, 
     (its papers are announced, see docs/fetch.md); then never again. Exit
     code 3 means arXiv was unavailable: what was fetched is kept, and the next
     run resumes there. Exit code 1: arXiv answered with fewer entries than it
-    has (or than the store already holds); nothing is marked complete.
+    has (or than the store already holds), nothing is marked complete; or
+    arXiv rejected the query (its error feed).
     """
     from digest.errors import DigestError, UnavailableError
     from digest.fetch import run_fetch
@@ -73,7 +74,7 @@ def fetch_command(state: Any, since: date | None, until: date | None, via: str, 
         for line in report.lines():
             click.echo(line)
     if report.error:
-        raise UnavailableError(report.error)
+        raise (DigestError if report.rejected else UnavailableError)(report.error)
     if report.short:
         raise DigestError(f"incomplete: {report.short}")
     if report.missing:

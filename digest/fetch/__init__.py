@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import clock
 from digest.errors import DigestError, ExitCode, UnavailableError
-from digest.fetch.client import ArxivClient, ShortAnswer
+from digest.fetch.client import ArxivClient, ArxivQueryError, ShortAnswer
 from digest.query import compile_query
 from digest.schedule import SETTLE_DAYS, settled
 from digest.store import Store, UpsertCounts, Window
@@ -89,6 +89,8 @@ class FetchReport:
     short: str | None = None
     """arXiv kept answering with fewer entries than the store already holds for a window."""
     error: str | None = None
+    rejected: bool = False
+    """``error`` is arXiv's error feed (the query is wrong: exit 1), not a failure to answer (exit 3)."""
     store: str = ""
 
     def count(self, c: UpsertCounts) -> None:
@@ -99,7 +101,7 @@ class FetchReport:
     @property
     def exit_code(self) -> int:
         if self.error:
-            return int(ExitCode.UNAVAILABLE)
+            return int(ExitCode.ERROR if self.rejected else ExitCode.UNAVAILABLE)
         return int(ExitCode.ERROR) if self.missing or self.short else int(ExitCode.OK)
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +207,7 @@ def fetch_api_window(
     report: FetchReport | None = None,
     progress: ProgressFn | None = None,
     holidays: frozenset[date] = frozenset(),
+    again: str | None = None,
 ) -> FetchReport:
     """Fetch one API window into ``store`` (skipped if already complete; resumed if cut short).
 
@@ -214,8 +217,15 @@ def fetch_api_window(
     entries than the store already holds for the window is retried and, if
     it persists, reported ``incomplete`` (exit 1), never stored as complete.
 
+    A window arXiv's cap (`API_LIMIT`) cut short stays ``incomplete`` on every
+    later call, its missing entries counted again from the saved total
+    (no request: arXiv serves nothing past the cap).
+
     Raises `UnavailableError` when retries run out; every page before that
     is stored and the window's offset saved, so the next call resumes there.
+    ``again`` is the command the messages name to resume (default: ``digest
+    fetch`` with this window's ``--since/--until``). `ArxivQueryError` (an
+    error feed) is raised with ``report.error`` set and ``report.rejected``.
     """
 
     report = report or FetchReport(via="api", store=str(store.path))
@@ -227,10 +237,11 @@ def fetch_api_window(
     start = prior.next_start if prior and not prior.complete else 0
     fetched = prior.fetched if prior and not prior.complete else 0
     minimum = known_count(store, since, until, categories, query) if start == 0 else 0
+    again = again or f"digest fetch --since {since} --until {until}"
     wr = WindowReport("api", since.isoformat(), until.isoformat(), "incomplete", None, 0, start)
     report.windows.append(wr)
     q = build_query(categories, query, since, until)
-    total: int | None = None
+    total: int | None = prior.total if prior and not prior.complete and start else None
     pages = 0
     settled_until = _settled_until(since, until, holidays)
     try:
@@ -259,15 +270,20 @@ def fetch_api_window(
         wr.status = "incomplete"
         wr.total = exc.total
         report.short = f"arXiv reported {exc.total} entries for {since}..{until} where the store already holds" \
-                       f" {exc.minimum} ({exc.attempts} attempts); nothing marked complete, run `digest fetch` again later"
+                       f" {exc.minimum} ({exc.attempts} attempts); nothing marked complete, run `{again}` again later"
         return report
+    except ArxivQueryError as exc:
+        wr.status = "failed"
+        report.error, report.rejected = str(exc), True
+        raise
     except UnavailableError as exc:
         wr.status = "failed"
         kept = f"kept {wr.fetched} entries of {since}..{until} (at {start} of {total if total is not None else '?'})"
-        report.error = f"arXiv API unavailable: {exc}; {kept}; run `digest fetch` again to resume"
+        report.error = f"arXiv API unavailable: {exc}; {kept}; run `{again}` again to resume"
         raise UnavailableError(report.error) from None
     finally:
         _counters(report, client)
+    wr.total = total
     if total is None or start >= total:
         wr.status = "complete" if settled_until == until else "open"
     else:
@@ -357,12 +373,14 @@ def run_fetch(
         else:
             key = query_key(categories, settings.arxiv.query)
             d_since, d_until = default_window(store, key, today, settings.window_days)
+            again = "digest fetch" if since is None and until is None else None  # else: name the window
             since, until = since or d_since, until or d_until
             if since > until:
                 raise DigestError(f"--since {since} is after --until {until}; swap them")
             fetch_api_window(store, client, since, until, categories=categories, query=settings.arxiv.query,
-                             report=report, progress=progress, holidays=settings.arxiv.holiday_dates)  # fmt: skip
-    except UnavailableError:
+                             report=report, progress=progress, holidays=settings.arxiv.holiday_dates,
+                             again=again)  # fmt: skip
+    except (UnavailableError, ArxivQueryError):
         pass  # report.error says what failed and what was kept
     finally:
         store.close()
