@@ -124,3 +124,17 @@ def test_the_ranking_line_says_one_thing(tmp_path: Path, monkeypatch: pytest.Mon
     report = NewReport(path=root / "x.md", date=date(2026, 10, 11), window=None,  # type: ignore[arg-type]
                        profile={"seed abstracts": 3, "papers you passed over": 37})  # fmt: skip
     assert report.ranking() == "none to rank (profile: 3 seed abstracts, 37 papers you passed over)"
+
+
+def test_quiet_new_says_when_an_earlier_issue_file_is_broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A skipped earlier issue no longer counts its papers as covered: cron's form must say so.
+    clock = FakeClock()
+    with ScheduledArxiv(clock, generate(date(2026, 9, 20), date(2026, 10, 20), per_day=4, seed=3)) as server:
+        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
+        (root / "issues" / "2026-10-04.md").write_text("---\ndate: 2026-10-05\n---\n\nx\n", encoding="utf-8")
+        clock.at_et(date(2026, 10, 11), 7)
+        code, out, err = run("-q", "new", "--date", "2026-10-11")
+    assert (code, out) == (0, "")
+    (line,) = err.splitlines()
+    assert line.startswith("warning: ") and "issues/2026-10-04.md:2: date 2026-10-05 disagrees with the file name" in line
+    assert line.endswith("(skipped)")

@@ -148,6 +148,8 @@ def _read_history(settings: Settings, issue: IssueFile, report: NewReport) -> tu
     errors: list[InputError] = []
     earlier = load_issues(settings.path("issues"), before=report.date, errors=errors, files=issue.files)
     report.warnings += [str(e) for e in errors]
+    # a person must fix it: until then its papers do not count as covered (shown under -q too)
+    report.attention += [f"{e} (skipped)" for e in errors]
     return earlier, coverage(earlier, settings.unannotated)
 
 
