@@ -228,6 +228,21 @@ def test_a_kept_section_with_notes_stays_when_the_keep_is_undone(server: Any, le
     assert path.read_bytes() == with_notes and decisions(letter) == {}
 
 
+def test_undoing_a_keep_whose_section_the_editor_deleted_says_it_is_gone(server: Any, letter: Path) -> None:
+    ids = ranked_ids(server)
+    path = letter / ISSUE
+    before = path.read_bytes()
+    for undo in (None, "dismissed"):
+        decide(server, ids[4], "kept")
+        path.write_bytes(before)  # the editor deletes the kept section by hand and saves
+        status, out = decide(server, ids[4], undo)
+        assert status == 200 and out["file"] == "absent" and out["in_file"] is False
+        assert "its section is no longer in issues/2022-10-23.md (deleted there)" in out["message"]
+        assert "delete it by hand" not in out["message"] and path.read_bytes() == before
+    status, out = decide(server, ids[4], "kept")  # kept again: appended again
+    assert status == 200 and out["file"] == "appended" and path.read_bytes() != before
+
+
 def test_a_save_between_two_keeps_survives(server: Any, letter: Path) -> None:
     ids = ranked_ids(server)
     expected = sections_by_new(letter)

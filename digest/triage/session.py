@@ -241,8 +241,8 @@ class Triage:
                 if how == "appended":
                     record = added
             elif before == "kept" and record is not None:
-                how = self._take_back(record.encode("utf-8"))
-                if how in ("removed", "gone"):
+                how = self._take_back(record.encode("utf-8"), pid)
+                if how in ("removed", "gone", "absent"):
                     record = None
             else:
                 how = "untouched"
@@ -264,6 +264,13 @@ class Triage:
         order = self._file()[0]
         return None if order is None else pid in order
 
+    def _section_deleted(self, existing: bytes, pid: str) -> bool:
+        """Has the editor deleted the paper's section (False when the file does not parse: not known)?"""
+        try:
+            return pid not in existing_papers(Path(self.shown_path), existing)
+        except InputError:
+            return False
+
     def _append(self, entry: Ranked) -> tuple[str, str]:
         """Append the section unless the file has one: (``appended`` | ``already``, the bytes appended)."""
         figures = cached_figure_comment(self.store, entry.paper, sponsored=bool(self.settings.sponsor))
@@ -281,9 +288,10 @@ class Triage:
         raise TriageError(f"{self.shown_path}: the file kept changing while triage wrote it; nothing written."
                           " Keep the paper again")  # fmt: skip
 
-    def _take_back(self, piece: bytes) -> str:
+    def _take_back(self, piece: bytes, pid: str) -> str:
         """Remove the bytes a keep appended if they are intact and nothing of the editor's follows them
-        (``removed``), else leave the file alone (``stays``; ``gone`` when the file is gone)."""
+        (``removed``), else leave the file alone (``stays``; ``gone`` when the file is gone, ``absent``
+        when the editor has already deleted the paper's section)."""
         head = piece.find(b"## ")
         for _ in range(SAVE_RETRIES):
             existing = _read(self.path)
@@ -291,7 +299,7 @@ class Triage:
                 return "gone"
             pos = existing.rfind(piece)
             if pos < 0 or head < 0:
-                return "stays"
+                return "absent" if self._section_deleted(existing, pid) else "stays"
             rest = existing[pos + len(piece) :]
             if rest and not rest.startswith(b"## "):
                 return "stays"  # notes (or anything else) under the section: it is the editor's now
@@ -310,6 +318,8 @@ class Triage:
         verb = "dismissed" if decision == "dismissed" else "back to undecided"
         if how == "removed":
             return f"{verb}: its section is taken out of {where} again"
+        if how == "absent":
+            return f"{verb}: its section is no longer in {where} (deleted there)"
         if how == "stays":
             return (f"{verb}: its section stays in {where} (you wrote under it or changed it);"
                     " delete it by hand if it should go")  # fmt: skip
