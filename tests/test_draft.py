@@ -176,9 +176,14 @@ def test_a_broken_existing_issue_is_an_error_and_stays_untouched(tmp_path: Path)
         new(root)
     assert path.read_bytes() == b"---\ndate: 2022-10-23\n---\n\n<!-- never closed\n"
     path.write_bytes(b"---\ndate: 2022-10-23\n---\n\n```\nan open fence\n")
-    with pytest.raises(InputError, match="code block"):
+    with pytest.raises(InputError, match="code block") as caught:
         new(root)
-    assert path.read_bytes().endswith(b"an open fence\n")
+    assert caught.value.line == 5 and path.read_bytes().endswith(b"an open fence\n")  # the fence's own line
+    # a closed fence, then an open ~~~ one: the open one is named; a longer closing fence closes
+    path.write_bytes(b"---\ndate: 2022-10-23\n---\n\n````\nx\n`````\n\n~~~ py\ny\n```\n")
+    with pytest.raises(InputError, match="code block") as caught:
+        new(root)
+    assert caught.value.line == 9
 
 
 def test_limit_caps_the_list_and_reports_what_was_left_out(tmp_path: Path) -> None:

@@ -365,7 +365,7 @@ def test_a_broken_issue_is_reported_and_left_alone(server: Any, letter: Path) ->
     broken = path.read_bytes() + b"\n```\nan unclosed code block\n"
     path.write_bytes(broken)
     status, out = decide(server, ranked_ids(server)[5], "kept")
-    assert status == 409 and "cannot append candidates: the file ends inside a code block" in out["error"]
+    assert status == 409 and "cannot append candidates: the file ends inside the code block opened here" in out["error"]
     assert path.read_bytes() == broken and decisions(letter) == {}
 
 
@@ -508,7 +508,7 @@ BROKEN = {
                                     r":\d+: 'arXiv:2210\.0261' is not an arXiv id"),
     "unclosed front matter": (lambda b: b.replace(b"\n---\n", b"\n", 1), r":1: front matter is never closed"),
     "a byte that is not UTF-8": (lambda b: b + b"caf\xe9\n", r":\d+: not UTF-8 text"),
-    "an open code block at the end": (lambda b: b + b"\n```\nunclosed\n", r": cannot append candidates"),
+    "an open code block at the end": (lambda b: b + b"\n```\nunclosed\n", r":\d+: cannot append candidates"),
 }  # fmt: skip
 
 
