@@ -66,16 +66,40 @@ def strip_bidi(text: str) -> str:
     return _BIDI.sub("", text) if _BIDI.search(text) else text
 
 
+_KEEP_ARGUMENT = ("texttt", "textsf", "textsl", "textup", "textmd", "textnormal", "mbox", "operatorname")
+"""Macros whose argument is their text (as for ``\\textbf``, which pylatexenc knows)."""
+
+
+def _href(node: Any, l2tobj: Any) -> str:
+    """``\\href{url}{text}`` as ``text (<url>)``, or ``<url>`` when the text is the address."""
+    args = node.nodeargd.argnlist if node.nodeargd else []
+    if len(args) < 2 or args[0] is None:
+        return ""
+    url = re.sub(r"\\([%&#_~])", r"\1", args[0].latex_verbatim().strip().removeprefix("{").removesuffix("}"))
+    label = l2tobj.nodelist_to_text([args[1]]).strip() if args[1] is not None else ""
+    return f"<{url}>" if label in ("", url, f"<{url}>") else f"{label} (<{url}>)"
+
+
 @lru_cache(maxsize=1)
 def _converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
-    from pylatexenc.latexwalker import LatexWalker, get_default_latex_context_db
+    from pylatexenc import latex2text, latexwalker
+    from pylatexenc.macrospec import MacroSpec
 
-    to_text = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
-    context = get_default_latex_context_db()  # built once, not once per text
+    # pylatexenc's walker knows these macros' arguments but its text context has no rule for
+    # them, so their words were dropped (\texttt{repo} -> ""), or, for \href, which the walker
+    # does not know, the text rule failed and the whole span stayed TeX: taught here.
+    texts = latex2text.get_default_latex_context_db()
+    texts.add_context_category("digest", prepend=True, macros=[
+        *(latex2text.MacroTextSpec(m, "%(1)s") for m in _KEEP_ARGUMENT),
+        latex2text.MacroTextSpec("href", _href),
+    ])  # fmt: skip
+    to_text = latex2text.LatexNodes2Text(latex_context=texts, math_mode="text", strict_latex_spaces=False)
+    context = latexwalker.get_default_latex_context_db()  # built once, not once per text
+    context.add_context_category("digest", prepend=True,
+                                 macros=[MacroSpec("href", "{{"), *(MacroSpec(m, "{") for m in _KEEP_ARGUMENT)])
 
     def convert(tex: str) -> str:
-        nodes = LatexWalker(tex, latex_context=context, tolerant_parsing=True).get_latex_nodes()[0]
+        nodes = latexwalker.LatexWalker(tex, latex_context=context, tolerant_parsing=True).get_latex_nodes()[0]
         return str(to_text.nodelist_to_text(nodes))
 
     return convert

@@ -49,3 +49,17 @@ def test_whitespace_runs_become_one_space(text: str) -> None:
     expected = " ".join(part for part in text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
                         .replace("\f", " ").replace("\v", " ").split(" ") if part)  # fmt: skip
     assert _squeeze(text) == expected.strip()
+
+
+@pytest.mark.parametrize(("tex", "text"), [
+    # pylatexenc's text rules lacked these: the words were dropped (31 \texttt in the two 2025 weeks)
+    (r"code in \texttt{torchtune} and \textsf{JAX}, \mbox{as is}", "code in torchtune and JAX, as is"),
+    (r"the $\operatorname{sgn}(x)$ trick", "the sgn(x) trick"),
+    # and \href failed inside pylatexenc, leaving the whole span as TeX (22 in the two weeks)
+    (r"Code is at \href{https://github.com/a/b}{this URL}.", "Code is at this URL (<https://github.com/a/b>)."),
+    (r"at \href{https://x.org/y}{https://x.org/y}.", "at <https://x.org/y>."),
+    (r"Done\footnote{\href{https://x.org/y}{\url{https://x.org/y}}} ok", "Done[<https://x.org/y>] ok"),
+    (r"see \href {https://x.org/a_b%20c}{\texttt{repo}}", "see repo (<https://x.org/a_b%20c>)"),
+])  # fmt: skip
+def test_macros_that_carry_words_keep_them(tex: str, text: str) -> None:
+    assert tex_to_text(tex) == text
