@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from arxiv_server import ArxivServer, entries, synthesize
+import test_fetch
+from test_fetch import PAGES, WINDOW
 
 from conftest import run
 from digest.store import Store
 
-PAGES = ("arxiv-api-2026-multi-entry-page1-all_testing.xml", "arxiv-api-2026-multi-entry-page2-all_testing.xml")
-WINDOW = ["--since", "2026-04-06", "--until", "2026-04-12"]
+server = test_fetch.server  # the local arXiv, wired in through DIGEST_* variables
 
 
-@pytest.fixture()
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivServer]:
-    """The local arXiv (pages of 10, 3 retries), the newsletter in tmp_path, the clock months later."""
-    with ArxivServer() as s:
-        monkeypatch.chdir(tmp_path)
-        (tmp_path / "digest.toml").write_text("# the newsletter folder\n")
-        monkeypatch.setenv("DIGEST_ARXIV_API_URL", s.api_url)
-        monkeypatch.setenv("DIGEST_ARXIV_RSS_URL", s.rss_url)
-        monkeypatch.setenv("DIGEST_ARXIV_DELAY", "0")
-        monkeypatch.setenv("DIGEST_ARXIV_PAGE_SIZE", "10")
-        monkeypatch.setenv("DIGEST_ARXIV_RETRIES", "3")
-        monkeypatch.setattr("digest.clock.now", lambda: datetime(2026, 11, 30, 12, tzinfo=timezone.utc))
-        yield s
+@pytest.fixture(autouse=True)
+def months_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock months after the windows fetched."""
+    monkeypatch.setattr("digest.clock.now", lambda: datetime(2026, 11, 30, 12, tzinfo=timezone.utc))
 
 
 def test_a_capped_window_stays_incomplete_on_every_run(server: ArxivServer, tmp_path: Path,
