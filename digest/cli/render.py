@@ -43,7 +43,8 @@ Examples:
 @click.option(
     "--out",
     metavar="DIR|-",
-    help="Folder to write <stem>.<ext> into (default: paths.build, i.e. build/); '-' prints one format to stdout.",
+    help="Folder to write <stem>.<ext> into (default: paths.build, i.e. build/); '-' prints one format to stdout"
+    " (the one --format names; the Markdown without --format).",
 )
 @pass_state
 def render_command(state: State, file: Path, formats: str | None, out: str | None) -> None:
