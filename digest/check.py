@@ -36,8 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 from digest.errors import InputError
 from digest.figures import html_url, licence_findings
-from digest.issue import _strip_comments as strip_comments
-from digest.issue import line_of, parse_issue, read_issue_text
+from digest.issue import line_of, parse_issue, read_issue_text, strip_comments
 from digest.issue.history import coverage, load_issues
 from digest.issue.notes import tokens
 from digest.render import build_view

@@ -19,7 +19,7 @@ import yaml
 from digest.errors import InputError
 from digest.figures import cached_figures, figures_comment, has_figure_comment
 from digest.ids import parse_id
-from digest.issue import _LINK, decode_issue, parse_issue
+from digest.issue import _LINK, decode_issue, open_fence_line, parse_issue
 
 if TYPE_CHECKING:
     from digest.draft.ranking import Ranked
@@ -186,22 +186,6 @@ def appended(existing: bytes, addition: str) -> bytes:
 PROBE = "## digest new: where candidates go"
 
 
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
-
-
-def open_fence_line(existing: bytes) -> int | None:
-    """The line of the code fence (CommonMark's ``` or ~~~) the file ends inside, if it does."""
-    fence, start = "", None
-    for n, line in enumerate(existing.decode("utf-8", "replace").splitlines(), 1):
-        m = _FENCE.match(line)
-        if not fence:
-            if m and not (m[1][0] == "`" and "`" in m[2]):
-                fence, start = m[1], n
-        elif m and m[1][0] == fence[0] and len(m[1]) >= len(fence) and not m[2].strip():
-            fence = ""
-    return start if fence else None
-
-
 def existing_papers(path: Path, existing: bytes) -> set[str]:
     """The base ids of the existing issue's paper sections, checking that appended sections would be read.
 
@@ -213,8 +197,9 @@ def existing_papers(path: Path, existing: bytes) -> set[str]:
 
     issue = parse_issue(decode_issue(path, appended(existing, PROBE + "\n")), path)
     if not issue.sections or issue.sections[-1].heading != PROBE[3:]:
-        raise InputError(path, open_fence_line(existing), "cannot append candidates: the file ends inside the"
-                         " code block opened here, so new sections would not be read; close it and try again")  # fmt: skip
+        fence = open_fence_line(existing.decode("utf-8", "replace").splitlines())
+        raise InputError(path, fence, "cannot append candidates: the file ends inside the code block opened"
+                         " here, so new sections would not be read; close it and try again")  # fmt: skip
     return {s.paper_id.base for s in issue.papers if s.paper_id is not None}
 
 

@@ -149,13 +149,13 @@ def parse_issue(text: str, path: str | Path = "<issue>", duplicates: list[tuple[
         if issue.status not in STATUSES:
             got = "nothing" if not issue.status else repr(issue.status)
             raise InputError(path, issue.status_line, f"status: expected draft or ready, got {got}")
-    visible, comments = _strip_comments(lines, body_start, path)
+    visible, comments = strip_comments(lines, body_start, path)
     _split_sections(issue, visible, comments, path, duplicates)
     return issue
 
 
 
-def _strip_comments(
+def strip_comments(
     lines: list[str], start: int, path: Path
 ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """Visible (line number, text) pairs and the HTML comments, outside code fences.
@@ -208,6 +208,19 @@ def _strip_comments(
     if open_at:
         raise InputError(path, open_at, "HTML comment '<!--' is never closed: add '-->'")
     return visible, comments
+
+
+def open_fence_line(lines: list[str]) -> int | None:
+    """The line of the code fence the text ends inside (by `strip_comments`' rule), if it does."""
+    fence: str | None = None
+    start = None
+    for lineno, line in enumerate(lines, 1):
+        if fence:
+            if line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
+                fence = None
+        elif m := _FENCE.match(line):
+            fence, start = m["fence"], lineno
+    return start if fence else None
 
 
 def heading_text(line: str) -> str | None:
