@@ -115,8 +115,9 @@ def render_job(task: tuple[str, dict[str, Any], tuple[str, ...]]) -> Rendered:
         outputs.append(name)
     written = outputs_stamp(out, outputs)  # as this build left them: the next re-renders what differs
     write_atomic(out / entry_name(stem), entry, durable=False)
-    images = image_stats(view.images, path.parent) if view.images is not None else []
+    images: list[list[Any]] = []
     if view.images is not None:  # the notes' local images, beside the page: out/<stem>/...
+        images = image_stats(view.images, path.parent)  # before the copy: a change in between renders again
         copy_assets(list(view.images.assets.values()), out)
         for image in images:
             if image[3]:
