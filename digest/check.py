@@ -2,6 +2,7 @@
 
 Two kinds of finding. What a *reader* would notice (`Finding.reader`): ids
 that no source knows, papers covered twice in the issue, an empty headline,
+a code fence never closed (the rest of the issue shows as code),
 images a reader cannot load (a missing file, an address that is not http(s),
 one on this machine: ``localhost``, 127.0.0.0/8, ``::1``), links that are
 not http(s) or mailto, and an HTML email part over the 90 KB budget (Gmail
@@ -36,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from digest.errors import InputError
 from digest.figures import html_url, licence_findings
-from digest.issue import line_of, parse_issue, read_issue_text, strip_comments
+from digest.issue import line_of, open_fence_line, parse_issue, read_issue_text, strip_comments
 from digest.issue.history import coverage, load_issues
 from digest.issue.notes import tokens
 from digest.render import build_view
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from digest.issue import Issue
 
 
-READER_CODES = frozenset({"duplicate", "headline", "image-url", "link", "unknown-id", "size"})
+READER_CODES = frozenset({"duplicate", "fence", "headline", "image-url", "link", "unknown-id", "size"})
 """Findings a reader of the issue would notice: the ones ``check --strict`` fails on."""
 
 
@@ -273,6 +274,12 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         sponsor_line = next((n for n, x in enumerate(raw[:body_start], 1) if x.startswith("sponsor:")), 1)
         findings += links.findings(issue.sponsor, sponsor_line, body_start)
     findings += links.findings(issue.intro, body_start, ends[0])
+    if (fence := open_fence_line(links.masked()[body_start:])) is not None:
+        opener = raw[body_start + fence - 1].strip()
+        mark = opener[: len(opener) - len(opener.lstrip(opener[0]))]  # ``` or ~~~~: the close needs as many
+        findings.append(Finding(body_start + fence, "fence", (
+            f"code fence {mark} is never closed: everything after it, paper headings too, shows as code; "
+            f"add a {mark} line where the code ends")))  # fmt: skip
     known = _known_ids(issue, sources)
     earlier = _earlier_coverage(issue, settings)
     left: list[Finding] = []

@@ -269,4 +269,4 @@ def test_render_says_in_one_line_why_it_skipped_the_email(tmp_path: Path, monkey
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "build").iterdir()) == [
         "2022-10-23.html", "2022-10-23.md", "2022-10-23.substack.html", "2022-10-23.txt"]
-    assert "warning: email not rendered: email.from is not set; set it in digest.toml to get build/<stem>.eml too" in err
+    assert "warning: email not rendered: email.from is not set; set it in digest.toml to get build/2022-10-23.eml too" in err

@@ -52,6 +52,7 @@ META_MARK = "digest:paper"
 # by string scans, not by regular expressions that backtrack (a 1 MB line of `## ##   ...`
 # or `[a](` once took minutes). tests/test_hardening.py feeds each such shape.
 _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+_TICKS = re.compile(r"`+")
 
 
 @dataclass
@@ -191,7 +192,7 @@ def strip_comments(
             continue
         out: list[str] = []
         while True:
-            s = line.find("<!--", pos)
+            s = comment_start(line, pos)
             if s < 0:
                 out.append(line[pos:])
                 break
@@ -208,6 +209,23 @@ def strip_comments(
     if open_at:
         raise InputError(path, open_at, "HTML comment '<!--' is never closed: add '-->'")
     return visible, comments
+
+
+def comment_start(line: str, pos: int = 0) -> int:
+    """Where the next ``<!--`` from ``pos`` opens a comment, or -1. One inside a code span
+    (`` `<!-- ... -->` ``, Markdown's own rule: the backticks come first) is text, not a comment."""
+    while True:
+        s = line.find("<!--", pos)
+        tick = line.find("`", pos, s) if s >= 0 else -1
+        if tick < 0:
+            return s
+        run = _TICKS.match(line, tick)
+        assert run is not None
+        if tick and line[tick - 1] == "\\":  # an escaped backtick opens no code span
+            pos = tick + 1
+            continue
+        close = next((m.end() for m in _TICKS.finditer(line, run.end()) if len(m[0]) == len(run[0])), -1)
+        pos = close if close >= 0 else run.end()  # past the code span; unmatched backticks are text
 
 
 def open_fence_line(lines: list[str]) -> int | None:

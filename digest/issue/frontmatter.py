@@ -130,7 +130,12 @@ def front_matter(lines: list[str], path: Path) -> tuple[dict[str, Any], int]:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(path, line, f"front matter is not valid YAML: {problem}") from None
+        if "tab" in problem:  # libyaml marks where the token began, not the tab
+            line = next((n for n in range(2, end + 1) if "\t" in lines[n - 1]), line)
+        fix = ("indent with spaces, not tabs" if "tab" in problem
+               else "close the quote this value opens" if "end of stream" in problem
+               else 'put the value in double quotes, e.g. headline: "A: B"')  # fmt: skip
+        raise InputError(path, line, f"front matter is not valid YAML: {problem}; {fix}") from None
     if not isinstance(data, dict):
         raise InputError(path, 2, "front matter must be key: value lines (date, headline, sponsor, ...)")
     return _check_front_keys(data, lines, path), end + 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from digest.config import Settings
@@ -76,12 +77,13 @@ FORMATS: dict[str, Format] = {
 DEFAULT_FORMATS = ("md", "html", "email", "text", "substack")
 
 
-def default_formats(settings: Settings) -> tuple[str, ...]:
+def default_formats(settings: Settings, eml: str | Path = "build/<stem>.eml") -> tuple[str, ...]:
     """What `digest render` writes when no --format is given: every format, except
-    the email when no `email.from` is configured (asking for it then is an error)."""
+    the email when no `email.from` is configured (asking for it then is an error).
+    ``eml`` is where the email would have gone, named in the warning."""
     if settings.email.can_send:
         return DEFAULT_FORMATS
-    log.warning("email not rendered: email.from is not set; set it in digest.toml to get build/<stem>.eml too")
+    log.warning("email not rendered: email.from is not set; set it in digest.toml to get %s too", eml)
     return tuple(f for f in DEFAULT_FORMATS if f != "email")
 
 
