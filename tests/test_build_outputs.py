@@ -128,3 +128,37 @@ def test_a_deleted_issue_loses_its_image_copies(newsletter: Path) -> None:
     path.unlink()
     build()
     assert not list((newsletter / "build").glob(f"{STEM}*"))
+
+
+def test_an_image_taken_out_of_the_notes_loses_its_copy(newsletter: Path) -> None:
+    """The copy in build/<stem>/ goes with the next build; anything else there stays."""
+    path = write_issue(newsletter, figure=True)
+    put_image(newsletter, b"\x89PNG figure", 1_700_000_000)
+    site = newsletter / "build"
+    copy = site / STEM / "img" / "fig5.png"
+    build()
+    assert copy.read_bytes() == b"\x89PNG figure"
+    mine = site / STEM / "mine.png"  # not a copy the build made: left alone
+    mine.write_bytes(b"\x89PNG the editor's")
+    path.write_text(path.read_text(encoding="utf-8").replace(FIGURE, ""), encoding="utf-8")
+    assert build() == "built 2 issue(s): 1 rendered, 1 unchanged, 0 broken"
+    assert not copy.exists() and not copy.parent.exists() and mine.is_file()
+    assert f"{STEM}/img" not in (site / f"{STEM}.html").read_text(encoding="utf-8")
+    # renamed in the notes: the new copy is made, the old one goes
+    put_image(newsletter, b"\x89PNG figure", 1_700_000_000).rename(newsletter / "issues" / "img" / "fig6.png")
+    path.write_text(path.read_text(encoding="utf-8").replace("Notes on paper 0", FIGURE.replace("fig5", "fig6") + "\n\nNotes on paper 0", 1), encoding="utf-8")
+    build()
+    assert (site / STEM / "img" / "fig6.png").is_file()
+    path.write_text(path.read_text(encoding="utf-8").replace("fig6", "fig5"), encoding="utf-8")
+    put_image(newsletter, b"\x89PNG figure", 1_700_000_000)
+    build()
+    assert copy.is_file() and not (site / STEM / "img" / "fig6.png").exists()
+
+
+def test_an_image_file_deleted_loses_its_copy(newsletter: Path) -> None:
+    write_issue(newsletter, figure=True)
+    image = put_image(newsletter, b"\x89PNG figure", 1_700_000_000)
+    build()
+    image.unlink()
+    build()
+    assert not (newsletter / "build" / STEM).exists()

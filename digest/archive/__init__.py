@@ -6,7 +6,9 @@ editor's tools), then writes ``build/index.html`` and ``build/feed.xml``
 (the latest ``feed_entries`` issues). An issue whose front matter says
 ``status: draft`` is not published: not rendered, not in the index or the
 feed, and every build removes its files from the output folder (`digest
-render` writes there too), the images copied for it included.
+render` writes there too), the images copied for it included. An issue
+rendered again loses the image copies the last build made for it that its
+notes no longer show.
 
 A manifest (``build/.digest/manifest.json``) remembers, per issue, a key
 hashed from everything its output depends on: the issue source, the
@@ -45,7 +47,7 @@ from digest.archive.keys import global_key
 from digest.archive.manifest import LOCK, MANIFEST, RACY_NS, entry_name, load_manifest, next_manifest, save_manifest
 from digest.archive.report import BuildResult, say_what_was_left_out
 from digest.archive.scan import hash_sources, listing
-from digest.archive.site import prune, write_feed, write_index
+from digest.archive.site import prune, prune_images, write_feed, write_index
 from digest.archive.windows import Windows
 from digest.config import Settings
 from digest.errors import DigestError, UsageError
@@ -103,6 +105,8 @@ def _build(
     say_what_was_left_out(result)
     gone = {s: rec for s, rec in old_issues.items() if s not in found.on_disk or s in result.unpublished}
     result.removed = prune(out, gone, result.unpublished, existing)
+    rendered = set(result.rendered)  # their image copies the notes no longer show go too
+    result.removed += prune_images(out, old_issues, (r for r in result.issues if r.stem in rendered))
     feed_key = write_feed(settings, out, result, gkey, old.get("feed"), force)
     index_key = write_index(settings, out, result, gkey, old.get("index"), force)
     settled = [r for r in run.records if r.stem not in run.failed]

@@ -13,6 +13,8 @@ Decisions (see docs/archive.md):
   newsletter's ``timezone`` setting: derived from the issue alone, so a
   rebuild on another machine gives a byte-identical feed. The feed's own
   ``updated`` is the newest entry's.
+- An entry's ``content`` has ``xml:base`` set to the issue page, so its
+  relative links (a footnote's ``#fn-1``) lead there, not into feed.xml.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from digest.render import FORMATS
 log = logging.getLogger(__name__)
 
 ATOM = "http://www.w3.org/2005/Atom"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,9 @@ def entry_xml(settings: Any, e: FeedEntry) -> str:
     _sub(entry, "link", rel="alternate", type="text/html", href=page_url(settings.url, FORMATS["html"].filename(e.stem)))
     if e.headline:
         _sub(entry, "summary", e.headline)
-    _sub(entry, "content", e.content_html, type="html")
+    # In-page links of the content (footnotes: ``#fn-1``) are the page's, not feed.xml's.
+    content = _sub(entry, "content", e.content_html, type="html")
+    content.set(XML_BASE, page_url(settings.url, FORMATS["html"].filename(e.stem)))
     ET.indent(entry, space=" ", level=1)
     # Alone, the element declares the Atom namespace itself; in the feed it inherits it.
     # (Only the start tag can hold the attribute: text is escaped, and it comes first.)

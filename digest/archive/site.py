@@ -82,7 +82,7 @@ def prune(
     for stem, record in gone.items():
         # the issue page of manifest v1 was kept beside its entry
         names = [*record.get("outputs", []), entry_name(stem), side_name(stem), f"{ENTRIES}/{FORMATS['html'].filename(stem)}"]
-        names += [image[3] for image in record.get("images", []) if isinstance(image, list) and len(image) > 3 and image[3]]
+        names += sorted(_copies(record.get("images", [])))
         removed += _unlink(out, names)
         _remove_empty(out / stem)
     for stem in drafts:
@@ -91,6 +91,30 @@ def prune(
         if stem in existing:
             removed += _remove_images(out, out / stem)
     return removed
+
+
+def prune_images(out: Path, old_issues: dict[str, Any], rendered: Iterable[Any]) -> list[Path]:
+    """Delete the image copies the last build made for an issue rendered again (``rendered``:
+    its `IssueRecord`) that its notes no longer show (the image was taken out of the notes,
+    renamed, or its file is gone), then the folders left empty. Only copies the manifest
+    lists (``old_issues``) are touched: nothing digest did not put there."""
+    removed = []
+    for record in rendered:
+        before = _copies(old_issues.get(record.stem, {}).get("images", []))
+        stale = sorted(before - _copies(record.images))
+        prefix = f"{record.stem}/"
+        names = [n for n in stale if n.startswith(prefix) and Path(n).suffix.lower() in IMAGE_TYPES]
+        if names:
+            removed += _unlink(out, names)
+            _remove_empty(out / record.stem)
+    return removed
+
+
+def _copies(images: Any) -> set[str]:
+    """The copies' names (under the output folder) in `IssueRecord.images`."""
+    if not isinstance(images, list):
+        return set()
+    return {i[3] for i in images if isinstance(i, list) and len(i) > 3 and isinstance(i[3], str) and i[3]}
 
 
 def _unlink(out: Path, names: list[str]) -> list[Path]:

@@ -111,6 +111,8 @@ class Windows:
                 self.result.unpublished[record.stem] = str(record.status)
                 record.key, record.outputs, record.papers, record.shown = "", [], 0, ""
                 record.written, record.images = "", []
+                # build/ is published whole, .digest/ included: keep nothing of what a draft says
+                record.title, record.headline, record.fill_ids = "", "", []
                 continue
             prev, nxt = self.prev, following[id(record)]
             self.prev = record

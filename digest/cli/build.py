@@ -59,7 +59,7 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
         if bar is not None:
             bar.__exit__(None, None, None)
     for exc in result.errors:
-        echo(f"error: {exc}", err=True)
+        echo(f"error: {_shown(exc)}", err=True)
     if as_json:
         payload = {
             "out": str(result.out_dir),
@@ -67,7 +67,7 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
             "rendered": result.rendered,
             "unchanged": len(result.unchanged),
             "unpublished": result.unpublished,
-            "errors": [str(e) for e in result.errors],
+            "errors": [_shown(e) for e in result.errors],
             "written": [relative(p) for p in result.written],
             "removed": [relative(p) for p in result.removed],
         }
@@ -82,3 +82,12 @@ def build_command(state: State, out: Path | None, force: bool, jobs: int | None,
             )
     if result.errors:
         raise SystemExit(1)
+
+
+def _shown(exc: Exception) -> str:
+    """A broken issue's error with its file as the editor names it (relative to here)."""
+    from digest.errors import InputError
+
+    if isinstance(exc, InputError) and Path(exc.path).is_absolute():
+        return str(InputError(relative(Path(exc.path)), exc.line, exc.message))
+    return str(exc)

@@ -19,7 +19,7 @@ so a ``{{`` in the issue is sent as ``{{ "{{" }}`` and arrives as written.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -76,7 +76,10 @@ def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure
         )
 
     http = http_class("listmonk", (user, token), [token], auth_hint, where, "publish.listmonk_url")
-    return Listmonk(site, lists, http)
+    def no_list(message: str) -> ConfigError:
+        return settings.problem("publish.listmonk_lists", f"listmonk: {message}; listmonk's Lists page shows each list's number")
+
+    return Listmonk(site, lists, http, no_list)
 
 
 class Listmonk(Platform):
@@ -84,9 +87,11 @@ class Listmonk(Platform):
     label = "listmonk"
     noun = "campaign"
 
-    def __init__(self, site: str, lists: list[int], http: Http) -> None:
+    def __init__(self, site: str, lists: list[int], http: Http, no_list: Callable[[str], ConfigError] | None = None) -> None:
         super().__init__(site, http)
         self.lists = lists
+        self.no_list = no_list
+        """The error for listmonk's "List N not found": a setting to fix, named with its line."""
 
     def _url(self, post_id: str = "", tail: str = "") -> str:
         return f"{self.site}/api/campaigns" + (f"/{quote(post_id, safe='')}" if post_id else "") + tail
@@ -134,8 +139,9 @@ class Listmonk(Platform):
         return fields
 
     def create(self, content: Content, when: datetime | None) -> Remote:
-        resp = self.http.request("POST", self._url(), json_body=self._fields(content, when), what="create the campaign")
-        return self._remote(resp, "create the campaign")
+        what = "create the campaign"
+        resp = self.http.request("POST", self._url(), json_body=self._fields(content, when), what=what, passthrough=(400,))
+        return self._remote(self._refused(resp, what), what)
 
     def update(self, remote: Remote, content: Content, when: datetime | None) -> Remote:
         fields = self._fields(content, when)  # rendered before anything changes on listmonk
@@ -143,8 +149,18 @@ class Listmonk(Platform):
             fields["send_at"] = None
             if remote.status == "scheduled":
                 remote = self._status(remote, "draft", "unschedule the campaign")
-        resp = self.http.request("PUT", self._url(remote.id), json_body=fields, what="update the campaign")
-        return self._remote(resp, "update the campaign")
+        what = "update the campaign"
+        resp = self.http.request("PUT", self._url(remote.id), json_body=fields, what=what, passthrough=(400,))
+        return self._remote(self._refused(resp, what), what)
+
+    def _refused(self, resp: requests.Response, what: str) -> requests.Response:
+        """``resp`` unless it is listmonk's 400: an unknown list names `publish.listmonk_lists`."""
+        if resp.status_code != 400:
+            return resp
+        message = self.http.message(resp)
+        if self.no_list is not None and re.search(r"\blists?\b.*\bnot found\b", message, re.IGNORECASE):
+            raise self.no_list(message)
+        raise DigestError(f"{self.http.where}: listmonk refused to {what} (HTTP 400): {message}")
 
     def finish(self, remote: Remote, when: datetime | None) -> Remote:
         if when is not None and remote.status != "scheduled":

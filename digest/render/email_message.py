@@ -59,8 +59,15 @@ def check_address(what: str, value: str) -> str:
     found = getaddresses([value])
     if len(found) != 1 or "@" not in found[0][1] or any(c in found[0][1] for c in " <>,;"):
         raise UsageError(f"{what}: {value!r} is not one mail address like 'Jane Doe <jane@example.org>'")
-    if not found[0][1].isascii():
-        raise UsageError(f"{what}: {value!r} has a non-ASCII address; write the domain in its xn-- form")
+    local, _, domain = found[0][1].rpartition("@")
+    if not local.isascii():  # SMTP without SMTPUTF8 cannot carry it, and no encoding fixes that
+        raise UsageError(f"{what}: {value!r} has non-ASCII letters before the @; give an ASCII address for that reader")
+    if not domain.isascii():
+        try:
+            ace = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise UsageError(f"{what}: {value!r} has a domain that is not a valid domain name") from None
+        raise UsageError(f"{what}: {value!r} has a non-ASCII domain; write it as {value.replace('@' + domain, '@' + ace)!r}")
     try:
         _header_line("To", value)  # what the message will do with it: an odd domain literal fails here
     except Exception:  # noqa: BLE001 - the email package raises AttributeError and others on such input
