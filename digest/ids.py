@@ -22,11 +22,12 @@ VERSION = r"(?:v(?P<version>[1-9]\d{0,2}))?"
 ID_PATTERN = rf"(?:{NEW_STYLE}|{OLD_STYLE}){VERSION}"
 
 _FULL = re.compile(rf"^(?i:arxiv:)?{ID_PATTERN}$")
-# An arXiv abstract or PDF address; the id part is checked by `parse_id`. Linear on text
+# An arXiv abstract, PDF or HTML address (only the page itself: a figure under
+# /html/ID/ is no paper reference); the id part is checked by `parse_id`. Linear on text
 # without line breaks (a URL has none): the lazy id is followed only by fixed-length
 # tests, and the tail `.*` runs once, to the end.
 ARXIV_URL = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html(?=/[^/?#]+/?(?:[?#]|$)))/(?P<id>.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I
 )
 # Something an editor meant as an arXiv id, even when it is malformed.
 LOOKS_LIKE_ID = re.compile(r"^(?:arxiv:\s*\S+|\d{4}\.\d+(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d+(?:v\d+)?)$", re.I)
@@ -73,7 +74,8 @@ def parse_id(text: str) -> ArxivId | None:
 def parse_reference(text: str) -> ArxivId | None:
     """An arXiv id written any way an issue heading's link or bare id may write it:
     ``2210.11399``, ``arXiv:2210.11399v2``, ``hep-th/9901001``,
-    ``https://arxiv.org/abs/2210.11399``, ``arxiv.org/pdf/2210.11399v2.pdf``; or None."""
+    ``https://arxiv.org/abs/2210.11399``, ``arxiv.org/pdf/2210.11399v2.pdf``,
+    ``https://arxiv.org/html/2210.11399v2``; or None."""
     text = text.strip()
     if len(text.split(None, 1)) > 1:
         return None  # (also keeps ARXIV_URL linear: its `.*` never meets a line break)

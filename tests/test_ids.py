@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import pytest
 
 from digest.ids import ArxivId, parse_id
@@ -47,3 +49,19 @@ def test_str_and_url_keep_the_version() -> None:
     ident = ArxivId("2210.11399", 2)
     assert str(ident) == "2210.11399v2"
     assert ident.abs_url == "https://arxiv.org/abs/2210.11399v2"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://arxiv.org/html/2210.11399v2", "2210.11399v2"),
+        ("https://arxiv.org/html/2210.11399v2/", "2210.11399v2"),
+        ("https://arxiv.org/html/2210.11399#S3", "2210.11399"),
+        ("https://arxiv.org/html/2210.11399v2/x2.png", None),  # a figure of the paper, not the paper
+    ],
+)
+def test_an_html_page_is_a_paper_reference_and_its_figures_are_not(text: str, expected: str | None) -> None:
+    from digest.ids import parse_reference
+
+    found = parse_reference(text)
+    assert (str(found) if found else None) == expected

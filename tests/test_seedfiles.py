@@ -257,7 +257,7 @@ def test_jsonl(tmp_path: Path) -> None:
 def test_jsonl_errors_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "2210.11399", "abstract": "x"}\n{"id": "nope", "abstract": "y"}\n')
-    with pytest.raises(InputError, match=r"bad.jsonl:2: expected an arXiv id, found 'nope'"):
+    with pytest.raises(InputError, match=r"bad.jsonl:2: 'nope' is not an arXiv id \(e\.g\. 2209\.06235, .*\): correct it$"):
         read_seed_file(path)
     path.write_text('{"id": "2210.11399", "abstract": "x"}\n{"id": "2210.11399"\n')
     with pytest.raises(InputError, match=r"bad.jsonl:2: not a JSON object"):

@@ -59,7 +59,8 @@ def test_where_skips_a_broken_issue_with_a_warning(newsletter: Path) -> None:
 @pytest.mark.parametrize(
     "written",
     ["https://arxiv.org/abs/2210.11399", "arxiv.org/pdf/2210.11399v2", "http://export.arxiv.org/abs/2210.11399v1/",
-     "https://arxiv.org/pdf/2210.11399v2.pdf", "arXiv:2210.11399", "[Flan-U-PaLM](https://arxiv.org/abs/2210.11399)"],
+     "https://arxiv.org/pdf/2210.11399v2.pdf", "arXiv:2210.11399", "[Flan-U-PaLM](https://arxiv.org/abs/2210.11399)",
+     "https://arxiv.org/html/2210.11399v1", "arxiv.org/html/2210.11399v2/", "ARXIV:2210.11399v2", " 2210.11399 "],
 )  # fmt: skip
 def test_where_takes_every_form_an_issue_heading_takes(newsletter: Path, written: str) -> None:
     code, out, err = run("where", written)
@@ -73,3 +74,12 @@ def test_where_takes_old_style_ids_and_refuses_other_addresses(newsletter: Path)
         assert run("where", written)[1].startswith("2022-11-06  issues/2022-11-06.md:5"), written
     code, out, err = run("where", "https://example.org/abs/2210.11399")
     assert code == 2 and out == "" and "is not an arXiv id" in err and len(err.splitlines()) == 1
+
+
+def test_where_finds_a_heading_that_links_arxivs_html_page(newsletter: Path) -> None:
+    (newsletter / "issues" / "2022-11-06.md").write_text(
+        "---\ndate: 2022-11-06\n---\n\n## [Flan again](https://arxiv.org/html/2210.11399v2)\n\nNotes.\n"
+    )
+    code, out, err = run("where", "2210.11399")
+    assert code == 0, err
+    assert out.splitlines()[1] == "2022-11-06  issues/2022-11-06.md:5  Flan again"

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from digest.cli.common import pass_state
+from digest.cli.common import pass_state, relative
 
 
 @click.command(
@@ -37,14 +37,18 @@ def seeds_command(state: Any, files: tuple[Path, ...], resolve_ids: bool, offlin
     dataset-viewer dump, JSON Lines or CSV with arxiv_id and abstract
     columns. The same abstract in several files is one record. Prints a
     table (FILE:LINE, id or 'unresolved', label, first words), totals per
-    file and how ids were found. Exit code 3: arXiv was unavailable (what
-    the store knows is still shown).
+    file and how ids were found. Exit code 1: a file is not a seed file or
+    breaks its format (one line: FILE:LINE, what is wrong, what to do);
+    3: arXiv was unavailable (what the store knows is still shown).
     """
-    from digest.errors import UnavailableError
+    from digest.errors import InputError, UnavailableError
     from digest.seeds import seed_paths
     from digest.seeds.report import run_seeds
 
     settings = state.settings()
+    if not files and not settings.path("seeds").is_dir():
+        raise InputError(relative(settings.path("seeds")), None, "no such folder (paths.seeds): create it and put reading lists "
+                                                       "of abstracts in it, or name seed FILES")  # fmt: skip
     paths: list[str] = []
     for f in files or (settings.path("seeds"),):
         paths.extend(str(p) for p in (seed_paths(f) if Path(f).is_dir() else [f]))

@@ -16,7 +16,7 @@ from digest.cli.common import State, echo, pass_state, relative
 Examples:
   digest where 2210.11399          # 2022-10-23  issues/2022-10-23.md:33  Transcending Scaling Laws ...
   digest where arXiv:2210.11399v2 --json
-  digest where https://arxiv.org/abs/2210.11399     # or arxiv.org/pdf/..., hep-th/9901001
+  digest where https://arxiv.org/abs/2210.11399     # or arxiv.org/pdf/..., arxiv.org/html/..., hep-th/9901001
 """,
 )
 @click.argument("paper_id", metavar="ID")
@@ -26,7 +26,8 @@ def where_command(state: State, paper_id: str, as_json: bool) -> None:
     """Print each issue in issues/ that has a section for the paper ID (any version), oldest first.
 
     ID is written any way an issue heading may write it: 2210.11399,
-    arXiv:2210.11399v2, hep-th/9901001, or an arxiv.org/abs/ or /pdf/ address.
+    arXiv:2210.11399v2, hep-th/9901001, or an arxiv.org/abs/, /pdf/ or /html/
+    address.
 
     A section without notes (a drafted candidate) is marked "draft"; such a
     paper is not in the rendered issue. Nothing on stdout (and a note on

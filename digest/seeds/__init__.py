@@ -160,13 +160,16 @@ def read_seed_file(path: str | Path) -> list[SeedRecord]:
     text or matches no shape. An empty file gives no records and a warning.
     Repeats of one abstract inside the file are merged (see `dedup`).
     """
-    return dedup(_read_file(path))
+    return dedup(_read_file(path), warn=True)
 
 
 def _read_file(path: str | Path) -> list[SeedRecord]:
     name = str(path)
     try:
-        lines = _lines(name, Path(path).read_bytes())  # the bytes go as soon as they are decoded
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF)
+            encoding = _encoding(name, head)  # a binary file fails here, before the rest is read
+            lines = _lines(name, head + fh.read(), encoding)  # the bytes go as soon as they are decoded
     except OSError as exc:
         raise InputError(name, None, f"cannot read: {exc.strerror or exc}") from None
     if not any(s.strip() for s in lines):
@@ -211,7 +214,7 @@ def seed_paths(folder: str | Path) -> list[Path]:
 
 def read_seed_files(paths: Iterable[str | Path], *, strict: bool = True) -> list[SeedRecord]:
     """The records of several files, in order, deduplicated across files."""
-    merged = _Dedup()
+    merged = _Dedup(warn=True)
     with _no_cycle_collection():
         for path in paths:
             try:
@@ -232,14 +235,17 @@ def by_id(records: Iterable[SeedRecord]) -> dict[str, SeedRecord]:
     return out
 
 
-def dedup(records: Iterable[SeedRecord]) -> list[SeedRecord]:
+def dedup(records: Iterable[SeedRecord], *, warn: bool = False) -> list[SeedRecord]:
     """Merge records for one paper: same abstract (by `text_key`) or same id.
 
     The merged record keeps the first abstract and the union of sources, and
     fills id, version (the highest), comment, label and title from whichever
     copy has them. Two copies with the same text but different ids stay apart.
+    With ``warn``, one id given to two abstracts that share few words (not two
+    versions of one abstract: a wrong id, most likely) is a warning naming both
+    places, since the second abstract is dropped.
     """
-    merged = _Dedup()
+    merged = _Dedup(warn=warn)
     merged.add(records)
     return merged.out
 
@@ -247,7 +253,8 @@ def dedup(records: Iterable[SeedRecord]) -> list[SeedRecord]:
 class _Dedup:
     """`dedup` fed a batch at a time; ``out`` is the merged records so far, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, warn: bool = False) -> None:
+        self.warn = warn
         self.out: list[SeedRecord] = []
         self._at_key: dict[bytes, int] = {}  # `key_digest` of an abstract -> its record
         self._digests: list[bytes] = []  # `key_digest` of each kept record's abstract
@@ -267,11 +274,24 @@ class _Dedup:
                 out.append(rec)
                 digests.append(digest)
             else:
+                if self.warn and rec.arxiv_id and digests[i] != digest and not _same_paper(out[i].abstract, rec.abstract):
+                    log.warning("%s: %s again, with another abstract (first at %s): the first is kept; "
+                                "check which abstract the id belongs to", rec.where, rec.arxiv_id, out[i].where)  # fmt: skip
                 out[i] = _merge(out[i], rec)
             at_key.setdefault(digest, i)
             at_key.setdefault(digests[i], i)
             if out[i].arxiv_id:
                 at_id.setdefault(out[i].arxiv_id, i)  # type: ignore[arg-type]
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _same_paper(a: str, b: str) -> bool:
+    """Whether two abstracts given one id look like versions of one abstract: most of the
+    words of the shorter one are in the other (rewording and extraction glitches aside)."""
+    wa, wb = set(_WORD.findall(a.casefold())), set(_WORD.findall(b.casefold()))
+    return len(wa & wb) >= 0.6 * min(len(wa), len(wb))
 
 
 def _merge(a: SeedRecord, b: SeedRecord) -> SeedRecord:
@@ -315,23 +335,57 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _lines(name: str, data: bytes) -> list[str]:
-    """Decoded lines: BOM dropped, CRLF/CR as LF; a binary file raises."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+_SNIFF = 8192
+"""Bytes read first to tell text from binary (a stray video in seeds/ is not read whole)."""
+
+
+def _encoding(name: str, head: bytes) -> str | None:
+    """The encoding of a file that starts with ``head``: UTF-16 (with or without a BOM),
+    or None for UTF-8 / Windows-1252. A binary file raises."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        # Mostly-ASCII UTF-16: every other byte is NUL, the others mostly printable.
+        even, odd = head[0::2], head[1::2]
+        for codec, zeros, chars in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+            if len(head) >= 4 and zeros.count(0) >= 0.9 * len(zeros) and _printable(chars) >= 0.9 * len(chars):
+                return codec
+        raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}")
+    return None
+
+
+_NOT_PRINTABLE = bytes(c for c in range(256) if c < 0x20 and c not in b"\t\n\r")
+
+
+def _printable(data: bytes) -> int:
+    """How many bytes of ``data`` are not control characters."""
+    return len(data.translate(None, _NOT_PRINTABLE))
+
+
+def _lines(name: str, data: bytes, encoding: str | None = None) -> list[str]:
+    """Decoded lines: BOM dropped, CRLF/CR as LF; a binary file raises.
+
+    UTF-8 (with or without a BOM) unless ``encoding`` (`_encoding`) says UTF-16; text that is
+    not UTF-8 is read as Windows-1252, with a warning naming the first line that is not UTF-8.
+    """
+    if encoding is None:
+        encoding = _encoding(name, data[:_SNIFF])
+    if encoding is not None:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError:
             raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}") from None
-    elif b"\x00" in data[:8192]:
-        raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}")
     else:
         try:
             text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
                 raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}") from None
+            line = data.count(b"\n", 0, exc.start) + 1
+            log.warning("%s:%d: not UTF-8, read as Windows-1252: if accents or quotes look wrong, "
+                        "save the file as UTF-8", name, line)  # fmt: skip
     sample = text[:8192]
     if len(_CONTROL.findall(sample)) > len(sample) // 100:
         raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}")

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from digest.errors import InputError
-from digest.ids import parse_id, valid_new_style
+from digest.ids import LOOKS_LIKE_ID, parse_id, valid_new_style
 
 EXPECTED = (
     "expected seed abstracts: abstracts each followed by an arXiv:ID line, "
@@ -65,7 +65,7 @@ def _split_id(path: str | Path, line: int, text: str) -> tuple[str, int | None]:
         return f"{m[1]}.{m[2]}", int(m[3]) if m[3] else None
     parsed = parse_id(text)
     if parsed is None:
-        raise InputError(path, line, f"expected an arXiv id, found {text[:40]!r}")
+        raise InputError(path, line, f"{text[:40]!r} is not an arXiv id (e.g. 2209.06235, 2209.06235v2, hep-th/9901001): correct it")
     return parsed.base, parsed.version
 
 
@@ -74,6 +74,8 @@ def _split_id(path: str | Path, line: int, text: str) -> tuple[str, int | None]:
 _TRAILER_START = re.compile(r"arxiv:\s*", re.IGNORECASE)
 _NEW_HEAD = re.compile(r"(\d{2})(\d{2})\.")
 _OLD_ID = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?)/(\d{7})")
+_CATEGORY_TAG = re.compile(r"^\s*\[[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?\]")
+"""The primary category arXiv prints after an id (``arXiv:2209.06235 [cs.LG]``): not an abstract."""
 _LONG_LINE = 300
 """A line after an abstract this long is more of the abstract, not a comment."""
 
@@ -133,13 +135,15 @@ def read_trailer(path: str | Path, lines: list[str]) -> list[RawRecord]:
         rest = line[m.end() :]
         length = match_trailing_id(rest)
         if length is None:
-            raise InputError(path, number, f"expected an arXiv id after 'arXiv:', found {rest[:30]!r}")
+            raise InputError(path, number, f"expected an arXiv id after 'arXiv:', found {rest[:30]!r}: "
+                                           "correct the id (e.g. arXiv:2209.06235, arXiv:hep-th/9901001v2)")
         base, version = _split_id(path, number, rest[:length])
         if not body:
-            raise InputError(path, number, f"arXiv:{rest[:length]} has no abstract before it")
+            raise InputError(path, number, f"arXiv:{rest[:length]} has no abstract before it: "
+                                           "put the abstract on the line(s) above its arXiv:ID line")
         records.append(_trailer_record(start, body, base, version))
         body = []
-        nxt = rest[length:].strip()
+        nxt = _CATEGORY_TAG.sub("", rest[length:], count=1).strip()
         start = number
         if nxt:
             body.append(nxt)
@@ -183,14 +187,16 @@ def read_labelled(path: str | Path, lines: list[str]) -> list[RawRecord]:
         if m:
             text = line[m.end() :].strip()
             if not text:
-                raise InputError(path, number, "empty 'Abstract:' line")
+                raise InputError(path, number, "empty 'Abstract:' line: put the abstract after 'Abstract:' "
+                                               "on the same line, or delete the line")
             records.append(RawRecord(line=number, abstract=text, label=label))
         elif len(line) <= _LABEL_MAX:
             label = line
         elif records:
             records[-1].abstract += " " + line  # an abstract wrapped over lines
         else:
-            raise InputError(path, number, "expected a label line or an 'Abstract:' line")
+            raise InputError(path, number, f"expected a label line (at most {_LABEL_MAX} characters) or an "
+                                           "'Abstract:' line: start each abstract with 'Abstract:'")
     return records
 
 
@@ -203,6 +209,9 @@ _DTYPE = re.compile(
 )
 _COLUMN = re.compile(r"^[A-Za-z_][\w .\-]{0,40}$")
 _STAT = re.compile(r"^-?[\d.,]+\s*[kKmMbB]?$")
+_COUNT_STAT = re.compile(r"^\d[\d,]*$|^\d+(?:\.\d+)?\s*[kKmMbB]$")
+"""A statistic of a column that is not a float (lengths, counts): a whole number or ``13.8k``,
+never ``2112.09332``, which is the first row's id in a dump without statistics."""
 _ID_COLUMNS = ("arxiv_id", "id", "arxiv", "paper_id")
 _ABSTRACT_COLUMNS = ("abstract", "summary", "abstracts")
 
@@ -219,27 +228,36 @@ def read_viewer(path: str | Path, lines: list[str]) -> list[RawRecord]:
     # Header: blocks of (column name, dtype, stats...); a name is a line followed by a dtype.
     while i + 1 < len(cells) and _COLUMN.match(cells[i][1]) and _DTYPE.match(cells[i + 1][1]):
         columns.append(cells[i][1].lower())
+        stat = _STAT if cells[i + 1][1].lower().startswith("float") else _COUNT_STAT
         i += 2
         # The viewer shows at most two statistics per column (min and max length).
         for _ in range(2):
-            if i < len(cells) and _STAT.match(cells[i][1]) and not (
+            if i < len(cells) and stat.match(cells[i][1]) and not (
                 i + 1 < len(cells) and _DTYPE.match(cells[i + 1][1])
             ):
                 i += 1
     id_col, abs_col, title_col = _pick_columns(path, columns)
     data = cells[i:]
     width = len(columns)
-    if len(data) % width:
-        raise InputError(path, data[-1][0], f"incomplete row: expected {width} lines per row ({', '.join(columns)})")
+    shape = f"{width} lines per row ({', '.join(columns)}), one cell a line"
     records = []
-    for r in range(0, len(data), width):
+    for r in range(0, len(data) - len(data) % width, width):
         row = data[r : r + width]
         rec = RawRecord(line=row[0][0], abstract=row[abs_col][1])
         if id_col is not None:
-            rec.arxiv_id, rec.version = _split_id(path, row[id_col][0], row[id_col][1])
+            number, cell = row[id_col]
+            try:
+                rec.arxiv_id, rec.version = _split_id(path, number, cell)
+            except InputError:
+                if LOOKS_LIKE_ID.match(cell):
+                    raise
+                raise InputError(path, number, f"expected an arXiv id ({columns[id_col]}), found {cell[:40]!r}: "
+                                               f"a row above lacks a line or has one too many; {shape}") from None
         if title_col is not None:
             rec.title = row[title_col][1]
         records.append(rec)
+    if len(data) % width:
+        raise InputError(path, data[-1][0], f"incomplete row: a cell is missing or one line too many; expected {shape}")
     return records
 
 
@@ -249,7 +267,8 @@ def _pick_columns(path: str | Path, columns: list[str]) -> tuple[int | None, int
 
     abs_col = find(_ABSTRACT_COLUMNS)
     if abs_col is None:
-        raise InputError(path, 1, f"no abstract column among {', '.join(columns) or 'the header'}")
+        raise InputError(path, 1, f"no abstract column among {', '.join(columns) or 'the header'}: "
+                                  "name it abstract (or summary)")
     return find(_ID_COLUMNS), abs_col, find(("title",))
 
 
@@ -290,7 +309,7 @@ def _from_fields(path: str | Path, line: int, row: Any, roles: tuple[tuple[str, 
             values[role] = text
     abstract = values.get("abstract")
     if abstract is None:
-        raise InputError(path, line, "no abstract in this record")
+        raise InputError(path, line, "no abstract in this record: fill in its abstract, or delete the record")
     rec = RawRecord(line, abstract, title=values.get("title"), comment=values.get("comment"), label=values.get("label"))
     ident = values.get("id")
     if ident:
@@ -304,15 +323,17 @@ def _from_fields(path: str | Path, line: int, row: Any, roles: tuple[tuple[str, 
 def read_jsonl(path: str | Path, lines: list[str]) -> list[RawRecord]:
     records = []
     for number, raw in enumerate(lines, 1):
-        line = raw.strip()
-        if not line:
+        if not (line := raw.strip()):
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, number, f"not a JSON object: {exc.msg}") from None
+        except (json.JSONDecodeError, RecursionError) as exc:  # (a RecursionError: [[[[... nested past Python's limit)
+            why = f"not a JSON object ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            raise InputError(path, number, f"{why}: JSON Lines hold one whole, flat object per line, "
+                                           'so write each record on a single line: {"arxiv_id": "...", "abstract": "..."}') from None
         if not isinstance(obj, dict):
-            raise InputError(path, number, "expected a JSON object per line")
+            raise InputError(path, number, f"a JSON {type(obj).__name__}, not an object: write one object per line, "
+                                           '{"arxiv_id": "...", "abstract": "..."}')
         records.append(_from_fields(path, number, obj, _roles(tuple(obj))))
     return records
 
@@ -334,20 +355,27 @@ def read_csv(path: str | Path, lines: list[str], delimiter: str | None = None) -
     # Line by line, not one joined copy of the file in a StringIO (four bytes a character):
     # each line gets back the newline a quoted field may span.
     reader = csv.reader((line + "\n" for line in islice(lines, first, None)), delimiter=delimiter, strict=True)
-    header = next(reader)
-    names = tuple(h.strip() for h in header)
-    roles = tuple((role, names.index(name)) for role, name in _roles(names))  # type: ignore[arg-type]
     records = []
-    start = first + 2
+    start = first + 1  # line where the row being read began
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 2**31 - 1))  # an abstract as long as JSON Lines allows
     try:
+        header = next(reader)
+        names = tuple(h.strip() for h in header)
+        roles = tuple((role, names.index(name)) for role, name in _roles(names))  # type: ignore[arg-type]
+        start = first + reader.line_num + 1
         for row in reader:
             if len(row) > len(header):
-                raise InputError(path, start, f"{len(row)} fields, the header names {len(header)}")
+                raise InputError(path, start, f"{len(row)} fields, the header names {len(header)}: "
+                                              f"quote a field that contains {delimiter!r} (\"like{delimiter} this\")")
             if any(v.strip() for v in row):
                 records.append(_from_fields(path, start, row, roles))
             start = first + reader.line_num + 1
     except csv.Error as exc:
-        raise InputError(path, first + reader.line_num, f"bad CSV: {exc}") from None
+        raise InputError(path, start, f"bad CSV in the row that starts here ({exc}): close every quoted field, "
+                                      'and write a quote inside one as two ("")') from None
+    finally:
+        csv.field_size_limit(limit)
     return records
 
 

@@ -83,7 +83,7 @@ def run_seeds(paths: Sequence[str], store_path: str, *, resolve_ids: bool = Fals
         files.append({"file": str(path), "records": len(recs), "with_id": sum(1 for r in recs if r.arxiv_id),
                       "format": recs[0].format if recs else None})  # fmt: skip
         records.extend(recs)
-    records = dedup(records)
+    records = dedup(records, warn=True)
     if not resolve_ids:
         store = Store.open_existing(store_path)
         if store is None:
