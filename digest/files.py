@@ -39,9 +39,19 @@ def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -
         except FileNotFoundError:
             pass
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        if (named := _named(exc, path)) is exc:
+            raise
+        raise named from None
+
+
+def _named(exc: BaseException, path: Path) -> BaseException:
+    """``exc`` naming the file being written: a write to a full disk (or past ``ulimit -f``)
+    fails in `os.write`, whose error names no file."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+        return OSError(exc.errno, exc.strerror, str(path))  # the same subclass (FileNotFoundError, ...)
+    return exc
 
 
 def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) -> bool:
@@ -81,9 +91,11 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
     except FileExistsError:
         tmp.unlink(missing_ok=True)
         return False
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise
+        if (named := _named(exc, path)) is exc:
+            raise
+        raise named from None
 
 
 def sync_all(paths: list[Path] | None = None) -> None:

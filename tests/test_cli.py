@@ -106,9 +106,9 @@ def test_render_path_imports_no_network_or_ranking_library(newsletter: Path) -> 
 def test_an_unwritable_output_path_is_one_line(newsletter: Path) -> None:
     (newsletter / "afile").write_text("not a folder")
     code, out, err = run("render", "issues/2022-10-23.md", "--format", "md", "--out", "afile/sub")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""  # --out is checked before anything is written
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "afile/sub" in err and "check the path and its permissions" in err
+    assert "afile/sub" in err and "afile is a file, not a folder" in err
 
 
 @pytest.mark.parametrize(

@@ -126,10 +126,25 @@ class DigestGroup(click.Group):
             # a file or folder the user named cannot be written or read
             _traceback_if_verbose(ctx)
             where = f"{exc.filename}: " if exc.filename else ""
-            raise _CoreErrorShown(f"{where}{exc.strerror or exc}; check the path and its permissions", 1) from None
+            raise _CoreErrorShown(f"{where}{exc.strerror or exc}; {_os_advice(exc)}", 1) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None
+
+
+def _os_advice(exc: OSError) -> str:
+    """What to do about a file that could not be written or read: said by what failed, since
+    "check the permissions" sends someone whose disk is full to the wrong place."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("the disk (or your quota) is full; files already there are kept as they were:"
+                " free some space and run the command again")
+    if exc.errno == errno.EFBIG:
+        return "the file is larger than this system lets a command write (`ulimit -f`); raise the limit and run it again"
+    if exc.errno == errno.EROFS:
+        return "the file system is mounted read-only; use a writable folder"
+    return "check the path and its permissions"
 
 
 def _is_closed(stream: Any) -> bool:

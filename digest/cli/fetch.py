@@ -56,7 +56,8 @@ def fetch_command(state: Any, since: date | None, until: date | None, via: str, 
 
     One request at a time, arxiv.delay seconds apart; failures are retried
     with backoff. A day is fetched again until arXiv can no longer add to it
-    (its papers are announced, see docs/fetch.md); then never again. Exit
+    (its papers are announced, see docs/fetch.md); then never again, also
+    when a window given with --since/--until begins or ends with such days. Exit
     code 3 means arXiv was unavailable: what was fetched is kept, and the next
     run resumes there. Exit code 1: arXiv answered with fewer entries than it
     has (or than the store already holds), nothing is marked complete; or

@@ -230,9 +230,15 @@ def fetch_api_window(
 
     report = report or FetchReport(via="api", store=str(store.path))
     key = query_key(categories, query)
-    if store.covered("api", key, since, until):
+    span = store.open_span("api", key, since, until)
+    if span is None:
         report.windows.append(WindowReport("api", since.isoformat(), until.isoformat(), "skipped"))
         return report
+    if span[0] > since:  # days at either end that complete windows hold are never read again
+        report.windows.append(WindowReport("api", since.isoformat(), (span[0] - timedelta(days=1)).isoformat(), "skipped"))
+    if span[1] < until:
+        report.windows.append(WindowReport("api", (span[1] + timedelta(days=1)).isoformat(), until.isoformat(), "skipped"))
+    since, until = span
     prior = store.window("api", key, since, until)
     start = prior.next_start if prior and not prior.complete else 0
     fetched = prior.fetched if prior and not prior.complete else 0

@@ -36,7 +36,7 @@ from digest.errors import DigestError, UsageError
 from digest.fetch import atom
 from digest.fetch.ahead import Ahead
 from digest.fetch.convert import papers_from_rss
-from digest.fetch.failures import ArxivQueryError, ArxivUnavailable, ShortAnswer, _Retry, _Short
+from digest.fetch.failures import ArxivQueryError, ArxivUnavailable, ShortAnswer, _Retry, _Short, status_error, tls_mismatch
 from digest.fetch.http import DEADLINE, retry_after, session, user_agent
 from digest.fetch.sanitise import sanitise_xml
 from digest.ids import parse_id
@@ -176,6 +176,11 @@ class ArxivClient:
                 raise DigestError(f"{url}: not a usable URL ({exc}); check arxiv.api_url / arxiv.rss_url") from None
             except requests.exceptions.Timeout:
                 failure = _Retry(f"no complete answer within {self.timeout:g} s")
+            except requests.exceptions.SSLError as exc:
+                mismatch = tls_mismatch(url, exc)
+                if mismatch:  # a retry meets the same server: say so at once
+                    raise DigestError(mismatch) from None
+                failure = _Retry(f"connection failed ({type(exc).__name__})")
             except requests.exceptions.RequestException as exc:
                 failure = _Retry(f"connection failed ({type(exc).__name__})")
             except _Retry as exc:
@@ -265,7 +270,7 @@ class ArxivClient:
         body = resp.content
         error_feed = atom.may_be_error_feed(body)
         if resp.status_code != 200 and not error_feed:  # 429 and 5xx were retried already: not arXiv's API
-            raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
+            raise UsageError(status_error(resp.url, resp.status_code))
         try:
             page = atom.parse(sanitise_xml(body), defer=defer)
         except atom.AtomError as exc:
@@ -275,7 +280,7 @@ class ArxivClient:
         if page.errors:
             raise ArxivQueryError(resp.url, page.errors[0])
         if resp.status_code != 200:
-            raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)")
+            raise UsageError(status_error(resp.url, resp.status_code))
         return page
 
     def api_page(self, query: str, start: int = 0, size: int | None = None, *, id_list: Iterable[str] = (),

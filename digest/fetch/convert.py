@@ -240,14 +240,14 @@ def _rss_entry(entry: Any, feed_date: datetime | None) -> Paper | None:
     extra = {"announce_type": announce_type}
     if announced:
         extra["announced"] = announced.date().isoformat()
-    doi = entry.get("arxiv_doi") or None
+    doi = _none_if_blank(entry.get("arxiv_doi"))  # direction controls removed, as from every text
     return Paper(
         id=parsed.base,
         version=parsed.version,
         title=clean_title(title),
         authors=_rss_authors(entry),
         abstract=clean_abstract(abstract),
-        doi=doi.strip() if doi else None,
+        doi=doi,
         primary_category=primary,
         categories=categories,
         published=_utc(announced) if announce_type == "new" else None,

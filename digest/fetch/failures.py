@@ -69,3 +69,31 @@ class _Short(_Retry):
 
     def exhausted(self, url: str, attempts: int, what: str) -> ArxivUnavailable:
         return ShortAnswer(url, attempts, what, self.total, self.minimum)
+
+
+_NOT_TLS = ("wrong version number", "record layer failure", "packet length too long", "unknown protocol", "http request")
+
+
+def tls_mismatch(url: str, exc: BaseException) -> str | None:
+    """The line to say when TLS with ``url`` cannot work however often it is tried: the server
+    does not speak TLS there, or its certificate is not one this machine trusts; None for a
+    failure a retry may get past (a connection dropped mid-handshake)."""
+    text = str(exc)
+    low = text.lower()
+    reason = text.rsplit("(_ssl.c", 1)[0].rsplit("] ", 1)[-1].strip(" (")[:160]
+    if "certificate verify failed" in low or "certificate_verify_failed" in low:
+        return (f"{url}: the server's TLS certificate is not trusted ({reason}); check arxiv.api_url / arxiv.rss_url,"
+                " or point REQUESTS_CA_BUNDLE at the certificate of a proxy that intercepts TLS")  # fmt: skip
+    if any(m in low for m in _NOT_TLS):
+        return (f"{url}: the server does not speak TLS there ({reason}); check arxiv.api_url / arxiv.rss_url:"
+                " http:// or https://, and the port")  # fmt: skip
+    return None
+
+
+def status_error(url: str, status: int) -> str:
+    """The line for an API answer that is neither a page nor arXiv's error feed (429 and 5xx
+    are retried before this): the URL shortened, so a long query does not fill the terminal."""
+    shown = url if len(url) <= 300 else f"{url[:240]}... ({len(url)} characters)"
+    if status == 414:  # what arXiv (and any HTTP server) says to a request line too long to read
+        return f"{shown}: HTTP 414, the request is too long for the server; shorten arxiv.query"
+    return f"{shown}: HTTP {status}; check arxiv.api_url (or DIGEST_ARXIV_API_URL)"

@@ -62,6 +62,20 @@ class Windows(Database):
         return [Window(r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]), bool(r[4]), r[5], r[6], r[7], r[8])
                 for r in rows]  # fmt: skip
 
+    def open_span(self, via: str, key: str, since: date, until: date) -> tuple[date, date] | None:
+        """[since, until] less the days complete windows cover at either end (None: every day is covered).
+        Covered days in the middle stay: cutting them out would split one query into several."""
+        spans = [(w.since, w.until) for w in self.windows(via, key, complete=True) if w.until >= since and w.since <= until]
+        changed = True
+        while changed and since <= until:
+            changed = False
+            for s, u in spans:
+                if s <= since <= u:
+                    since, changed = date.fromordinal(u.toordinal() + 1), True
+                if since <= until and s <= until <= u:
+                    until, changed = date.fromordinal(s.toordinal() - 1), True
+        return (since, until) if since <= until else None
+
     def covered(self, via: str, key: str, since: date, until: date) -> bool:
         """True if complete windows together cover every day of [since, until]."""
         reach = since
