@@ -1,7 +1,9 @@
 """`digest check`: what an editor wants to know before sending an issue, each with its line.
 
 Two kinds of finding. What a *reader* would notice (`Finding.reader`): ids
-that no source knows, papers covered twice in the issue, an empty headline,
+that no source knows, papers covered twice in the issue, a ``digest:paper``
+comment about another paper than its heading's (the heading's id wins, but the
+comment's authors and abstract would show under it), an empty headline,
 a code fence never closed (the rest of the issue shows as code),
 images a reader cannot load (a missing file, an address that is not http(s),
 one on this machine: ``localhost``, 127.0.0.0/8, ``::1``), links that are
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import shlex
 import socket
 from contextlib import contextmanager
@@ -37,7 +40,8 @@ from urllib.parse import unquote, urlsplit
 
 from digest.errors import InputError
 from digest.figures import html_url, licence_findings
-from digest.issue import line_of, open_fence_line, parse_issue, read_issue_text, strip_comments
+from digest.ids import parse_id
+from digest.issue import META_MARK, line_of, open_fence_line, parse_issue, read_issue_text, strip_comments
 from digest.issue.history import coverage, load_issues
 from digest.issue.notes import tokens
 from digest.render import build_view
@@ -48,10 +52,10 @@ from digest.store import Store, StoreError, suggested_headline_key
 
 if TYPE_CHECKING:
     from digest.config import Settings
-    from digest.issue import Issue
+    from digest.issue import Issue, Section
 
 
-READER_CODES = frozenset({"duplicate", "fence", "headline", "image-url", "link", "unknown-id", "size"})
+READER_CODES = frozenset({"duplicate", "fence", "headline", "image-url", "link", "meta-id", "unknown-id", "size"})
 """Findings a reader of the issue would notice: the ones ``check --strict`` fails on."""
 
 
@@ -302,7 +306,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
             ))
         if pid in earlier:
             findings.append(Finding(s.line, "covered-before", f"{pid} was already covered in {earlier[pid]}"))
-
+        findings += _meta_id(s, raw, end)
 
     sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
     findings += [Finding(line, "licence", message) for line, message in licence_findings(
@@ -318,6 +322,30 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         findings.append(Finding(1, "no-annotated", "no paper has notes yet: the issue would go out without papers"))
     findings.sort(key=lambda f: f.line)
     return Report(str(path), findings, html_bytes, left)
+
+
+def _meta_id(section: Section, raw: list[str], end: int) -> list[Finding]:
+    """A ``digest:paper`` comment about another paper than its heading's: the heading's id wins,
+    but the comment's title, authors and abstract still show under it. At the comment's ``id:``."""
+    written = section.meta.get("id")
+    assert section.paper_id is not None
+    pid = section.paper_id.base
+    if written is None or written == "":
+        return []
+    if isinstance(written, float):  # `id: 2210.10100`, unquoted, is a number to YAML (2210.101)
+        same = pid.replace(".", "", 1).isdigit() and float(pid) == written
+        shown = pid if same else repr(written)
+    else:
+        ident = parse_id(str(written))
+        same, shown = ident is not None and ident.base == pid, str(written)
+    if same:
+        return []
+    mark = next((n for n in range(section.line + 1, end) if META_MARK in raw[n - 1]), section.line)
+    line = next((n for n in range(mark, end) if re.match(r"\s*id\s*:", raw[n - 1].split(META_MARK)[-1])), mark)
+    return [Finding(line, "meta-id", (
+        f"the digest:paper comment is about {shown}, but its heading links {pid}: the comment's authors (and "
+        f"abstract, title) show under {pid}; make the heading and the comment's id the same paper, or delete the "
+        "comment to take the paper's data from the store"))]  # fmt: skip
 
 
 def _editor_findings(issue: Issue, raw: list[str], settings: Settings) -> list[Finding]:

@@ -155,3 +155,64 @@ def test_after_triage_check_is_signal_and_strict_fails_only_on_what_readers_noti
     (tmp_path / "issues" / "2024-05-08.md").write_text("---\ndate: 2024-05-08\nheadline: Real\n---\n\n" + bare)
     code, out, err = run("check", "issues/2024-05-08.md")
     assert "issues/2024-05-08.md:1: no paper has notes yet: the issue would go out without papers" in out
+
+
+MISMATCH = """---
+date: 2024-05-08
+headline: Two papers
+---
+
+## [Known paper](https://arxiv.org/abs/2405.00001)
+<!-- digest:paper
+title: Another paper
+id: 2405.00009v1
+authors: [Ada Other]
+abstract: Not this paper's abstract.
+-->
+
+Notes.
+
+## [Same paper, older version in the comment](https://arxiv.org/abs/2405.00002v2)
+<!-- digest:paper
+id: 2405.00002v1
+authors: [Right Author]
+-->
+
+More notes.
+
+## [Hand-written id](https://arxiv.org/abs/2405.10100)
+<!-- digest:paper
+id: 2405.10100
+authors: [Right Author]
+-->
+
+Notes: YAML reads that id as the number 2405.101, which is still the same paper.
+
+## [Copied from another section](https://arxiv.org/abs/2405.00003)
+<!-- digest:paper id: 2405.00001 -->
+
+Last notes.
+"""
+
+
+def test_a_paper_comment_about_another_paper_is_named_at_its_id_line(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    # The heading's id wins, but the comment's authors still show under it: a reader would see
+    # Ada Other as the author of 2405.00001, so --strict fails on it.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2024-05-08.md").write_text(MISMATCH, encoding="utf-8")
+    code, out, err = run("render", "issues/2024-05-08.md", "--format", "md", "--out", "-")
+    assert code == 0 and "*Ada Other*" in out  # what the finding is about
+    code, out, err = run("check", "--strict", "issues/2024-05-08.md")
+    assert code == 1
+    assert out.splitlines() == [
+        "issues/2024-05-08.md:9: the digest:paper comment is about 2405.00009v1, but its heading links 2405.00001: "
+        "the comment's authors (and abstract, title) show under 2405.00001; make the heading and the comment's id "
+        "the same paper, or delete the comment to take the paper's data from the store",
+        "issues/2024-05-08.md:33: the digest:paper comment is about 2405.00001, but its heading links 2405.00003: "
+        "the comment's authors (and abstract, title) show under 2405.00003; make the heading and the comment's id "
+        "the same paper, or delete the comment to take the paper's data from the store",
+    ]
+    assert "2 warnings (2 a reader would notice)" in err
+    code, out, _ = run("check", "--json", "issues/2024-05-08.md")
+    assert [(f["line"], f["code"], f["reader"]) for f in json.loads(out)["findings"]] == [(9, "meta-id", True), (33, "meta-id", True)]

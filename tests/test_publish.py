@@ -624,3 +624,38 @@ def test_another_site_gets_its_own_post(ghost: Ghost, newsletter: Path, monkeypa
         assert code == 0, err
         assert f"is on {ghost.url}, not {other.url}; making a new one" in err
         assert len(other.posts) == 1 and [r.method for r in other.requests] == ["POST"]
+
+
+# --- Substack and other platforms digest cannot post to -----------------------------------------
+
+
+def as_typed(*args: str) -> tuple[int, str, str]:
+    """``digest ARGS`` as a user types it (the program named digest, as usage errors name it)."""
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    done = CliRunner().invoke(cli, list(args), prog_name="digest", catch_exceptions=False)
+    return done.exit_code, done.stdout, done.stderr
+
+
+def test_substack_says_it_has_no_api_and_how_to_get_there(newsletter: Path) -> None:
+    # Not click's "'substack' is not one of ...": the way that works, which the editor can follow as written.
+    code, out, err = as_typed("publish", ISSUE, "--to", "substack")
+    assert (code, out) == (2, "")
+    assert err == ("digest publish: Invalid value for '--to': Substack has no API to post through; run "
+                   f"`digest render {ISSUE}`, open build/2022-10-23.html and press Copy for Substack (or copy "
+                   "build/2022-10-23.substack.html), then paste into a new Substack post; see `digest publish --help`\n")
+    assert not (newsletter / "build").exists() and remembered(newsletter, "substack") is None
+    code, _, err = run("render", ISSUE)  # the advice, followed
+    assert code == 0, err
+    assert ">Copy for Substack</button>" in (newsletter / "build" / "2022-10-23.html").read_text(encoding="utf-8")
+    assert (newsletter / "build" / "2022-10-23.substack.html").is_file()
+
+
+def test_an_unknown_platform_names_the_ones_there_are(newsletter: Path) -> None:
+    code, out, err = as_typed("publish", ISSUE, "--to", "medium")
+    assert (code, out) == (2, "")
+    assert err == ("digest publish: Invalid value for '--to': 'medium' is not a platform digest publishes to; use "
+                   f"buttondown, listmonk or ghost (for Substack, `digest render {ISSUE}` and the page's Copy for "
+                   "Substack button); see `digest publish --help`\n")

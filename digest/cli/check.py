@@ -27,7 +27,9 @@ def check_command(state: State, file: Path, strict: bool, as_json: bool) -> None
     """Check the issue FILE for what an editor wants to fix before sending.
 
     What a reader would notice: ids that neither the issue file, the store
-    nor seeds/ know, papers covered twice, an empty headline, images readers
+    nor seeds/ know, papers covered twice, a digest:paper comment whose id
+    is not its heading's paper (its authors and abstract would show under the
+    wrong paper), an empty headline, images readers
     cannot load (a missing file, an address that is not http(s), one on this
     machine: localhost, 127.x, ::1), links that are not http(s) or mailto,
     an HTML email part over 90 KB (Gmail clips at about 102 KB).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -21,8 +22,9 @@ Examples:
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--to", "platform", required=True, type=click.Choice(["buttondown", "listmonk", "ghost"]),
-    help="The platform: buttondown, listmonk or ghost.",
+    "--to", "platform", required=True, metavar="PLATFORM",
+    help="The platform: buttondown, listmonk or ghost. (Substack has no API: `digest render FILE`, "
+    "then the page's Copy for Substack button.)",
 )
 @click.option(
     "--schedule", metavar="DATETIME",
@@ -47,7 +49,28 @@ def publish_command(state: State, file: Path, platform: str, schedule: str | Non
     it), but --schedule refuses it, since a scheduled post goes out: set
     status: ready first, or pass --draft to schedule it anyway.
     """
-    from digest.publish import publish
+    from digest.publish import PLATFORMS, publish
 
+    platform = platform.strip().lower()
+    if platform not in PLATFORMS:
+        raise click.BadParameter(_no_api(platform, file, state), ctx=click.get_current_context(), param_hint="'--to'")
     result = publish(file, state.settings(), platform, schedule, insecure, draft)
     echo(result.line())
+
+
+def _no_api(platform: str, file: Path, state: State) -> str:
+    """Why ``platform`` cannot be published to, and what works instead: Substack has no API for
+    posts, so the page's Copy for Substack button (or the .substack.html) is the way there."""
+    from digest.cli.common import relative
+    from digest.errors import DigestError
+
+    try:
+        build = Path(relative(state.settings(say_no_folder=False).path("build")))
+    except DigestError:
+        build = Path("build")
+    render = f"`digest render {shlex.quote(str(file))}`"
+    if platform == "substack":
+        return (f"Substack has no API to post through; run {render}, open {build / file.stem}.html and press Copy for "
+                f"Substack (or copy {build / file.stem}.substack.html), then paste into a new Substack post")
+    return (f"{platform!r} is not a platform digest publishes to; use buttondown, listmonk or ghost "
+            f"(for Substack, {render} and the page's Copy for Substack button)")

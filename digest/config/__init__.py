@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.config.keys import KeySpec, coerce, deepest_line, key_lines, setting
+from digest.config.keys import KeySpec, coerce, deepest_line, key_lines, setting, toml_problem
 from digest.errors import ConfigError
 
 CONFIG_NAME = "digest.toml"
@@ -261,11 +261,11 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([f"{config}: {exc} -- fix the TOML syntax"]) from None
+            raise ConfigError([toml_problem(name, text, str(exc), _BY_KEY)]) from None
         except RecursionError:  # tomllib reads nested arrays and tables recursively
             line = deepest_line(text)
-            at = f" (at line {line})" if line else ""
-            raise ConfigError([f"{config}: arrays or tables nested too deeply{at} -- fix the TOML syntax"]) from None
+            at = f" (line {line})" if line else ""
+            raise ConfigError([f"{name}: arrays or tables nested too deeply; nest them less{at}"]) from None
         root = config.resolve().parent
         where = key_lines(text)
         for key, value in _flatten(data).items():

@@ -202,3 +202,114 @@ def deepest_line(text: str, limit: int = 64) -> int | None:
     return None
 
 
+
+
+_TOML_AT = re.compile(r"(.*) \(at (?:line (\d+), column (\d+)|end of document)\)", re.S)
+_BOOLS = ("true", "false", "yes", "no", "on", "off")
+
+
+def toml_problem(name: str, text: str, error: str, specs: dict[str, KeySpec]) -> str:
+    """The TOML reader's ``error`` as a settings problem, worded like the others: ``digest.toml:
+    key: what is wrong; the fix (line N, column M)`` (the key when the line sets one; the column
+    when the reader gave one)."""
+    m = _TOML_AT.fullmatch(error)
+    what = m[1] if m else error
+    lines = text.split("\n")
+    if m and m[2]:
+        line, col = int(m[2]), int(m[3])
+    else:  # "at end of document": the last line written
+        line, col = next((n for n in range(len(lines), 0, -1) if lines[n - 1].strip()), 1), 0
+    if what == "Cannot overwrite a value" and (twice := _set_twice(lines)):
+        key, first, line = twice
+        return f"{name}: {key}: set twice (first at line {first}); keep one of the two (line {line})"
+    section = ""
+    for n, written in enumerate(lines[:line], 1):
+        if (s := _SECTION_LINE.match(written)) and n < line:
+            section = ".".join(part.strip() for part in s[1].split("."))
+    here = lines[line - 1] if line <= len(lines) else ""
+    k = _KEY_LINE.match(here)
+    short = ".".join(part.strip() for part in k[1].split(".")) if k else ""
+    key = f"{section}.{short}" if section and short else short
+    value = here.split("=", 1)[1].strip() if k else ""
+    bad_date = next((d[0] for d in re.finditer(r"\d{4}-\d{1,2}-\d{1,2}", here) if d.start() < col <= d.end()), "")
+    if bad_date and what in ("Invalid value", "Unclosed array", "Invalid date or datetime"):
+        what, value = "Invalid date or datetime", bad_date
+    fix = _toml_fix(what, here, short, value, specs.get(key))
+    at = f" (line {line}, column {col})" if col else f" (line {line})"
+    return f"{name}: {key + ': ' if key else ''}{fix}{at}"
+
+
+def _toml_fix(what: str, here: str, short: str, value: str, spec: KeySpec | None) -> str:
+    """What is wrong and how to write it instead, for one TOML reader's complaint."""
+    if what in ("Invalid value", "Unclosed array") and value.startswith("[") and "]" not in value:
+        return "the list has no closing ]; write it as [\"a\", \"b\"] on one line or end it with ]"
+    if what == "Invalid value" and short:
+        if not value or value.startswith("#"):
+            example = f", e.g. {short} = {_literal(spec.default)}" if spec else ""
+            return f"no value after =; write one{example}, or remove the line"
+        if value.lower() in _BOOLS and (spec is None or spec.type is bool):
+            return f"write true or false, in lower case: {short} = {'true' if value.lower() in _BOOLS[::2] else 'false'}"
+        if spec is not None and spec.type in (int, float):
+            return f"{_shown(value)} is not a number; write digits only, e.g. {short} = {_literal(spec.default)}"
+        if value.startswith("["):
+            items = [i.strip() for i in value.strip("[] ").split(",") if i.strip()]
+            return f"quote each item of the list: {short} = {_literal([i.strip(chr(34) + chr(39)) for i in items])}"
+        text = re.sub(r"\s+#.*$", "", value)
+        return f"text must be in quotes: {short} = {_literal(text)}"
+    if what in ("Unterminated string", "Illegal character '\\n'", "Expected \"'\""):
+        quote = value[:3] if value[:3] in ('"""', "'''") else value[:1] or '"'
+        return f"the text has no closing quote; end it with {quote}" + ("" if len(quote) == 3 else " on the same line")
+    if what.startswith("Expected '=' after a key"):
+        if ":" in here.split("#", 1)[0]:
+            return "write key = value, with = rather than :"
+        return "write key = value, or start the line with # to make it a comment"
+    if what.startswith("Expected newline or end of document"):
+        if value[:1] == "'" and value.count("'") > 2:
+            return f"a ' inside '...' ends the text; use double quotes: {short} = {_literal(value[1:].rsplit(chr(39), 1)[0])}"
+        if value[:1] in "\"'" and value[:1]:
+            return "the text ends at its closing quote; put all of it inside the quotes, and a comment after #"
+        if spec is not None and spec.type in (int, float):
+            return f"{_shown(value)} is not a number; write digits only, with a point for decimals, e.g. {short} = {_literal(spec.default)}"
+        return ("only one value may follow =; write text as one quoted string (\"...\" around text holding '),"
+                " a list as [\"a\", \"b\"], a decimal number with a point (3.5), and a comment after #")
+    if m := re.fullmatch(r"Cannot declare \((.*)\) twice", what):
+        table = ".".join(part.strip(" '\"") for part in m[1].split(",") if part.strip(" '\""))
+        return f"[{table}] appears twice; merge the two into one [{table}]"
+    if what.startswith("Expected ']"):
+        return "a section name needs its closing ], e.g. [arxiv]"
+    if what in ("Unclosed array", "Unclosed inline table") or (what == "Invalid value" and "[" in here):
+        return "write the list as [\"a\", \"b\"]: each item quoted, separated by commas, closed with ]"
+    if what == "Unescaped '\\' in a string":
+        return "a \\ in \"...\" starts an escape; write it as \\\\, or put the text in single quotes ('...')"
+    if what.startswith("Illegal character"):
+        return f"{what[0].lower()}{what[1:]} inside the text; delete it, or write a tab as \\t"
+    if what == "Invalid date or datetime":
+        return f"{value + ' is ' if value else ''}not a date; write dates as YYYY-MM-DD, e.g. 2026-11-26"
+    return f"{what[0].lower()}{what[1:]}; fix the TOML syntax there"
+
+
+def _literal(value: Any) -> str:
+    """``value`` as TOML would write it, for an example in a message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, str):
+        return "'" + value + "'" if '"' in value and "'" not in value else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def _set_twice(lines: list[str]) -> tuple[str, int, int] | None:
+    """The first key written twice in one section, with the lines of both."""
+    seen: dict[str, int] = {}
+    section = ""
+    for n, line in enumerate(lines, 1):
+        if m := _SECTION_LINE.match(line):
+            section = ".".join(part.strip() for part in m[1].split("."))
+        elif m := _KEY_LINE.match(line):
+            key = ".".join(part.strip() for part in m[1].split("."))
+            key = f"{section}.{key}" if section else key
+            if key in seen:
+                return key, seen[key], n
+            seen[key] = n
+    return None
