@@ -218,3 +218,22 @@ def test_tfidf_is_the_vectorizers_matrix_on_the_seed_abstracts() -> None:
 @given(st.lists(st.text(alphabet=st.sampled_from("abAB _-.,1Zzé ßİıΣς\u0130\u212a\n"), max_size=40), min_size=1, max_size=30))
 def test_tfidf_is_the_vectorizers_matrix_on_any_text(texts: list[str]) -> None:
     _same_as_vectorizer(texts)
+
+
+def test_the_profile_counts_read_as_english_for_one(newsletter: Path) -> None:
+    """One seed and one covered paper are counted in the singular in `new`'s ranking line."""
+    from digest.config import load_settings
+    from digest.draft.ranking import profile_texts
+    from digest.issue.history import load_issues
+
+    seeds = newsletter / "seeds"
+    for f in seeds.iterdir():
+        f.unlink()
+    (seeds / "one.jsonl").write_text('{"arxiv_id": "2205.05131", "abstract": "Unifying language learning paradigms."}\n')
+    issue = newsletter / "issues" / "2022-10-23.md"
+    head, _, _ = issue.read_text().partition("\n## ")
+    issue.write_text(head + "\n## arXiv:2210.11399\n\nOne note.\n")
+    conf = load_settings(newsletter / "digest.toml")
+    texts, counts = profile_texts(conf, load_issues(conf.path("issues")), None)
+    assert len(texts) == 2
+    assert counts == {"seed abstract": 1, "paper in earlier issues": 1}

@@ -29,9 +29,10 @@ def check_command(state: State, file: Path, strict: bool, as_json: bool) -> None
     What a reader would notice: ids that neither the issue file, the store
     nor seeds/ know, papers covered twice, a digest:paper comment whose id
     is not its heading's paper (its authors and abstract would show under the
-    wrong paper), an empty headline, images readers
+    wrong paper), an empty headline, a code fence never closed (the rest of
+    the issue would show as code), images readers
     cannot load (a missing file, an address that is not http(s), one on this
-    machine: localhost, 127.x, ::1), links that are not http(s) or mailto,
+    machine: localhost, 127.x, ::1, 0.0.0.0), links that are not http(s) or mailto,
     an HTML email part over 90 KB (Gmail clips at about 102 KB).
     What the editor may want to fix: the suggested headline left as it was,
     no paper annotated yet, images without alt text, papers covered in an

@@ -43,7 +43,7 @@ class _Bar:
 
 @click.command(
     "fetch",
-    epilog="\b\nExamples:\n  digest fetch                                  # window_days back to today, less the days already settled\n"
+    epilog="\b\nExamples:\n  digest fetch                                  # the last 15 days (or window_days, if longer), less the settled ones\n"
     "  digest fetch --since 2022-10-17 --until 2022-10-23\n  digest fetch --via rss --json",
 )
 @click.option("--since", callback=_day, metavar="DATE", help="First submission day (default: 15 days ago, or window_days if longer, moved past the days arXiv can no longer add to and that were fetched completely).")

@@ -266,5 +266,6 @@ def profile_texts(settings: Settings, earlier: list[Issue], store: Store | None)
         title = s.title or str(s.meta.get("title") or "") or (paper.title if paper else "")
         abstract = str(s.meta.get("abstract") or "") or (paper.abstract if paper else "") or s.notes
         issues.append(document(title, abstract))
-    counts = {k: n for k, n in (("seed abstracts", len(seeds)), ("papers in earlier issues", len(issues))) if n}
+    counts = {k if n > 1 else k.replace("abstracts", "abstract").replace("papers", "paper"): n
+              for k, n in (("seed abstracts", len(seeds)), ("papers in earlier issues", len(issues))) if n}  # fmt: skip
     return seeds + issues, counts
