@@ -318,8 +318,8 @@ class Listmonk(StandIn):
         if not lists or not all(isinstance(x, int) for x in lists):
             return "Invalid list IDs."
         unknown = [x for x in lists if x not in self.known_lists]
-        if unknown:
-            return f"List {unknown[0]} not found"
+        if unknown:  # listmonk's core: the create query finds no row for them (campaigns.noSubs)
+            return "There are no subscribers in the selected lists to create the campaign."
         if c.get("content_type") not in self.CONTENT_TYPES:
             return "Invalid content type."
         for part in ("subject", "body", "altbody"):

@@ -78,7 +78,7 @@ MB = 1 << 20
 HEAD = "---\\ndate: 2022-10-23\\n---\\n"
 def rep(m): return m * (MB // len(m))
 shapes = {"comments on one line": HEAD + rep("<!---->"), "sections and comments": HEAD + rep("## a\\n<!-- c -->\\n"),
-          "comment never closed": HEAD + rep("<!--")}
+          "comment never closed": HEAD + rep("<!--"), "code spans, then a comment": HEAD + rep("`a` ") + "<!-- c -->\\n"}
 for m in sys.argv[1:]:
     shapes["heading " + m] = HEAD + "## " + rep(m) + "\\nnotes\\n"
     shapes["heading x" + m + "y"] = HEAD + "## x" + rep(m) + "y\\nnotes\\n"
@@ -97,7 +97,7 @@ for name, text in shapes.items():
 def test_the_issue_parser_is_linear_on_every_shape() -> None:
     """Headings (links, ids, closing #s), front matter, comments, intro: 1 MB lines of each shape."""
     out = _child(ISSUE_PARSER, *MOTIFS, " ")
-    assert len(out.splitlines()) == 3 + 4 * (len(MOTIFS) + 1)
+    assert len(out.splitlines()) == 4 + 4 * (len(MOTIFS) + 1)
     assert "parsed heading ##  1\n" in out  # `## ## ## ...` is one heading, whatever its length
 
 
@@ -179,7 +179,7 @@ problems = [query_problem("(" * (MB // 2) + "a" + ")" * (MB // 2)), query_proble
             query_problem(rep("ti:")), query_problem(rep(") ("))]
 compile_query(rep("a AND ") + "a")
 path = Path("digest.toml")
-texts = ["arxiv.query = '" + rep("((") + "'"]
+texts = ["arxiv.query = '" + rep("((") + "'", "name = a" + rep(" ") + "b"]
 for m in sys.argv[1:]:
     texts += ["name = " + rep(m), rep(m) + " = 1", "[" + rep(m) + "]", "name = '" + rep(m).replace("'", "") + "'"]
 for text in texts:

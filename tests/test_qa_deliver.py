@@ -92,6 +92,8 @@ def test_a_non_ascii_address_gets_a_fix_that_fits_it(newsletter: Path, monkeypat
     assert (code, err.strip()) == (
         2, "--to: 'Bob <bob@bücher.de>' has a non-ASCII domain; write it as 'Bob <bob@xn--bcher-kva.de>'"
     )  # fmt: skip
+    code, _out, err = run("send", "issues/2022-10-23.md", "--to", "Jane <jane@straße.de>", "--dry-run")
+    assert "write it as 'Jane <jane@xn--strae-oqa.de>'" in err, err  # IDNA 2008: strasse.de is someone else's
     code, _out, err = run("send", "issues/2022-10-23.md", "--to", "ålice@example.org", "--dry-run")
     assert code == 2 and "non-ASCII letters before the @" in err and "xn--" not in err, err
     code, out, err = run("send", "issues/2022-10-23.md", "--to", "Bob <bob@xn--bcher-kva.de>", "--dry-run")
@@ -110,7 +112,7 @@ def test_a_listmonk_list_that_does_not_exist_names_the_setting_and_its_line(news
         line = toml.read_text(encoding="utf-8").splitlines().index('listmonk_lists = ["99"]') + 1
         code, _out, err = run("publish", "issues/2022-10-23.md", "--to", "listmonk")
         assert (code, err.strip()) == (2, (
-            "digest.toml: publish.listmonk_lists: listmonk: List 99 not found; listmonk's Lists page shows each"
-            f" list's number (line {line})"
+            "digest.toml: publish.listmonk_lists: listmonk: There are no subscribers in the selected lists to create"
+            f" the campaign; listmonk's Lists page shows each list's number and its subscribers (line {line})"
         )), err
         assert server.campaigns == {}

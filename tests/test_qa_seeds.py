@@ -262,3 +262,23 @@ def test_cli_bad_seed_file_is_one_line_exit_1(newsletter: Path, name: str, data:
     code, out, err = run("seeds")
     assert (code, out) == (1, "")
     assert len(err.strip().splitlines()) == 1 and err.startswith(f"{newsletter / 'seeds' / name}{where}"), err
+
+
+def test_viewer_statistics_of_an_integer_column_may_be_negative(tmp_path: Path) -> None:
+    path = write(tmp_path, "viewer.txt", "arxiv_id\nstringlengths\n10\n10\nscore\nint64\n-3\n7\nabstract\nstringlengths\n"
+                                         "5\n30\n2112.09332\n-1\nWe fine-tune GPT-3.\n1911.02150\n7\nMulti-head.\n")  # fmt: skip
+    assert [(r.arxiv_id, r.abstract) for r in read_seed_file(path)] == [
+        ("2112.09332", "We fine-tune GPT-3."), ("1911.02150", "Multi-head.")]
+
+
+def test_windows_1252_after_a_utf8_bom_keeps_the_header_and_names_the_line_of_cr_files(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    path = write(tmp_path, "seeds.csv", codecs.BOM_UTF8 + b"arxiv_id,abstract\n2209.06235,A caf\xe9 abstract.\n")
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        records = read_seed_file(path)
+    assert [(r.arxiv_id, r.abstract) for r in records] == [("2209.06235", "A caf\xe9 abstract.")]
+    caplog.clear()
+    path = write(tmp_path, "seeds.txt", b"Shammie\rAbstract: One.\rAbstract: A caf\xe9.\r")
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        read_seed_file(path)
+    assert f"{path}:3: not UTF-8" in caplog.text

@@ -214,9 +214,9 @@ def strip_comments(
 def comment_start(line: str, pos: int = 0) -> int:
     """Where the next ``<!--`` from ``pos`` opens a comment, or -1. One inside a code span
     (`` `<!-- ... -->` ``, Markdown's own rule: the backticks come first) is text, not a comment."""
-    while True:
-        s = line.find("<!--", pos)
-        tick = line.find("`", pos, s) if s >= 0 else -1
+    s = line.find("<!--", pos)
+    while s >= 0:
+        tick = line.find("`", pos, s)
         if tick < 0:
             return s
         run = _TICKS.match(line, tick)
@@ -226,6 +226,9 @@ def comment_start(line: str, pos: int = 0) -> int:
             continue
         close = next((m.end() for m in _TICKS.finditer(line, run.end()) if len(m[0]) == len(run[0])), -1)
         pos = close if close >= 0 else run.end()  # past the code span; unmatched backticks are text
+        if pos > s:  # the `<!--` found was inside the span: look again only then (linear on long lines)
+            s = line.find("<!--", pos)
+    return -1
 
 
 def open_fence_line(lines: list[str]) -> int | None:

@@ -77,9 +77,16 @@ def connect(settings: Settings, environ: Mapping[str, str], where: str, insecure
 
     http = http_class("listmonk", (user, token), [token], auth_hint, where, "publish.listmonk_url")
     def no_list(message: str) -> ConfigError:
-        return settings.problem("publish.listmonk_lists", f"listmonk: {message}; listmonk's Lists page shows each list's number")
+        return settings.problem("publish.listmonk_lists", f"listmonk: {message.rstrip('.')}; listmonk's Lists page shows each list's "
+                                "number and its subscribers")
 
     return Listmonk(site, lists, http, no_list)
+
+
+_NO_LIST = re.compile(r"\blists?\b.{0,40}\bnot found\b|\bno subscribers\b", re.IGNORECASE)
+"""listmonk's 400 for lists that name nobody: its core answers a create whose lists match no row
+with ``campaigns.noSubs`` ("There are no subscribers in the selected lists ..."); older and
+other builds say "List N not found"."""
 
 
 class Listmonk(Platform):
@@ -158,7 +165,7 @@ class Listmonk(Platform):
         if resp.status_code != 400:
             return resp
         message = self.http.message(resp)
-        if self.no_list is not None and re.search(r"\blists?\b.*\bnot found\b", message, re.IGNORECASE):
+        if self.no_list is not None and _NO_LIST.search(message):
             raise self.no_list(message)
         raise DigestError(f"{self.http.where}: listmonk refused to {what} (HTTP 400): {message}")
 

@@ -63,9 +63,11 @@ def check_address(what: str, value: str) -> str:
     if not local.isascii():  # SMTP without SMTPUTF8 cannot carry it, and no encoding fixes that
         raise UsageError(f"{what}: {value!r} has non-ASCII letters before the @; give an ASCII address for that reader")
     if not domain.isascii():
-        try:
-            ace = domain.encode("idna").decode("ascii")
-        except UnicodeError:
+        import idna  # (only here: a non-ASCII domain is rare, and the tables are large)
+
+        try:  # IDNA 2008 (the `idna` package requests uses), not Python's 2003 codec: straße.de is not strasse.de
+            ace = idna.encode(domain, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
             raise UsageError(f"{what}: {value!r} has a domain that is not a valid domain name") from None
         raise UsageError(f"{what}: {value!r} has a non-ASCII domain; write it as {value.replace('@' + domain, '@' + ace)!r}")
     try:

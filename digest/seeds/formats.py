@@ -209,7 +209,7 @@ _DTYPE = re.compile(
 )
 _COLUMN = re.compile(r"^[A-Za-z_][\w .\-]{0,40}$")
 _STAT = re.compile(r"^-?[\d.,]+\s*[kKmMbB]?$")
-_COUNT_STAT = re.compile(r"^\d[\d,]*$|^\d+(?:\.\d+)?\s*[kKmMbB]$")
+_COUNT_STAT = re.compile(r"^-?\d[\d,]*$|^-?\d+(?:\.\d+)?\s*[kKmMbB]$")
 """A statistic of a column that is not a float (lengths, counts): a whole number or ``13.8k``,
 never ``2112.09332``, which is the first row's id in a dump without statistics."""
 _ID_COLUMNS = ("arxiv_id", "id", "arxiv", "paper_id")
