@@ -14,7 +14,8 @@ left untouched, an issue with no annotated paper, images without alt text,
 papers covered in an earlier issue, and a local image while ``url`` is unset
 (``image-unhosted``: the page and the email show it, the formats read away
 from build/ cannot; whether a reader notices depends on where the editor
-sends the issue, so --strict does not fail on it). Papers left without notes
+sends the issue, so --strict does not fail on it), and an SVG image
+(``image-svg``: the page and Substack show it, Gmail and Outlook do not). Papers left without notes
 (the normal state after triage) are not findings: `Report.left_out` lists
 them and the report says how many in one line. Each finding is at the line
 of the use it is about: the n-th use of an address at the n-th place it is
@@ -229,6 +230,9 @@ class _Links:
             out.append(Finding(line, "image-url", f"image {url} is not an absolute https:// address; mail clients cannot load it"))
         elif _loopback(host):
             out.append(Finding(line, "image-url", f"image {url} is on {host}: only this machine can load it; host it where readers can"))
+        if parts.path.lower().endswith((".svg", ".svgz")):
+            out.append(Finding(line, "image-svg", f"image {url} is an SVG, which Gmail and Outlook do not show in an "
+                               "email; use a PNG or JPEG of it (a screenshot will do)"))  # fmt: skip
         return out
 
 

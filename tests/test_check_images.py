@@ -158,3 +158,12 @@ def test_images_elsewhere_are_not_called_local(tmp_path: Path, monkeypatch, host
     monkeypatch.chdir(tmp_path)
     _newsletter(tmp_path, f"---\ndate: 2024-05-08\nheadline: H\n---\n\nIntro ![c](http://{host}/c.png)\n")
     assert check_issue("issues/2024-05-08.md", load_settings()).findings == []
+
+
+def test_an_svg_image_is_an_editor_finding_that_strict_does_not_fail_on(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    _newsletter(tmp_path, "---\ndate: 2024-05-08\nheadline: H\n---\n\nIntro ![Fig. 3](https://img.example.org/x3.svg)\n")
+    code, out, err = run("check", "issues/2024-05-08.md", "--strict")
+    assert out == ("issues/2024-05-08.md:6: image https://img.example.org/x3.svg is an SVG, which Gmail and"
+                   " Outlook do not show in an email; use a PNG or JPEG of it (a screenshot will do)\n")  # fmt: skip
+    assert code == 0 and "1 warning (0 a reader would notice)" in err, err

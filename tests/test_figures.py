@@ -101,6 +101,7 @@ def test_lists_numbers_unicode_captions_and_absolute_image_urls(server: FigureSe
         f"      {page}sketch.png",
         "3     The pipeline, drawn as a vector graphic.",
         f"      {page}diagram.svg",
+        "      (an SVG image: Gmail and Outlook show none in an email; use a PNG screenshot there)",
     ]
     assert "--markdown" in err
 
@@ -366,7 +367,8 @@ def test_markdown_for_several_images_and_for_a_drawing() -> None:
     assert lines[1].startswith("![Two images, no subfigures](https://arxiv.org/html/2205.05131v3/x4.png")
     assert lines[3] == ("Figure 3 from Tay et al., [arXiv:2205.05131](https://arxiv.org/abs/2205.05131),"
                         " [CC BY 4.0](http://creativecommons.org/licenses/by/4.0/)")  # fmt: skip
-    assert lines[5] == "<!-- Figure 4 (S3.F4) is drawn in the page, not an image file: screenshot it -->"
+    assert lines[5] == ("<!-- Figure 4 is drawn in the page, not an image file: screenshot it from"
+                        " https://arxiv.org/html/2205.05131v3#S3.F4 -->")  # fmt: skip
 
 
 # -- licences, credit, the lines for a draft, the check ----------------------------------------------------

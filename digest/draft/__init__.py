@@ -335,7 +335,8 @@ def _figure_comment(settings: Settings, report: FiguresReport, ref: str, client:
         return None
     except UnavailableError as exc:
         report.unavailable = True
-        report.skipped[ref] = f"{ref}: arXiv did not answer ({exc}); run `digest new --figures` again later"
+        report.skipped[ref] = (f"{ref}: arXiv did not answer ({getattr(exc, 'reason', exc)});"
+                               " run `digest new --figures` again later")  # fmt: skip
         return None
     except DigestError as exc:
         why = str(exc)

@@ -5,6 +5,8 @@
   its licence; fetched politely through `digest.fetch.client.ArxivClient`
   and cached in the store (``figures:<id>v<n>``, ``licence:<id>``).
 - `listing`, `markdown`: what `digest figures` prints.
+- `notes(figure, page)`: what to know before using a figure (drawn in the page:
+  screenshot it there; SVG: email needs a PNG); `is_svg(url)`.
 - `figure_lines(figures, paper)`, `figures_comment(result)`: the figures as
   one HTML comment, for a draft's paper section (`digest new --figures`,
   triage); `has_figure_comment` finds one in a section.
@@ -21,7 +23,7 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 
 from __future__ import annotations
 
-from digest.figures.fetch import NoHtml, cached_figures, html_url, oai_url, paper_figures
+from digest.figures.fetch import FiguresUnavailable, NoHtml, cached_figures, html_url, oai_url, paper_figures
 from digest.figures.licence import classify
 from digest.figures.lines import (
     credit_line,
@@ -29,9 +31,11 @@ from digest.figures.lines import (
     figure_lines,
     figures_comment,
     has_figure_comment,
+    is_svg,
     json_data,
     listing,
     markdown,
+    notes,
     select,
     surname,
 )
@@ -40,6 +44,7 @@ from digest.figures.reuse import arxiv_figure_id, licence_findings
 
 __all__ = [
     "Figure",
+    "FiguresUnavailable",
     "Licence",
     "NoHtml",
     "PaperFigures",
@@ -52,6 +57,8 @@ __all__ = [
     "figures_comment",
     "has_figure_comment",
     "html_url",
+    "is_svg",
+    "notes",
     "json_data",
     "licence_findings",
     "listing",

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from digest.errors import DigestError, UsageError
+from digest.errors import DigestError, UnavailableError, UsageError
 from digest.fetch.client import ArxivClient, ArxivUnavailable
 from digest.figures.licence import OaiUnreadable, classify, parse_oai, unknown, with_sponsor
 from digest.figures.licence import unknown as unknown_licence
@@ -44,6 +44,18 @@ LICENCE_KEY = "licence:"
 
 class NoHtml(DigestError):
     """arXiv has no usable HTML rendering of the paper (exit 1): the message says what to do instead."""
+
+
+class FiguresUnavailable(UnavailableError):
+    """arXiv did not answer a request for a paper's figures (exit 3): the message names the paper and
+    says to run again later; ``reason`` is what the client saw (``HTTP 503 after 6 attempts (url)``)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (str(self), self.reason))
 
 
 def _setting(settings: Settings, name: str) -> str:
@@ -148,7 +160,11 @@ class _Session:
             self.client.close()
 
     def lookup(self, base: str) -> Paper:
-        found, _missing = self.get().fetch_ids([base])
+        try:
+            found, _missing = self.get().fetch_ids([base])
+        except ArxivUnavailable as exc:
+            raise FiguresUnavailable(f"{base}: arXiv's API did not answer when asked for the paper's latest version: "
+                                     f"{exc}; run again later, or give the version ({base}v1)", str(exc)) from None  # fmt: skip
         if base not in found:
             raise DigestError(f"{base}: arXiv does not know this paper; check the id")
         return found[base]
@@ -171,7 +187,11 @@ def _figures(store: Store | None, session: _Session, base: str, vid: str, *, off
         raise DigestError(f"{vid}: its figures are not in the store yet; run `digest figures {vid}` without --offline")
 
     url = html_url(session.settings) + vid
-    resp = session.get().get_page(url, complete=b"</html>")
+    try:
+        resp = session.get().get_page(url, complete=b"</html>")
+    except ArxivUnavailable as exc:
+        raise FiguresUnavailable(f"{vid}: arXiv's HTML rendering did not answer: {exc}; run `digest figures {vid}` "
+                                 "again later", str(exc)) from None  # fmt: skip
     if resp.status_code == 404:
         raise NoHtml(f"{vid}: arXiv has no HTML rendering of this paper ({url}: HTTP 404); take figures from the PDF, "
                      f"{_pdf(vid)}: {_SCREENSHOT}")  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from digest.errors import UsageError
 from digest.figures.model import REUSE_ASK, REUSE_CREDIT, REUSE_FREE, REUSE_UNKNOWN, Figure, Licence, PaperFigures
@@ -31,7 +32,8 @@ _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "ten",
               "ter", "zu", "bin", "al", "el"}  # fmt: skip
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
-_ALT_ESCAPE = re.compile(r"([\\\[\]*_`<>])")
+_ALT_ESCAPE = re.compile(r"([\\\[\]*_`<>$~&])")
+"""What alt text escapes: Markdown's inline syntax, and ``$`` (math), ``~`` (strikethrough), ``&`` (entities)."""
 
 
 # -- credit --------------------------------------------------------------------------------
@@ -125,14 +127,33 @@ def _caption_of(figure: Figure, parent: Figure | None) -> str:
     return f"{figure.caption} — {parent.caption}"
 
 
+def notes(figure: Figure, page: str = "") -> list[str]:
+    """What the editor should know before using ``figure``: drawn in the page (no image file to
+    link: screenshot it, at ``page#anchor``), or an SVG image (mail clients such as Gmail and
+    Outlook show none: the email needs a PNG of it). Sentences without markup."""
+    name = f"Figure {figure.number}" if figure.number else f"Figure {figure.label} (unnumbered)"
+    where = f"{page}#{figure.anchor}" if page and figure.anchor else (page or figure.anchor or "")
+    out = []
+    if not figure.images:
+        out.append(f"{name} is drawn in the page, not an image file: screenshot it{f' from {where}' if where else ''}")
+    elif any(is_svg(url) for url in figure.images):
+        out.append(f"{name} is an SVG image, which Gmail and Outlook do not show in an email: for the email, "
+                   f"screenshot it{f' from {where}' if where else ''} and use the PNG")  # fmt: skip
+    return out
+
+
+def is_svg(url: str) -> bool:
+    """Whether the image address names an SVG file."""
+    return urlsplit(url).path.lower().endswith((".svg", ".svgz"))
+
+
 def image_lines(figure: Figure, parent: Figure | None, base_id: str, credit: str, licence: Licence | None) -> list[str]:
-    """The Markdown for one figure (or panel): an image line per image, a blank line, the credit."""
+    """The Markdown for one figure (or panel): an image line per image, a blank line, the credit;
+    [] for a figure without an image file (`notes` says what to do)."""
     caption = _caption_of(figure, parent)
     name = f"Figure {figure.number}" if figure.number else ""
     if not figure.images:
-        where = f" ({figure.anchor})" if figure.anchor else ""
-        what = name or "An unnumbered figure"
-        return [f"<!-- {escape_comment(what)}{where} is drawn in the page, not an image file: screenshot it -->"]
+        return []
     alt = short_caption(caption) or (f"{name} of arXiv:{base_id}" if name else f"A figure of arXiv:{base_id}")
     out = []
     n = len(figure.images)
@@ -190,6 +211,7 @@ def markdown(result: PaperFigures, labels: Iterable[str] = ()) -> str:
             continue  # the panels carry the images (and this figure's caption)
         if out:
             out.append("")
+        out += [f"<!-- {escape_comment(note)} -->" for note in notes(f, result.page)]
         out += image_lines(f, parents.get(f.parent or ""), result.id, result.credit, lic)
     return "\n".join(out) + "\n"
 
@@ -203,12 +225,12 @@ def figure_lines(figures: Sequence[Figure], paper: Paper, licence: Licence | Non
     comment, not inside: its lines are Markdown, not the YAML that comment holds.
     Any ``-->`` in a caption is written ``-- >``. "" when there are no figures.
     """
-    return _comment(figures, paper.id, paper.versioned_id, paper_credit(paper, surnames), licence)
+    return _comment(figures, paper.id, paper.versioned_id, paper_credit(paper, surnames), licence, "")
 
 
 def figures_comment(result: PaperFigures) -> str:
     """`figure_lines` for what `paper_figures` or `cached_figures` found (its credit and licence)."""
-    return _comment(result.figures, result.id, result.versioned_id, result.credit, result.licence)
+    return _comment(result.figures, result.id, result.versioned_id, result.credit, result.licence, result.page)
 
 
 COMMENT_HEAD = "figures of arXiv:"
@@ -221,7 +243,8 @@ def has_figure_comment(text: str, base_id: str) -> bool:
     return re.search(rf"<!--\s*{re.escape(COMMENT_HEAD + base_id)}(?![\d.])", text) is not None
 
 
-def _comment(figures: Sequence[Figure], base_id: str, vid: str, credit: str, licence: Licence | None) -> str:
+def _comment(figures: Sequence[Figure], base_id: str, vid: str, credit: str, licence: Licence | None,
+             page: str) -> str:  # fmt: skip
     if not figures:
         return ""
     head = f"{COMMENT_HEAD}{vid}"
@@ -235,8 +258,8 @@ def _comment(figures: Sequence[Figure], base_id: str, vid: str, credit: str, lic
             continue
         if body:
             body.append("")
-        body += [line for line in image_lines(f, parents.get(f.parent or ""), base_id, credit, licence)
-                 if not line.startswith("<!--")] or [f"(Figure {f.label} is drawn in the page: screenshot it)"]  # fmt: skip
+        body += [f"({note})" for note in notes(f, page)]
+        body += image_lines(f, parents.get(f.parent or ""), base_id, credit, licence)
     return "\n".join(["<!-- " + escape_comment(head), *(escape_comment(b) for b in body), "-->"])
 
 
@@ -265,6 +288,8 @@ def listing(result: PaperFigures, labels: Iterable[str] = ()) -> list[str]:
         if f.drawn or (not f.images and not any(p.parent == f.label for p in result.figures)):
             link = f"{result.page}#{f.anchor}" if f.anchor else result.page
             out.append(f"{'':<{width}}(drawn in the page, no image file: screenshot it from {link})")
+        elif any(is_svg(url) for url in f.images):
+            out.append(f"{'':<{width}}(an SVG image: Gmail and Outlook show none in an email; use a PNG screenshot there)")
     return out
 
 

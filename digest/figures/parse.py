@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from digest.figures.model import Figure
 from digest.tex import tex_to_text
@@ -154,9 +154,16 @@ class _Parts:
 
 
 def _resolve(page_url: str, sources: list[str]) -> list[str]:
+    """The image addresses as absolute http(s) URLs, each once; any other scheme (``javascript:``,
+    ``file:``) is no image a reader could load, and is left out."""
     out: list[str] = []
     for src in sources:
-        url = urljoin(page_url, src)
+        try:
+            url = urljoin(page_url, src)
+            if urlsplit(url).scheme.lower() not in ("http", "https"):
+                continue
+        except ValueError:  # an address urllib cannot read ("http://[x")
+            continue
         if url not in out:
             out.append(url)
     return out
