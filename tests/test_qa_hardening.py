@@ -128,6 +128,29 @@ def test_an_untrusted_certificate_is_said_at_once() -> None:
     assert "REQUESTS_CA_BUNDLE" in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("when", ["expired", "not yet valid"])
+def test_a_certificate_out_of_its_dates_says_to_check_the_clock(when: str, tmp_path: Path, monkeypatch) -> None:
+    import datetime as dt
+
+    trustme = pytest.importorskip("trustme")
+    ca, now = trustme.CA(), dt.datetime.now(dt.timezone.utc)
+    dates = ((now - dt.timedelta(days=30), now - dt.timedelta(days=1)) if when == "expired"
+             else (now + dt.timedelta(days=1), now + dt.timedelta(days=30)))  # fmt: skip
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1", not_before=dates[0], not_after=dates[1]).configure_cert(tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))  # trusted: only the dates are wrong
+    with Loopback(served(b"<feed/>", {}), tls) as loopback:
+        client = quiet_client(loopback.url, retries=3, timeout=5)
+        try:
+            with pytest.raises(DigestError, match="by this computer's clock") as caught:
+                client.api_page("all:testing")
+        finally:
+            client.close()
+    assert not isinstance(caught.value, UnavailableError) and client.counters.requests == 1
+    assert str(caught.value).endswith("check the clock (date, time and time zone)")
+
+
 def test_a_query_too_long_for_one_request_says_to_shorten_it(server: ArxivServer, tmp_path: Path) -> None:
     words = " OR ".join(f"abs:w{i}" for i in range(12000))  # a request line past what a server reads
     (tmp_path / "digest.toml").write_text(f'[arxiv]\nquery = "{words}"\n')

@@ -81,6 +81,9 @@ def tls_mismatch(url: str, exc: BaseException) -> str | None:
     text = str(exc)
     low = text.lower()
     reason = text.rsplit("(_ssl.c", 1)[0].rsplit("] ", 1)[-1].strip(" (")[:160]
+    if "certificate has expired" in low or "not yet valid" in low:  # arXiv's is renewed in time: the clock is off
+        return (f"{url}: the server's TLS certificate is {'out of date' if 'expired' in low else 'not valid yet'}"
+                f" by this computer's clock ({reason}); check the clock (date, time and time zone)")  # fmt: skip
     if "certificate verify failed" in low or "certificate_verify_failed" in low:
         return (f"{url}: the server's TLS certificate is not trusted ({reason}); check arxiv.api_url / arxiv.rss_url,"
                 " or point REQUESTS_CA_BUNDLE at the certificate of a proxy that intercepts TLS")  # fmt: skip
