@@ -33,7 +33,7 @@ def cron_command(state: Any, weekday: str, hour: int) -> None:
 
     from digest.scaffold import cron_lines
 
-    settings = state.settings()
+    settings = state.settings(say_no_folder=False)  # the line below says it, for cron
     if not settings.source:
         logging.getLogger("digest.cli").warning(
             "no digest.toml found: the lines use the current folder, %s (`digest init` makes one)", settings.root

@@ -166,7 +166,14 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
     report.in_window, report.late = chosen.in_window, chosen.late
     report.not_matching, report.covered = chosen.not_matching, len(chosen.covered)
     if store is not None and not chosen.in_window:
-        _warn(report, f"the store has no papers announced {window}; run `digest fetch` (or `digest new` without --offline)")
+        if report.fetch is not None and not report.fetch_error:  # arXiv was just asked: it has none either
+            cats = ", ".join(settings.arxiv.categories)
+            _warn(report, f"arXiv announced no papers in arxiv.categories ({cats}) {window}, so the draft has none:"
+                          f" check arxiv.categories in {settings.origin('arxiv.categories')} against arXiv's"
+                          " category names, unless arXiv took a break", attention=True)  # fmt: skip
+        else:
+            _warn(report, f"the store has no papers announced {window};"
+                          " run `digest fetch` (or `digest new` without --offline)")  # fmt: skip
     return chosen
 
 

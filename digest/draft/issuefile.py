@@ -131,7 +131,8 @@ def write(report: NewReport, existing: bytes | None, data: bytes | None, proposa
         if current != existing:
             if existing is not None and current is None:
                 raise NewError(f"{path}: the issue was deleted while `digest new` ran; nothing written."
-                               " Run it again to draft a new one")  # fmt: skip
+                               f" `digest new --date {path.stem}` drafts a new one without the papers proposed"
+                               f" before; `digest triage {path.stem}` keeps any of them")  # fmt: skip
             report.saved_meanwhile = True
             existing = current
             data = compose(report, existing, proposal, settings)

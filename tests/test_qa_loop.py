@@ -1,0 +1,117 @@
+"""The editor's weekly loop as a user runs it: cron's `digest -q new`, `digest cron`, an issue
+deleted while `new` fetches, and the triage page loading cleanly."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run
+from digest.paper import Author, Paper
+from digest.store import Store
+
+
+def paper(n: int, day: int = 20) -> Paper:
+    when = datetime(2022, 10, day, 12, tzinfo=timezone.utc)
+    return Paper(f"2210.{n:05d}", 1, f"Paper {n}: on things", (Author("Ada Lovelace"),), f"Abstract {n} about things.",
+                 categories=("cs.LG",), primary_category="cs.LG", published=when, updated=when, source="api")  # fmt: skip
+
+
+def _letter(root: Path, monkeypatch: pytest.MonkeyPatch, categories: str = '"cs.LG"', papers: int = 5) -> Path:
+    (root / "issues").mkdir(parents=True)
+    (root / "digest.toml").write_text(f"max_candidates = 3\n[arxiv]\ncategories = [{categories}]\n")
+    with Store.open(root / ".digest" / "store.sqlite") as store:
+        store.upsert([paper(n, day=17 + n % 7) for n in range(1, papers + 1)])
+    monkeypatch.chdir(root)
+    return root
+
+
+def _arxiv(monkeypatch: pytest.MonkeyPatch, server: Any) -> None:
+    monkeypatch.setenv("DIGEST_ARXIV_API_URL", server.api_url)
+    monkeypatch.setenv("DIGEST_ARXIV_DELAY", "0")
+    monkeypatch.setenv("DIGEST_ARXIV_RETRIES", "0")
+
+
+def test_cron_is_told_when_arxiv_has_nothing_in_the_categories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A misspelt category drafts an empty issue every week: `digest -q new` (cron) must say so, naming the
+    setting and where it was set, instead of exiting 0 in silence."""
+    from arxiv_server import ArxivServer
+
+    _letter(tmp_path / "letter", monkeypatch, categories='"cs.LGG"', papers=0)
+    with ArxivServer() as server:  # answers every search with arXiv's empty result
+        _arxiv(monkeypatch, server)
+        code, out, err = run("-q", "new", "--date", "2022-10-23")
+    assert (code, out) == (0, "")
+    (line,) = err.splitlines()
+    assert line.startswith("warning: arXiv announced no papers in arxiv.categories (cs.LGG) after Sun 2022-10-16 20:00 ET")
+    assert "check arxiv.categories in digest.toml (line 3) against arXiv's category names" in line
+    # offline, the store is what is missing, and the advice says to fetch
+    code, out, err = run("new", "--date", "2022-10-23", "--offline")
+    assert code == 0 and "warning: the store has no papers announced" in err and "run `digest fetch`" in err
+
+
+def test_cron_outside_a_newsletter_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("cron")
+    assert code == 0 and str(tmp_path) in out
+    assert err.splitlines() == [f"warning: no digest.toml found: the lines use the current folder, {tmp_path}"
+                                " (`digest init` makes one)"]  # fmt: skip
+
+
+def test_an_issue_deleted_while_new_fetches_says_what_running_again_does(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The re-run after the deletion drafts a file without the papers proposed before (deleted stays
+    deleted): the message must not promise "a new one" as if they came back, and must say where they are."""
+    from arxiv_server import ArxivServer
+
+    root = _letter(tmp_path / "letter", monkeypatch)
+    issue = root / "issues" / "2022-10-23.md"
+    assert run("new", "--date", "2022-10-23", "--offline")[0] == 0
+    with ArxivServer() as server:
+        _arxiv(monkeypatch, server)
+        release, arrived = threading.Event(), threading.Event()
+        server.hold_next_api(release, arrived)
+        result: list[tuple[int, str, str]] = []
+        worker = threading.Thread(target=lambda: result.append(run("new", "--date", "2022-10-23", "--limit", "0")))
+        worker.start()
+        assert arrived.wait(30), "digest new never asked arXiv"
+        issue.unlink()  # the editor deletes the draft while `new` waits on arXiv
+        release.set()
+        worker.join(60)
+    ((code, out, err),) = result
+    assert code == 1 and out == "" and not issue.exists()
+    assert err == (f"{issue}: the issue was deleted while `digest new` ran; nothing written. `digest new --date"
+                   " 2022-10-23` drafts a new one without the papers proposed before; `digest triage 2022-10-23`"
+                   " keeps any of them\n")  # fmt: skip
+    code, out, _ = run("new", "--date", "2022-10-23", "--offline")  # what the message says happens
+    assert code == 0 and "drafted 0 candidates" in out and "deleted by the editor, not added again: 3" in out
+
+
+def test_the_triage_page_loads_without_an_error_in_the_console(browser: Any, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Not even the browser's request for /favicon.ico fails (a 404 there is an error in the console)."""
+    from digest.config import load_settings
+    from digest.triage import Triage, TriageServer
+
+    _letter(tmp_path / "letter", monkeypatch)
+    assert run("new", "--date", "2022-10-23", "--offline")[0] == 0
+    server = TriageServer(Triage.open(load_settings(), None), port=0)
+    server.start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready]", state="attached")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#n-left").inner_text() == "4"
+        assert errors == []
+        context.close()
+    finally:
+        server.close()
