@@ -115,3 +115,21 @@ def test_the_triage_page_loads_without_an_error_in_the_console(browser: Any, tmp
         context.close()
     finally:
         server.close()
+
+
+def test_an_issue_dated_far_ahead_is_refused_as_a_typo_before_anything_is_drafted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """`--date 2029-10-23` for 2022-10-23 would draft every paper up to 2029 into a file the real issues
+    never exclude; next week's date (planning ahead) is fine."""
+    from digest import clock
+
+    root = _letter(tmp_path / "letter", monkeypatch)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2022, 10, 21, 12, tzinfo=timezone.utc))
+    code, out, err = run("new", "--date", "2029-10-23", "--offline")
+    assert (code, out) == (2, "")
+    (line,) = err.strip().splitlines()
+    assert line.endswith(" new: Invalid value for '--date': 2029-10-23 is 2559 days after today (2022-10-21); give the"
+                         " issue's own date (at most 31 days ahead); see `cli new --help`")  # fmt: skip
+    assert list((root / "issues").iterdir()) == [] and not (root / ".digest" / "runs.log").exists()
+    code, out, err = run("new", "--date", "2022-10-30", "--offline")
+    assert code == 0 and (root / "issues" / "2022-10-30.md").exists(), err

@@ -13,6 +13,10 @@ from digest.cli.common import day_option_value as _day
 from digest.cli.common import pass_state
 
 
+AHEAD_DAYS = 31
+"""How far after today an issue may be dated: a draft for next week is planning, one for 2029 a typo."""
+
+
 def _today(zone: str) -> date:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,7 +82,11 @@ def new_command(state: Any, issue_date: date | None, window: int | None, limit: 
     from digest.errors import DigestError, UnavailableError
 
     settings = state.settings()
-    day = issue_date or _today(settings.timezone)
+    today = _today(settings.timezone)
+    day = issue_date or today
+    if (day - today).days > AHEAD_DAYS:  # a typo: its draft would take every paper up to it from the real issues
+        raise click.BadParameter(f"{day} is {(day - today).days} days after today ({today}); give the issue's own date"
+                                 f" (at most {AHEAD_DAYS} days ahead)", param_hint="'--date'")  # fmt: skip
     argv = ["new", "--date", day.isoformat()]
     argv += [f"--window={window}"] if window else []
     argv += [f"--limit={limit}"] if limit is not None else []
