@@ -133,3 +133,42 @@ def test_an_issue_dated_far_ahead_is_refused_as_a_typo_before_anything_is_drafte
     assert list((root / "issues").iterdir()) == [] and not (root / ".digest" / "runs.log").exists()
     code, out, err = run("new", "--date", "2022-10-30", "--offline")
     assert code == 0 and (root / "issues" / "2022-10-30.md").exists(), err
+
+
+def test_triage_after_an_empty_draft_does_not_send_the_editor_back_to_new(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    _letter(tmp_path / "letter", monkeypatch, papers=0)
+    code, _, err = run("triage", "2022-10-23")
+    assert code == 1 and err.strip().endswith("run `digest new --date 2022-10-23` first"), err
+    code, _, err = run("new", "--date", "2022-10-23", "--offline")
+    assert code == 0, err
+    code, out, err = run("triage", "2022-10-23")
+    assert (code, out) == (1, "")
+    assert err.strip() == ("issues/2022-10-23.md: `digest new` found no candidates for 2022-10-23 (nothing announced in"
+                           " its window); `digest new --date 2022-10-23 --window N` takes more days")  # fmt: skip
+
+
+def test_quiet_init_prints_only_what_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("-q", "init", "roundup")
+    assert (code, err) == (0, "") and "roundup/digest.toml" in out.splitlines()
+    code, out, err = run("init", "other")
+    assert code == 0 and err.startswith("next: cd other && digest fetch && digest new")
+
+
+def test_the_run_totals_are_said_once_after_the_windows(tmp_path: Path) -> None:
+    """A window cut at complete days reports its skipped end too: the run's totals belong to no one window."""
+    from types import SimpleNamespace
+
+    from digest.draft.report import NewReport
+    from digest.fetch import FetchReport, WindowReport
+
+    fetch = FetchReport(via="api", new=120, updated=3, requests=2)
+    fetch.windows += [WindowReport("api", "2022-10-07", "2022-10-12", "skipped"),
+                      WindowReport("api", "2022-10-13", "2022-10-23", "complete", fetched=1680)]  # fmt: skip
+    report = NewReport(path=tmp_path / "x.md", date=datetime(2022, 10, 23).date(), fetch=fetch,
+                       window=SimpleNamespace(reason="since the draft of 2022-10-16"))  # type: ignore[arg-type]  # fmt: skip
+    assert [line for line in report.lines() if line.startswith("network: ")] == [
+        "network: api 2022-10-07..2022-10-12: skipped, 0 entries",
+        "network: api 2022-10-13..2022-10-23: complete, 1680 entries (120 new, 3 updated, 2 requests)",
+    ]

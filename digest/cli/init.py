@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from digest.cli.common import State, pass_state
+
 
 @click.command(
     "init",
@@ -17,7 +19,8 @@ Examples:
 )
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", help="The newsletter's name, written into digest.toml.")
-def init_command(folder: Path, name: str | None) -> None:
+@pass_state
+def init_command(state: State, folder: Path, name: str | None) -> None:
     """Create a newsletter folder: digest.toml (every setting commented), issues/, seeds/, .gitignore.
 
     Nothing is overwritten: if any of them exists, nothing is created.
@@ -28,4 +31,5 @@ def init_command(folder: Path, name: str | None) -> None:
     for path in report.created:
         click.echo(str(path) + ("/" if path.is_dir() else ""))
     where = "" if folder == Path(".") else f"cd {folder} && "
-    click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)
+    if not state.quiet:
+        click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)

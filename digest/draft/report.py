@@ -111,9 +111,9 @@ class NewReport:
         out = [f"{self.summary()} (announced {self.window.reason})"]
         if self.fetch is not None:
             f = self.fetch
-            for w in f.windows:
-                out.append(f"network: {w.via} {w.since}..{w.until}: {w.status}, {w.fetched} entries"
-                           f" ({f.new} new, {f.updated} updated, {f.requests} requests)")  # fmt: skip
+            for i, w in enumerate(f.windows, 1):  # the run's totals once, on the last window's line
+                totals = f" ({f.new} new, {f.updated} updated, {f.requests} requests)" if i == len(f.windows) else ""
+                out.append(f"network: {w.via} {w.since}..{w.until}: {w.status}, {w.fetched} entries{totals}")
         if self.fetch_error:
             out.append(f"network: {self.fetch_error}")
         elif self.offline:

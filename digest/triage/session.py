@@ -134,6 +134,9 @@ class Triage:
             path = settings.path("issues") / f"{day.isoformat()}.md"
             pool = store.pool(day)
             if not pool:
+                if store.draft(day) is not None:  # `new` ran and found nothing: running it again would not help
+                    raise DigestError(f"{_shown(path, settings)}: `digest new` found no candidates for {day} (nothing"
+                                      f" announced in its window); `digest new --date {day} --window N` takes more days")
                 raise DigestError(f"{_shown(path, settings)}: no candidates recorded for {day};"
                                   f" run `digest new --date {day}` first")  # fmt: skip
             papers = store.get_many(pool)
