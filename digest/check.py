@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import unquote, urlsplit
 
 from digest.errors import InputError
-from digest.figures import html_url, licence_findings
+from digest.figures import html_url, is_svg, licence_findings
 from digest.ids import parse_id
 from digest.issue import META_MARK, line_of, open_fence_line, parse_issue, read_issue_text, strip_comments
 from digest.issue.history import coverage, load_issues
@@ -230,7 +230,7 @@ class _Links:
             out.append(Finding(line, "image-url", f"image {url} is not an absolute https:// address; mail clients cannot load it"))
         elif _loopback(host):
             out.append(Finding(line, "image-url", f"image {url} is on {host}: only this machine can load it; host it where readers can"))
-        if parts.path.lower().endswith((".svg", ".svgz")):
+        if is_svg(url):
             out.append(Finding(line, "image-svg", f"image {url} is an SVG, which Gmail and Outlook do not show in an "
                                "email; use a PNG or JPEG of it (a screenshot will do)"))  # fmt: skip
         return out

@@ -128,6 +128,8 @@ def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("toml", "problem"), [
     ("# the name\nname = My Roundup\n", 'name: text must be in quotes: name = "My Roundup" (line 2, column 8)'),
     ("url = https://example.org # where it is\n", 'url: text must be in quotes: url = "https://example.org" (line 1, column 7)'),
+    ("url = https://example.org/news#latest\n", 'url: text must be in quotes: url = "https://example.org/news#latest" (line 1, column 7)'),
+    ("name = C#Weekly\n", 'name: text must be in quotes: name = "C#Weekly" (line 1, column 8)'),
     ("[arxiv]\ncategories = [cs.LG, cs.CL]\n",
      'arxiv.categories: quote each item of the list: categories = ["cs.LG", "cs.CL"] (line 2, column 15)'),
     ("[email]\nx_unsent = True\n", "email.x_unsent: write true or false, in lower case: x_unsent = true (line 2, column 12)"),
@@ -144,7 +146,7 @@ def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
      'arxiv.categories: the list has no closing ]; write it as ["a", "b"] on one line or end it with ] (line 2)'),
     ("[arxiv]\nholidays = [2026-11-26, 2026-13-01]\n",
      "arxiv.holidays: 2026-13-01 is not a date; write dates as YYYY-MM-DD, e.g. 2026-11-26 (line 2, column 29)"),
-], ids=["unquoted", "unquoted-url", "unquoted-list", "True", "word-for-number", "comma-decimal", "unclosed-quote",
+], ids=["unquoted", "unquoted-url", "url-with-fragment", "hash-in-text", "unquoted-list", "True", "word-for-number", "comma-decimal", "unclosed-quote",
         "quote-in-quotes", "colon", "key-twice", "section-twice", "unclosed-section", "unclosed-list", "bad-date"])  # fmt: skip
 def test_toml_syntax_errors_read_like_the_other_settings_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, problem: str

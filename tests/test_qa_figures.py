@@ -110,3 +110,16 @@ def test_a_drawn_figure_says_where_to_screenshot_it() -> None:
     note = f"Figure 4 is drawn in the page, not an image file: screenshot it from {PAGE}#S1.F4"
     assert markdown(_result(figures)).splitlines() == [f"<!-- {note} -->"]
     assert f"({note})" in figures_comment(_result(figures)).splitlines()
+
+
+def test_a_figure_partly_drawn_in_the_page_says_so_beside_its_image_lines() -> None:
+    figures = parse_figures(_page(
+        '<figure id="S1.F5" class="ltx_figure"><img src="x5.png" alt="">'
+        '<svg class="ltx_picture"><g></g></svg>'
+        '<figcaption class="ltx_caption"><span class="ltx_tag ltx_tag_figure">Figure 5: </span>Half TikZ.</figcaption></figure>'
+    ), PAGE)  # fmt: skip
+    assert figures[0].images and figures[0].drawn
+    out = markdown(_result(figures)).splitlines()
+    assert out[0] == (f"<!-- Figure 5 is partly drawn in the page, which no image line shows: screenshot it from"
+                      f" {PAGE}#S1.F5 to show it whole -->")  # fmt: skip
+    assert any(line.startswith("![") for line in out[1:])

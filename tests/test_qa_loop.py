@@ -144,8 +144,8 @@ def test_triage_after_an_empty_draft_does_not_send_the_editor_back_to_new(
     assert code == 0, err
     code, out, err = run("triage", "2022-10-23")
     assert (code, out) == (1, "")
-    assert err.strip() == ("issues/2022-10-23.md: `digest new` found no candidates for 2022-10-23 (nothing announced in"
-                           " its window); `digest new --date 2022-10-23 --window N` takes more days")  # fmt: skip
+    assert err.strip() == ("issues/2022-10-23.md: `digest new` proposed no candidates for 2022-10-23; run `digest new"
+                           " --date 2022-10-23` again once arXiv has announced more, or with --window N for more days")
 
 
 def test_quiet_init_prints_only_what_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,3 +172,20 @@ def test_the_run_totals_are_said_once_after_the_windows(tmp_path: Path) -> None:
         "network: api 2022-10-07..2022-10-12: skipped, 0 entries",
         "network: api 2022-10-13..2022-10-23: complete, 1680 entries (120 new, 3 updated, 2 requests)",
     ]
+
+
+def test_a_window_without_an_announcement_blames_no_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daily newsletter's Saturday: arXiv announced nothing since Friday's draft, by its schedule. Cron hears
+    nothing, and the report says why the draft is empty instead of calling a category misspelt."""
+    from arxiv_server import ArxivServer
+
+    _letter(tmp_path / "letter", monkeypatch, papers=0)  # (arXiv's stand-in answers every search with nothing)
+    code, _, err = run("new", "--date", "2022-10-21", "--offline")
+    assert code == 0, err
+    with ArxivServer() as server:
+        _arxiv(monkeypatch, server)
+        code, out, err = run("-q", "new", "--date", "2022-10-22")
+        assert (code, out, err) == (0, "", ""), err
+        code, out, err = run("new", "--date", "2022-10-22")
+    assert code == 0 and "arxiv.categories" not in out + err
+    assert "arXiv made no announcement after " in out + err and "Sunday to Thursday, 20:00 ET" in out + err

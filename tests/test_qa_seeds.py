@@ -282,3 +282,11 @@ def test_windows_1252_after_a_utf8_bom_keeps_the_header_and_names_the_line_of_cr
     with caplog.at_level(logging.WARNING, logger="digest"):
         read_seed_file(path)
     assert f"{path}:3: not UTF-8" in caplog.text
+
+
+def test_the_windows_1252_warning_counts_lines_after_a_utf8_bom(caplog: pytest.LogCaptureFixture) -> None:
+    from digest.seeds import _lines
+
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        lines = _lines("s.txt", codecs.BOM_UTF8 + b"2101.00001\n\xc9tude\n")  # the byte that is not UTF-8 opens line 2
+    assert lines[:2] == ["2101.00001", "\xc9tude"] and "s.txt:2: not UTF-8" in caplog.text

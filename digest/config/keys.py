@@ -254,7 +254,7 @@ def _toml_fix(what: str, here: str, short: str, value: str, spec: KeySpec | None
         if value.startswith("["):
             items = [i.strip() for i in value.strip("[] ").split(",") if i.strip()]
             return f"quote each item of the list: {short} = {_literal([i.strip(chr(34) + chr(39)) for i in items])}"
-        text = value.split("#", 1)[0].rstrip()  # (a comment after it is not part of the text)
+        text = re.split(r"\s#", value, maxsplit=1)[0].rstrip()  # a comment after it is no part of it (C#, a URL's #x are)
         return f"text must be in quotes: {short} = {_literal(text if len(text) <= 80 else text[:77] + '...')}"
     if what in ("Unterminated string", "Illegal character '\\n'", "Expected \"'\""):
         quote = value[:3] if value[:3] in ('"""', "'''") else value[:1] or '"'

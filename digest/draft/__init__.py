@@ -59,7 +59,7 @@ from digest.figures import NoHtml, figures_comment, paper_figures
 from digest.issue.history import coverage, load_issues
 from digest.lock import newsletter_lock
 from digest.query import compile_query
-from digest.schedule import describe, next_announcement, pending_since
+from digest.schedule import describe, latest_announcement, next_announcement, pending_since
 from digest.store import Store, suggested_headline_key
 
 if TYPE_CHECKING:
@@ -166,7 +166,11 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
     report.in_window, report.late = chosen.in_window, chosen.late
     report.not_matching, report.covered = chosen.not_matching, len(chosen.covered)
     if store is not None and not chosen.in_window:
-        if report.fetch is not None and not report.fetch_error:  # arXiv was just asked: it has none either
+        if latest_announcement(window.cutoff, settings.arxiv.holiday_dates) <= window.lower:
+            _warn(report, f"arXiv made no announcement {window} (its schedule: Sunday to Thursday, 20:00 ET),"
+                          " so the draft has no papers yet")  # fmt: skip
+        elif report.fetch is not None and not report.fetch_error and not report.incomplete:
+            # arXiv announced and was just asked, and has none in the categories: a misspelt one?
             cats = ", ".join(settings.arxiv.categories)
             _warn(report, f"arXiv announced no papers in arxiv.categories ({cats}) {window}, so the draft has none:"
                           f" check arxiv.categories in {settings.origin('arxiv.categories')} against arXiv's"

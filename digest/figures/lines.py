@@ -136,7 +136,10 @@ def notes(figure: Figure, page: str = "") -> list[str]:
     out = []
     if not figure.images:
         out.append(f"{name} is drawn in the page, not an image file: screenshot it{f' from {where}' if where else ''}")
-    elif any(is_svg(url) for url in figure.images):
+    elif figure.drawn:  # image files and a part drawn in the page: the image lines alone miss that part
+        out.append(f"{name} is partly drawn in the page, which no image line shows: screenshot it"
+                   f"{f' from {where}' if where else ''} to show it whole")  # fmt: skip
+    if figure.images and any(is_svg(url) for url in figure.images):
         out.append(f"{name} is an SVG image, which Gmail and Outlook do not show in an email: for the email, "
                    f"screenshot it{f' from {where}' if where else ''} and use the PNG")  # fmt: skip
     return out

@@ -379,11 +379,12 @@ def _lines(name: str, data: bytes, encoding: str | None = None) -> list[str]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
+            body = data.removeprefix(codecs.BOM_UTF8)  # (exc.start counts from after a BOM)
             try:
-                text = data.removeprefix(codecs.BOM_UTF8).decode("cp1252")
+                text = body.decode("cp1252")
             except UnicodeDecodeError:
                 raise InputError(name, None, f"binary file, not text; {fmt.EXPECTED}") from None
-            before = data[: exc.start]  # lines as they are split below: CRLF, CR or LF
+            before = body[: exc.start]  # lines as they are split below: CRLF, CR or LF
             line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
             log.warning("%s:%d: not UTF-8, read as Windows-1252: if accents or quotes look wrong, "
                         "save the file as UTF-8", name, line)  # fmt: skip

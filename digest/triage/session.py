@@ -134,9 +134,10 @@ class Triage:
             path = settings.path("issues") / f"{day.isoformat()}.md"
             pool = store.pool(day)
             if not pool:
-                if store.draft(day) is not None:  # `new` ran and found nothing: running it again would not help
-                    raise DigestError(f"{_shown(path, settings)}: `digest new` found no candidates for {day} (nothing"
-                                      f" announced in its window); `digest new --date {day} --window N` takes more days")
+                if store.draft(day) is not None:  # `new` ran and proposed nothing: "run new first" would mislead
+                    raise DigestError(f"{_shown(path, settings)}: `digest new` proposed no candidates for {day}; run"
+                                      f" `digest new --date {day}` again once arXiv has announced more, or with"
+                                      " --window N for more days")  # fmt: skip
                 raise DigestError(f"{_shown(path, settings)}: no candidates recorded for {day};"
                                   f" run `digest new --date {day}` first")  # fmt: skip
             papers = store.get_many(pool)
