@@ -86,12 +86,25 @@ def ordinary_issue(size: int) -> str:
     return "".join(parts)
 
 
+def _unclosed_runs(size: int) -> str:
+    """Runs of 1, 2, 3, ... backticks, none closed (each length once), to ``size``: a scan for each
+    run's closer to the line's end would make reading it grow as size ** 1.5."""
+    parts, total, k = [], 0, 1
+    while total < size:
+        parts.append("`" * k + "x" * 50)
+        total += k + 50
+        k += 1
+    return "".join(parts)[:size]
+
+
 def issue_shapes(size: int) -> dict[str, str]:
     shapes = {
         "heading '## ##<spaces> x'": HEAD + "## ##" + " " * size + " x\nnotes\n",
         "front matter 'headline: x<spaces>y'": "---\ndate: 2022-10-23\nheadline: x" + " " * size + "y\n---\nnotes\n",
         "body '<!---->' repeated": HEAD + repeat("<!---->", size) + "\n",
         "many sections and comments": HEAD + repeat("## a\n<!-- c -->\n", size),
+        "code spans, then a comment": HEAD + repeat("`a` ", size) + "<!-- c -->\n",
+        "unclosed backtick runs, then a comment": HEAD + _unclosed_runs(size) + "<!-- c -->\n",
     }
     for name, motif in MOTIFS.items():
         shapes[f"heading {name!r}"] = HEAD + "## " + repeat(motif, size) + "\nnotes\n"

@@ -78,7 +78,8 @@ MB = 1 << 20
 HEAD = "---\\ndate: 2022-10-23\\n---\\n"
 def rep(m): return m * (MB // len(m))
 shapes = {"comments on one line": HEAD + rep("<!---->"), "sections and comments": HEAD + rep("## a\\n<!-- c -->\\n"),
-          "comment never closed": HEAD + rep("<!--"), "code spans, then a comment": HEAD + rep("`a` ") + "<!-- c -->\\n"}
+          "comment never closed": HEAD + rep("<!--"), "code spans, then a comment": HEAD + rep("`a` ") + "<!-- c -->\\n",
+          "unclosed runs, then a comment": HEAD + "".join("`" * k + "x" * 50 for k in range(1, 1400)) + "<!-- c -->\\n"}
 for m in sys.argv[1:]:
     shapes["heading " + m] = HEAD + "## " + rep(m) + "\\nnotes\\n"
     shapes["heading x" + m + "y"] = HEAD + "## x" + rep(m) + "y\\nnotes\\n"
@@ -97,7 +98,7 @@ for name, text in shapes.items():
 def test_the_issue_parser_is_linear_on_every_shape() -> None:
     """Headings (links, ids, closing #s), front matter, comments, intro: 1 MB lines of each shape."""
     out = _child(ISSUE_PARSER, *MOTIFS, " ")
-    assert len(out.splitlines()) == 4 + 4 * (len(MOTIFS) + 1)
+    assert len(out.splitlines()) == 5 + 4 * (len(MOTIFS) + 1)
     assert "parsed heading ##  1\n" in out  # `## ## ## ...` is one heading, whatever its length
 
 

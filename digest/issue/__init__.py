@@ -17,6 +17,7 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -224,11 +225,30 @@ def comment_start(line: str, pos: int = 0) -> int:
         if tick and line[tick - 1] == "\\":  # an escaped backtick opens no code span
             pos = tick + 1
             continue
-        close = next((m.end() for m in _TICKS.finditer(line, run.end()) if len(m[0]) == len(run[0])), -1)
-        pos = close if close >= 0 else run.end()  # past the code span; unmatched backticks are text
+        ends = _tick_runs(line).get(len(run[0]), [])  # the span closes at the next run as long as it
+        i = bisect_left(ends, run.end() + len(run[0]))  # (a run that starts at or after this one's end)
+        pos = ends[i] if i < len(ends) else run.end()  # past the code span; unmatched backticks are text
         if pos > s:  # the `<!--` found was inside the span: look again only then (linear on long lines)
             s = line.find("<!--", pos)
     return -1
+
+
+_RUNS: list[tuple[str, dict[int, list[int]]]] = []
+"""The last line `_tick_runs` read, and its runs (kept by identity: comparing two equal 1 MB lines
+on every call, as a cache keyed by value would, is itself quadratic)."""
+
+
+def _tick_runs(line: str) -> dict[int, list[int]]:
+    """The ends of ``line``'s backtick runs, by run length, in order: found once per line, so that
+    finding each code span's closing run is a lookup, not a scan to the line's end."""
+    last = _RUNS[-1] if _RUNS else None
+    if last is not None and last[0] is line:
+        return last[1]
+    out: dict[int, list[int]] = {}
+    for m in _TICKS.finditer(line):
+        out.setdefault(m.end() - m.start(), []).append(m.end())
+    _RUNS[:] = [(line, out)]
+    return out
 
 
 def open_fence_line(lines: list[str]) -> int | None:
