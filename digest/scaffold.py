@@ -108,6 +108,15 @@ def init(root: Path, name: str | None = None) -> InitReport:
     return report
 
 
+def cron_word(text: str) -> str:
+    """``text`` as one sh word in a crontab line. Cron turns each ``%`` into a line break (the
+    rest goes to stdin) and reads ``\\%`` as ``%``: so a ``%`` is written ``'\\%'``, outside the
+    single quotes (inside them the backslash would reach sh)."""
+    if "%" not in text:
+        return shlex.quote(text)
+    return "'" + text.replace("'", "'\"'\"'").replace("%", "'\\%'") + "'"
+
+
 def digest_command() -> list[str]:
     """The absolute command that runs this digest: the installed script, else python -m digest."""
     argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
@@ -132,8 +141,13 @@ def cron_lines(root: Path, *, weekday: str = "sun", hour: int = 7, config: Path 
         raise UsageError(f"--hour: {hour} is not an hour of the day (0-23)")
     day = days[0]
     root = Path(root).resolve()
-    cmd = shlex.join(digest_command() + (["--config", str(config.resolve())] if config else []))
-    where = shlex.quote(str(root))
+    words = [*digest_command(), *(["--config", str(config.resolve())] if config else [])]
+    for text in (str(root), *words):
+        if "\n" in text or "\r" in text:  # a crontab entry is one line
+            raise UsageError(f"{text!r}: cron cannot run a command whose path holds a line break; "
+                             "move the newsletter (or digest) to a folder without one")  # fmt: skip
+    cmd = " ".join(cron_word(w) for w in words)
+    where = cron_word(str(root))
     fetch_hour = (hour - 1) % 24
     return [
         f"# digest: {root}",

@@ -34,7 +34,7 @@ def test_where_lists_every_issue_oldest_first_and_marks_drafts(newsletter: Path)
     assert [(r["date"], r["annotated"]) for r in rows] == [("2022-10-23", True), ("2022-11-06", False)]
     assert rows[0] == {
         "date": "2022-10-23", "file": "issues/2022-10-23.md", "line": 9, "id": "2205.05131", "version": None,
-        "title": "UL2: Unifying Language Learning Paradigms", "annotated": True,
+        "title": "UL2: Unifying Language Learning Paradigms", "annotated": True, "published": True,
     }  # fmt: skip
     assert run("where", "2205.05131")[1].splitlines()[1].endswith("(draft: no notes)")
 

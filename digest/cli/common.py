@@ -239,16 +239,28 @@ def echo(text: str = "", err: bool = False) -> None:
             raise
 
 
+def _open_browser(url: str) -> None:
+    import logging
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(url)
+    except Exception:  # noqa: BLE001 - a broken $BROWSER must not stop the server
+        opened = False
+    if not opened:
+        logging.getLogger("digest.cli").warning("--open: no web browser found here; open %s yourself", url)
+
+
 def serve_until_interrupted(server: Any, banner: str, open_browser: bool) -> None:
     """Print ``banner`` (stderr) and the server's URL (stdout), open a browser if asked, serve
     until Ctrl-C: `digest preview` and `digest triage` alike."""
     echo(banner, err=True)
     echo(server.url)
     sys.stdout.flush()
-    if open_browser:
-        import webbrowser
+    if open_browser:  # in a thread: a browser that runs in the foreground (lynx) must find the server serving
+        import threading
 
-        webbrowser.open(server.url)
+        threading.Thread(target=_open_browser, args=(server.url,), name="digest-open", daemon=True).start()
     try:
         server.serve()
     except KeyboardInterrupt:

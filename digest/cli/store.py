@@ -35,8 +35,9 @@ def stats_command(state: Any, as_json: bool) -> None:
     store = Store.open_existing(path)
     windows: list[Window] = []
     if store is None:
-        stats: dict[str, Any] = {"path": str(path), "papers": 0, "versions": 0, "published_from": None,
-                                 "published_to": None, "sources": {}, "categories": {}, "windows": []}  # fmt: skip
+        stats: dict[str, Any] = {"path": str(path), "schema_version": None, "papers": 0, "versions": 0,
+                                 "published_from": None, "published_to": None, "sources": {}, "categories": {},
+                                 "windows": []}  # fmt: skip
     else:
         with store:
             stats, windows = store.stats(), store.windows()
@@ -53,7 +54,7 @@ def stats_command(state: Any, as_json: bool) -> None:
     if top:
         more = f" (+{len(top) - 12} more)" if len(top) > 12 else ""
         click.echo("categories: " + ", ".join(f"{k} {v}" for k, v in top[:12]) + more)
-    said = [(w, _status(w)) for w in windows]
+    said = [(w, w.status) for w in windows]
     count = {s: sum(status == s for _, status in said) for s in ("complete", "open", "incomplete")}
     click.echo(f"windows:    {count['complete']} complete, {count['open']} open, {count['incomplete']} incomplete")
     for w, status in said:
@@ -62,10 +63,3 @@ def stats_command(state: Any, as_json: bool) -> None:
             status, f"incomplete at {w.fetched} of {w.total}")  # fmt: skip
         click.echo(f"  {w.via} {span}: {state_}")
 
-
-def _status(w: Window) -> str:
-    """What `digest fetch` called the window (docs/fetch.md): complete, open (read to the end,
-    its days not settled yet) or incomplete (cut short: resumed at its offset next time)."""
-    if w.complete:
-        return "complete"
-    return "open" if w.total is not None and w.next_start >= w.total else "incomplete"

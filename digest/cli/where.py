@@ -20,7 +20,7 @@ Examples:
 """,
 )
 @click.argument("paper_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="Print the issues as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the issues as a JSON list of {date, file, line, id, version, title, annotated, published}.")
 @pass_state
 def where_command(state: State, paper_id: str, as_json: bool) -> None:
     """Print each issue in issues/ that has a section for the paper ID (any version), oldest first.
@@ -29,9 +29,10 @@ def where_command(state: State, paper_id: str, as_json: bool) -> None:
     arXiv:2210.11399v2, hep-th/9901001, or an arxiv.org/abs/, /pdf/ or /html/
     address.
 
-    A section without notes (a drafted candidate) is marked "draft"; such a
-    paper is not in the rendered issue. Nothing on stdout (and a note on
-    stderr) when no issue covered it.
+    A section without notes (a drafted candidate) is marked "draft: no
+    notes"; such a paper is not in the rendered issue. An issue with
+    `status: draft` is marked "unpublished": `digest build` leaves it out.
+    Nothing on stdout (and a note on stderr) when no issue covered it.
     """
     from digest.issue.history import where
 
@@ -40,13 +41,13 @@ def where_command(state: State, paper_id: str, as_json: bool) -> None:
     if as_json:
         rows = [
             {"date": c.issue_date.isoformat(), "file": relative(c.issue_path), "line": c.line, "id": c.paper_id,
-             "version": c.version, "title": c.title, "annotated": c.annotated}
+             "version": c.version, "title": c.title, "annotated": c.annotated, "published": c.published}
             for c in found
         ]  # fmt: skip
         echo(json.dumps(rows, indent=2))
         return
     for c in found:
-        mark = "" if c.annotated else "  (draft: no notes)"
+        mark = ("" if c.annotated else "  (draft: no notes)") + ("" if c.published else "  (unpublished: status: draft)")
         echo(f"{c.issue_date.isoformat()}  {relative(c.issue_path)}:{c.line}  {c.title or c.paper_id}{mark}")
     if not found and not state.quiet:
         echo(f"{paper_id}: not in any issue in {relative(settings.path('issues'))}/", err=True)

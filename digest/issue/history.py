@@ -35,6 +35,8 @@ class Coverage:
     title: str
     annotated: bool
     """True when the editor wrote notes (the paper is in the rendered issue)."""
+    published: bool = True
+    """False when the issue is a draft (``status: draft``): `digest build` leaves it out."""
 
 
 def issue_files(folder: Path) -> list[tuple[date, Path]]:
@@ -118,6 +120,7 @@ def coverage(issues: list[Issue], unannotated: str = "skip") -> dict[str, list[C
                     line=section.line,
                     title=section.title or str(section.meta.get("title") or ""),
                     annotated=bool(section.notes) or (issue.unannotated or unannotated) == "abstract",
+                    published=issue.status != "draft",
                 )
             )
     return out

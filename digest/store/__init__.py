@@ -79,6 +79,9 @@ class Store(Papers, Windows, Drafts):
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA foreign_keys = ON")
             store._migrate()
+        except StoreError:
+            conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
             conn.close()
             # Busy, full, an I/O error: not broken, and moving it away would lose it. Only a
@@ -95,6 +98,15 @@ class Store(Papers, Windows, Drafts):
         if version == SCHEMA_VERSION:
             return
         if version == 0:
+            # A file with tables but no schema version is another program's database (paths.store
+            # pointing at the wrong file): never write digest's tables into it.
+            names = [r[0] for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                " ORDER BY name")]  # fmt: skip
+            if names:
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                raise StoreError(f"{self.path}: not a digest store (it holds the table{'s' if len(names) > 1 else ''} "
+                                 f"{shown}); set paths.store in digest.toml to another file")  # fmt: skip
             self.conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             for step in range(version, SCHEMA_VERSION):
@@ -123,7 +135,7 @@ class Store(Papers, Windows, Drafts):
             "categories": dict(cats),
             "windows": [
                 {"via": w.via, "since": w.since.isoformat(), "until": w.until.isoformat(), "complete": w.complete,
-                 "fetched": w.fetched, "total": w.total}
+                 "status": w.status, "fetched": w.fetched, "total": w.total}
                 for w in self.windows()
             ],  # fmt: skip
         }

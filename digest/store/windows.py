@@ -25,6 +25,14 @@ class Window:
     fetched: int = 0
     finished_at: str | None = None
 
+    @property
+    def status(self) -> str:
+        """What `digest fetch` calls the window (docs/fetch.md): complete, open (read to the end,
+        its days not settled yet) or incomplete (cut short: resumed at its offset next time)."""
+        if self.complete:
+            return "complete"
+        return "open" if self.total is not None and self.next_start >= self.total else "incomplete"
+
 
 class Windows(Database):
     """The store's windows (`digest.store.Store` is one)."""
