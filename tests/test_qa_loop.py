@@ -189,3 +189,10 @@ def test_a_window_without_an_announcement_blames_no_setting(tmp_path: Path, monk
         code, out, err = run("new", "--date", "2022-10-22")
     assert code == 0 and "arxiv.categories" not in out + err
     assert "arXiv made no announcement after " in out + err and "Sunday to Thursday, 20:00 ET" in out + err
+
+
+def test_init_names_a_folder_with_a_space_so_the_next_command_can_be_pasted(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("init", "news letter")
+    assert code == 0 and err.startswith("next: cd 'news letter' && digest fetch && digest new"), err

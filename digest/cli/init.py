@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -30,6 +31,6 @@ def init_command(state: State, folder: Path, name: str | None) -> None:
     report = init(folder, name)
     for path in report.created:
         click.echo(str(path) + ("/" if path.is_dir() else ""))
-    where = "" if folder == Path(".") else f"cd {folder} && "
+    where = "" if folder == Path(".") else f"cd {shlex.quote(str(folder))} && "
     if not state.quiet:
         click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)
