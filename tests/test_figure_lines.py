@@ -297,3 +297,27 @@ def test_triage_keep_with_cached_figures_appends_them_and_undo_removes_them(serv
         assert undone.file == "removed" and ISSUE.read_bytes() == before  # exactly what the keep added, gone
     finally:
         triage.close()
+
+
+def test_a_triage_keep_during_the_figure_fetch_does_not_wait_for_it(server: FigureServer, monkeypatch) -> None:  # noqa: ANN001
+    """`new --figures` fetches (two requests a paper, arxiv.delay apart) before it takes the newsletter's
+    lock, so a keep in `digest triage` meanwhile goes through at once, and its paper gets figures too."""
+    import digest.draft
+    from digest.config import load_settings
+    from digest.draft import add_figures
+    from digest.lock import newsletter_lock
+
+    write_notes(QCD, "Notes.")
+    real, during = digest.draft.paper_figures, []
+
+    def fetch(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if not during:
+            with newsletter_lock(Path("."), wait=0):  # what a triage keep takes to write the file
+                keep_in_triage(NONEX)
+            during.append("kept")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(digest.draft, "paper_figures", fetch)
+    report = add_figures(load_settings(), DAY)
+    assert during == ["kept"]
+    assert report.added == [f"{NONEX}v1", f"{QCD}v1"]  # in file order: the paper kept meanwhile too

@@ -44,6 +44,7 @@ from digest.draft.issuefile import (
     NewError,
     Proposal,
     compose,
+    read_bytes,
     read_issue,
     write,
     write_figures,
@@ -51,7 +52,7 @@ from digest.draft.issuefile import (
 from digest.draft.ranking import Ranked, document
 from digest.draft.report import PASSED_OVER, RANKED_BY, NewReport
 from digest.draft.selection import Selection, issue_window, select
-from digest.draft.text import suggested_headline
+from digest.draft.text import suggested_headline, wanting_figures
 from digest.errors import DigestError, InputError, UnavailableError, UsageError
 from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 from digest.fetch.client import ArxivClient
@@ -314,24 +315,43 @@ def add_figures(settings: Settings, issue_date: date, *, offline: bool = False, 
     written) for an issue that does not parse.
     """
     report = FiguresReport(settings.path("issues") / f"{issue_date.isoformat()}.md", offline=offline)
-    with newsletter_lock(settings.root, lock_wait):
-        store = Store.open_existing(settings.path("store"))
-        try:
-            kept = {pid for pid, d in store.decisions(issue_date).items() if d == "kept"} if store else set()
-        finally:
-            if store is not None:
-                store.close()
-        own = client is None and not offline
-        client = ArxivClient.from_settings(settings) if own else client
-        start = client.counters.requests if client is not None else 0
-        try:
-            write_figures(report, kept, lambda base, ref: _figure_comment(settings, report, ref, client))
-        finally:
-            if client is not None:
-                report.requests = client.counters.requests - start
-            if own:
-                client.close()
+    own = client is None and not offline
+    client = ArxivClient.from_settings(settings) if own else client
+    start = client.counters.requests if client is not None else 0
+    found: dict[str, tuple[str, str] | None] = {}
+
+    def comment(base: str, ref: str) -> tuple[str, str] | None:
+        if base not in found:
+            found[base] = _figure_comment(settings, report, ref, client)
+        return found[base]
+
+    try:
+        # The figures first, without the lock: two requests a paper, arxiv.delay apart, during which
+        # a triage keep must not wait. Then, under the lock, the decisions again (a paper kept
+        # meanwhile is fetched then) and one compare-and-swap write.
+        existing = read_bytes(report.path)
+        if existing is not None:
+            for base, ref in wanting_figures(report.path, existing, _kept(settings, issue_date)):
+                comment(base, ref)
+        with newsletter_lock(settings.root, lock_wait):
+            write_figures(report, _kept(settings, issue_date), comment)
+    finally:
+        if client is not None:
+            report.requests = client.counters.requests - start
+        if own:
+            client.close()
     return report
+
+
+def _kept(settings: Settings, issue_date: date) -> set[str]:
+    """The papers kept in `digest triage` for the issue."""
+    store = Store.open_existing(settings.path("store"))
+    if store is None:
+        return set()
+    try:
+        return {pid for pid, d in store.decisions(issue_date).items() if d == "kept"}
+    finally:
+        store.close()
 
 
 def _figure_comment(settings: Settings, report: FiguresReport, ref: str, client: Any) -> tuple[str, str] | None:
