@@ -321,3 +321,31 @@ def test_a_triage_keep_during_the_figure_fetch_does_not_wait_for_it(server: Figu
     report = add_figures(load_settings(), DAY)
     assert during == ["kept"]
     assert report.added == [f"{NONEX}v1", f"{QCD}v1"]  # in file order: the paper kept meanwhile too
+
+
+def test_a_save_and_an_undo_during_the_figure_fetch_are_reported_as_they_are(server: FigureServer, monkeypatch) -> None:  # noqa: ANN001
+    """The fetch runs before the lock: an editor's save meanwhile is still said, and a paper undone in
+    triage meanwhile is neither given figures nor reported as skipped."""
+    import digest.draft
+    from digest.config import load_settings
+    from digest.draft import add_figures
+
+    write_notes(QCD, "Notes.")
+    keep_in_triage(NONEX)
+    real, calls = digest.draft.paper_figures, []
+
+    def fetch(settings, ref, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if not calls:
+            write_notes(UNKEPT, "Saved while digest fetched.")  # the editor saves
+            with Store.open(Path(".digest") / "store.sqlite") as store:
+                store.decide(DAY, NONEX, None)  # and undoes the keep in triage
+        calls.append(ref)
+        if ref.startswith(NONEX):
+            raise digest.draft.NoHtml(f"{ref}: no HTML rendering")  # reported only while the paper is wanted
+        return real(settings, ref, **kwargs)
+
+    monkeypatch.setattr(digest.draft, "paper_figures", fetch)
+    report = add_figures(load_settings(), DAY)
+    assert report.saved_meanwhile and "Saved while digest fetched." in section(UNKEPT)
+    assert NONEX not in "".join(report.added) and not any(r.startswith(NONEX) for r in report.skipped)
+    assert "figures of arXiv" not in section(NONEX)

@@ -13,6 +13,7 @@ when the npm registry cannot be reached for the first install.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import re
@@ -42,14 +43,17 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     esbuild = PASTE / "node_modules" / ".bin" / "esbuild"
     lock = PASTE / "package-lock.json"
     stamp = PASTE / "node_modules" / ".package-lock.json"
-    if not esbuild.exists() or not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PASTE,
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
-        if done.returncode != 0:
-            pytest.skip(f"npm ci in tests/paste failed (is the npm registry reachable?): {done.stderr.strip()[-300:]}")
     out = tmp_path_factory.mktemp("paste") / "paste.bundle.js"
-    done = subprocess.run([str(esbuild), str(PASTE / "paste.js"), "--bundle", "--format=iife", "--log-level=error",
-                           f"--outfile={out}"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    # one pytest worker at a time: `npm ci` deletes node_modules, which another may be bundling from
+    with open(PASTE / ".npm-ci.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not esbuild.exists() or not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PASTE,
+                                  capture_output=True, text=True, timeout=600)  # fmt: skip
+            if done.returncode != 0:
+                pytest.skip(f"npm ci in tests/paste failed (is the npm registry reachable?): {done.stderr.strip()[-300:]}")
+        done = subprocess.run([str(esbuild), str(PASTE / "paste.js"), "--bundle", "--format=iife", "--log-level=error",
+                               f"--outfile={out}"], capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     return out
 

@@ -196,3 +196,5 @@ def test_init_names_a_folder_with_a_space_so_the_next_command_can_be_pasted(tmp_
     monkeypatch.chdir(tmp_path)
     code, _, err = run("init", "news letter")
     assert code == 0 and err.startswith("next: cd 'news letter' && digest fetch && digest new"), err
+    code, _, err = run("init", "--", "-x")
+    assert code == 0 and err.startswith("next: cd ./-x && "), err  # not `cd -x`: an option to cd

@@ -159,3 +159,22 @@ def test_where_marks_an_unpublished_issue(newsletter: Path) -> None:
     assert lines[1] == "2022-11-06  issues/2022-11-06.md:6  2210.11399  (unpublished: status: draft)"
     rows = json.loads(run("where", "2210.11399", "--json")[1])
     assert [r["published"] for r in rows] == [True, False]
+
+
+@pytest.mark.parametrize("version", [2, 5, 7])
+def test_another_programs_database_with_its_own_schema_version_is_left_alone(tmp_path: Path, version: int) -> None:
+    import hashlib
+    import sqlite3
+
+    from digest.store import Store, StoreError
+
+    path = tmp_path / "app.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE items (id INTEGER)")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(StoreError, match=r"not a digest store \(it holds the table items\); set paths.store"):
+        Store.open(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

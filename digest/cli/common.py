@@ -248,7 +248,7 @@ def _open_browser(url: str) -> None:
     except Exception:  # noqa: BLE001 - a broken $BROWSER must not stop the server
         opened = False
     if not opened:
-        logging.getLogger("digest.cli").warning("--open: no web browser found here; open %s yourself", url)
+        logging.getLogger("digest.cli").warning("--open: no web browser could be started here; open %s yourself", url)
 
 
 def serve_until_interrupted(server: Any, banner: str, open_browser: bool) -> None:

@@ -31,6 +31,7 @@ def init_command(state: State, folder: Path, name: str | None) -> None:
     report = init(folder, name)
     for path in report.created:
         click.echo(str(path) + ("/" if path.is_dir() else ""))
-    where = "" if folder == Path(".") else f"cd {shlex.quote(str(folder))} && "
+    shown = str(folder) if not str(folder).startswith("-") else f"./{folder}"  # (cd -x reads an option)
+    where = "" if folder == Path(".") else f"cd {shlex.quote(shown)} && "
     if not state.quiet:
         click.echo(f"next: {where}digest fetch && digest new   # then `digest cron` for the weekly schedule", err=True)

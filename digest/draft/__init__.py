@@ -321,9 +321,9 @@ def add_figures(settings: Settings, issue_date: date, *, offline: bool = False, 
     found: dict[str, tuple[str, str] | None] = {}
 
     def comment(base: str, ref: str) -> tuple[str, str] | None:
-        if base not in found:
-            found[base] = _figure_comment(settings, report, ref, client)
-        return found[base]
+        if ref not in found:  # by the version the comment names: an edit to it meanwhile asks again
+            found[ref] = _figure_comment(settings, report, ref, client)
+        return found[ref]
 
     try:
         # The figures first, without the lock: two requests a paper, arxiv.delay apart, during which
@@ -334,6 +334,8 @@ def add_figures(settings: Settings, issue_date: date, *, offline: bool = False, 
             for base, ref in wanting_figures(report.path, existing, _kept(settings, issue_date)):
                 comment(base, ref)
         with newsletter_lock(settings.root, lock_wait):
+            if existing is not None and read_bytes(report.path) != existing:
+                report.saved_meanwhile = True  # (write_figures composes from the save)
             write_figures(report, _kept(settings, issue_date), comment)
     finally:
         if client is not None:

@@ -203,9 +203,12 @@ def write_figures(report: FiguresReport, kept: set[str],
             raise NewError(f"{path}: no issue to add figures to; run `digest new --date {path.stem}` first")
         wanted = wanting_figures(path, existing, kept)  # raises InputError: the file is left alone
         for base, ref in wanted:
-            if base not in comments:
-                comments[base] = comment(base, ref)
-        ready = {base: found[0] for base, _ in wanted if (found := comments.get(base))}
+            if ref not in comments:  # by version: the comment names the version the issue names now
+                comments[ref] = comment(base, ref)
+        # what is reported is about the papers still wanted (one undone in triage meanwhile is not)
+        refs = {ref for _, ref in wanted}
+        report.skipped = {ref: why for ref, why in report.skipped.items() if ref in refs}
+        ready = {base: found[0] for base, ref in wanted if (found := comments.get(ref))}
         data, placed = with_figure_comments(path, existing, ready) if ready else (existing, [])
         for base, ref in wanted:
             if ready.get(base) and base not in placed:
@@ -214,7 +217,8 @@ def write_figures(report: FiguresReport, kept: set[str],
         if not placed:
             return
         if write_if_unchanged(path, data, existing):
-            report.added = [found[1] for base in placed if (found := comments.get(base))]
+            ref_of = dict(wanted)
+            report.added = [found[1] for base in placed if (found := comments.get(ref_of[base]))]
             return
         report.saved_meanwhile = True
         report.skipped = {k: v for k, v in report.skipped.items() if not v.endswith("paste by hand")}

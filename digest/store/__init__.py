@@ -91,6 +91,16 @@ class Store(Papers, Windows, Drafts):
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        names = [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            " ORDER BY name")]  # fmt: skip
+        foreign = (names and version == 0) or (0 < version <= SCHEMA_VERSION and "papers" not in names)
+        if foreign or (version > SCHEMA_VERSION and names and "papers" not in names):  # (a newer digest's may differ)
+            # another program's database (paths.store pointing at the wrong file), whatever schema
+            # version it keeps: never write digest's tables into it
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            held = f"it holds the table{'s' if len(names) > 1 else ''} {shown}" if names else "it holds no table"
+            raise StoreError(f"{self.path}: not a digest store ({held}); set paths.store in digest.toml to another file")
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: store schema v{version} is newer than this digest (v{SCHEMA_VERSION}); upgrade digest"
@@ -98,15 +108,6 @@ class Store(Papers, Windows, Drafts):
         if version == SCHEMA_VERSION:
             return
         if version == 0:
-            # A file with tables but no schema version is another program's database (paths.store
-            # pointing at the wrong file): never write digest's tables into it.
-            names = [r[0] for r in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-                " ORDER BY name")]  # fmt: skip
-            if names:
-                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-                raise StoreError(f"{self.path}: not a digest store (it holds the table{'s' if len(names) > 1 else ''} "
-                                 f"{shown}); set paths.store in digest.toml to another file")  # fmt: skip
             self.conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction():
             for step in range(version, SCHEMA_VERSION):
