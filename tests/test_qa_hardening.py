@@ -109,7 +109,7 @@ def test_https_to_a_plain_http_port_is_said_at_once(server: ArxivServer, monkeyp
     assert not isinstance(caught.value, UnavailableError) and client.counters.requests == 1  # no retry
     monkeypatch.setenv("DIGEST_ARXIV_API_URL", url)
     code, out, err = run("fetch", *WINDOW)
-    assert code == 1 and err.count("\n") == 1, err
+    assert code == 2 and err.count("\n") == 1, err  # a setting to correct, as an answer that is not the API
     assert err.startswith(f"{url}: the server does not speak TLS there (") and "arxiv.api_url" in err
 
 

@@ -178,8 +178,8 @@ class ArxivClient:
                 failure = _Retry(f"no complete answer within {self.timeout:g} s")
             except requests.exceptions.SSLError as exc:
                 mismatch = tls_mismatch(url, exc)
-                if mismatch:  # a retry meets the same server: say so at once
-                    raise DigestError(mismatch) from None
+                if mismatch is not None:  # a retry meets the same server: say so at once
+                    raise mismatch from None
                 failure = _Retry(f"connection failed ({type(exc).__name__})")
             except requests.exceptions.RequestException as exc:
                 failure = _Retry(f"connection failed ({type(exc).__name__})")
@@ -387,7 +387,8 @@ class ArxivClient:
 
         def check(resp: requests.Response) -> Any:
             if resp.status_code != 200:
-                raise DigestError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.rss_url and arxiv.categories")
+                # not retried, a setting to correct (exit 2): a wrong address, or a category arXiv has no feed for
+                raise UsageError(f"{resp.url}: HTTP {resp.status_code}; check arxiv.rss_url and arxiv.categories")
             body = resp.content.rstrip()
             if not (body.endswith(b"</rss>") or body.endswith(b"</rdf:RDF>") or body.endswith(b"</feed>")):
                 raise _Retry("truncated feed")

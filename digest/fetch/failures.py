@@ -8,7 +8,7 @@ store holds) reach callers. `_Retry` is a failure worth another try inside
 
 from __future__ import annotations
 
-from digest.errors import DigestError, UnavailableError
+from digest.errors import DigestError, UnavailableError, UsageError
 
 
 class ArxivQueryError(DigestError):
@@ -74,22 +74,24 @@ class _Short(_Retry):
 _NOT_TLS = ("wrong version number", "record layer failure", "packet length too long", "unknown protocol", "http request")
 
 
-def tls_mismatch(url: str, exc: BaseException) -> str | None:
-    """The line to say when TLS with ``url`` cannot work however often it is tried: the server
-    does not speak TLS there, or its certificate is not one this machine trusts; None for a
-    failure a retry may get past (a connection dropped mid-handshake)."""
+def tls_mismatch(url: str, exc: BaseException) -> DigestError | None:
+    """The error to raise when TLS with ``url`` cannot work however often it is tried: the server
+    does not speak TLS there (a setting: `UsageError`, exit 2), or its certificate is not one this
+    machine trusts or is out of its dates by this machine's clock (exit 1); None for a failure a
+    retry may get past (a connection dropped mid-handshake)."""
     text = str(exc)
     low = text.lower()
     reason = text.rsplit("(_ssl.c", 1)[0].rsplit("] ", 1)[-1].strip(" (")[:160]
     if "certificate has expired" in low or "not yet valid" in low:  # arXiv's is renewed in time: the clock is off
-        return (f"{url}: the server's TLS certificate is {'out of date' if 'expired' in low else 'not valid yet'}"
-                f" by this computer's clock ({reason}); check the clock (date, time and time zone)")  # fmt: skip
+        return DigestError(f"{url}: the server's TLS certificate is {'out of date' if 'expired' in low else 'not valid yet'}"
+                           f" by this computer's clock ({reason}); check the clock (date, time and time zone)")  # fmt: skip
     if "certificate verify failed" in low or "certificate_verify_failed" in low:
-        return (f"{url}: the server's TLS certificate is not trusted ({reason}); check arxiv.api_url / arxiv.rss_url,"
-                " or point REQUESTS_CA_BUNDLE at the certificate of a proxy that intercepts TLS")  # fmt: skip
+        return DigestError(f"{url}: the server's TLS certificate is not trusted ({reason}); check arxiv.api_url /"
+                           " arxiv.rss_url, or point REQUESTS_CA_BUNDLE at the certificate of a proxy that intercepts TLS")  # fmt: skip
     if any(m in low for m in _NOT_TLS):
-        return (f"{url}: the server does not speak TLS there ({reason}); check arxiv.api_url / arxiv.rss_url:"
-                " http:// or https://, and the port")  # fmt: skip
+        # a setting to correct (https:// to a plain port): exit 2, as an answer that is not arXiv's API
+        return UsageError(f"{url}: the server does not speak TLS there ({reason}); check arxiv.api_url /"
+                          " arxiv.rss_url: http:// or https://, and the port")  # fmt: skip
     return None
 
 
