@@ -268,7 +268,7 @@ def test_progress_events(server: ArxivServer, tmp_path: Path) -> None:
 def test_unusable_api_url(server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIGEST_ARXIV_API_URL", "export.arxiv.org/api/query")
     code, _, err = run("fetch", *WINDOW)
-    assert code == 1 and "not a usable URL" in err and "arxiv.api_url" in err
+    assert code == 2 and "not a usable URL" in err and "arxiv.api_url" in err  # a setting to correct
 
 
 def test_rss_new_format_and_conditional_get(server: ArxivServer, tmp_path: Path) -> None:

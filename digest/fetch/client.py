@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from digest.errors import DigestError, UsageError
+from digest.errors import UsageError
 from digest.fetch import atom
 from digest.fetch.ahead import Ahead
 from digest.fetch.convert import papers_from_rss
@@ -173,7 +173,7 @@ class ArxivClient:
                 return resp, self._judge(resp, check)
             except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
                     requests.exceptions.InvalidURL) as exc:  # fmt: skip
-                raise DigestError(f"{url}: not a usable URL ({exc}); check arxiv.api_url / arxiv.rss_url") from None
+                raise UsageError(f"{url}: not a usable URL ({exc}); check arxiv.api_url / arxiv.rss_url") from None
             except requests.exceptions.Timeout:
                 failure = _Retry(f"no complete answer within {self.timeout:g} s")
             except requests.exceptions.SSLError as exc:
