@@ -191,3 +191,11 @@ def test_an_unknown_key_yaml_would_read_as_a_boolean_or_null_is_named_as_written
     with pytest.raises(InputError) as caught:
         parse_issue(text, "issues/2022-10-23.md")
     assert str(caught.value).startswith(f"issues/2022-10-23.md:3: unknown front matter key '{key}'")
+
+
+@pytest.mark.parametrize("value", ["\ufffe", "a\uffffb", "x\x85y", "\u0080"])
+def test_the_fast_path_leaves_characters_yaml_does_not_read_to_yaml(value: str) -> None:
+    """Hypothesis once drew U+FFFE: the fast path took it, where YAML (and so the issue) refuses it."""
+    from digest.issue import _plain_front_matter
+
+    assert _plain_front_matter([f"headline: {value}"]) is None

@@ -59,6 +59,8 @@ def _loader() -> Any:
 _PLAIN_KEY = re.compile(r"([A-Za-z_]\w*):")
 _INDICATORS = frozenset("[]{}&*!|>'\"%@`#,?:-")
 _NOT_PLAIN = re.compile(r":\s|:$|\s#")
+_NOT_YAML_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character YAML does not read as text (U+FFFE, C1 controls, NEL: a line break to it): left to YAML."""
 _NUMBER_LIKE = re.compile(r"^[-+]?\.?\d|^\.(?:inf|nan)", re.I)
 _DATE_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YAML_WORDS = {"null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
@@ -78,7 +80,7 @@ def _plain_front_matter(lines: list[str]) -> dict[str, str] | None:
         value = _plain_value(line[m.end() :])
         if value is None:
             return None
-        if _NOT_PLAIN.search(value) or value in _YAML_WORDS:
+        if _NOT_PLAIN.search(value) or value in _YAML_WORDS or _NOT_YAML_PRINTABLE.search(value):
             return None
         if _NUMBER_LIKE.match(value) and not _DATE_VALUE.match(value):
             return None  # YAML may read it as a number (12:30 is 750 in YAML 1.1): let YAML decide
