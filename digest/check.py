@@ -282,7 +282,8 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
         sponsor_line = next((n for n, x in enumerate(raw[:body_start], 1) if x.startswith("sponsor:")), 1)
         findings += links.findings(issue.sponsor, sponsor_line, body_start)
     findings += links.findings(issue.intro, body_start, ends[0])
-    if (fence := open_fence_line(links.masked()[body_start:])) is not None:
+    masked = links.masked()
+    if (fence := open_fence_line(masked[body_start:])) is not None:
         opener = raw[body_start + fence - 1].strip()
         mark = opener[: len(opener) - len(opener.lstrip(opener[0]))]  # ``` or ~~~~: the close needs as many
         findings.append(Finding(body_start + fence, "fence", (
@@ -314,7 +315,7 @@ def check_issue(path: str | Path, settings: Settings) -> Report:
 
     sponsor = issue.sponsor if issue.sponsor is not None else settings.sponsor
     findings += [Finding(line, "licence", message) for line, message in licence_findings(
-        issue, settings.path("store"), papers=papers, sponsor=sponsor, raw=links.masked(), html_url=html_url(settings))]
+        issue, settings.path("store"), papers=papers, sponsor=sponsor, raw=masked, html_url=html_url(settings))]
     html_bytes = len(email_html(view, settings).encode("utf-8"))
     if html_bytes > CLIP_BUDGET:
         findings.append(Finding(

@@ -50,15 +50,21 @@ def _since(server: ScheduledArxiv, clock: FakeClock, after: datetime) -> set[str
     return {i for i in server.announced(clock.now(), CATEGORIES) if server.announcement(i, CATEGORIES) > after}
 
 
+def _first_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: ScheduledArxiv,
+                 clock: FakeClock) -> tuple[Path, datetime]:  # fmt: skip
+    """A newsletter whose first draft, 2026-10-04, took a week of announcements: its folder and when it was drafted."""
+    root = _letter(tmp_path / "letter", monkeypatch, server, clock)
+    _week(clock, date(2026, 9, 28), date(2026, 10, 4), {})
+    clock.at_et(date(2026, 10, 4), 7)
+    assert run("-q", "new", "--date", "2026-10-04", "--limit", "0")[0] == 0
+    return root, clock.now()
+
+
 def test_an_issue_written_by_hand_midweek_leaves_out_only_its_own_papers(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     clock = FakeClock()
     with ScheduledArxiv(clock, generate(date(2026, 9, 15), date(2026, 10, 20), per_day=6, seed=4)) as server:
-        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
-        _week(clock, date(2026, 9, 28), date(2026, 10, 4), {})
-        clock.at_et(date(2026, 10, 4), 7)
-        assert run("-q", "new", "--date", "2026-10-04", "--limit", "0")[0] == 0
-        drafted_at = clock.now()
+        root, drafted_at = _first_draft(tmp_path, monkeypatch, server, clock)
         special: list[str] = []
 
         def by_hand() -> None:  # Thursday: a special issue on one paper of the week
@@ -85,11 +91,7 @@ def test_a_draft_renamed_to_its_sending_day_still_bounds_the_next_one(tmp_path: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     clock = FakeClock()
     with ScheduledArxiv(clock, generate(date(2026, 9, 15), date(2026, 10, 20), per_day=6, seed=4)) as server:
-        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
-        _week(clock, date(2026, 9, 28), date(2026, 10, 4), {})
-        clock.at_et(date(2026, 10, 4), 7)
-        assert run("-q", "new", "--date", "2026-10-04", "--limit", "0")[0] == 0
-        drafted_at = clock.now()
+        root, drafted_at = _first_draft(tmp_path, monkeypatch, server, clock)
 
         def rename() -> None:  # Tuesday: the issue went out on Monday; the editor files it under that day
             old, new = root / "issues" / "2026-10-04.md", root / "issues" / "2026-10-05.md"

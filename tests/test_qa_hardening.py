@@ -113,19 +113,26 @@ def test_https_to_a_plain_http_port_is_said_at_once(server: ArxivServer, monkeyp
     assert err.startswith(f"{url}: the server does not speak TLS there (") and "arxiv.api_url" in err
 
 
-def test_an_untrusted_certificate_is_said_at_once() -> None:
-    trustme = pytest.importorskip("trustme")
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    trustme.CA().issue_cert("127.0.0.1").configure_cert(tls)  # a CA this machine does not trust
+def _said_at_once(tls: ssl.SSLContext, match: str) -> str:
+    """The error of one API request to a loopback server speaking ``tls``: raised at the first
+    request, with no retry (retries=3 allowed), and not as arXiv being unavailable."""
     with Loopback(served(b"<feed/>", {}), tls) as loopback:
         client = quiet_client(loopback.url, retries=3, timeout=5)
         try:
-            with pytest.raises(DigestError, match="TLS certificate is not trusted") as caught:
+            with pytest.raises(DigestError, match=match) as caught:
                 client.api_page("all:testing")
         finally:
             client.close()
     assert not isinstance(caught.value, UnavailableError) and client.counters.requests == 1
-    assert "REQUESTS_CA_BUNDLE" in str(caught.value) and "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+def test_an_untrusted_certificate_is_said_at_once() -> None:
+    trustme = pytest.importorskip("trustme")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(tls)  # a CA this machine does not trust
+    message = _said_at_once(tls, "TLS certificate is not trusted")
+    assert "REQUESTS_CA_BUNDLE" in message and "\n" not in message
 
 
 @pytest.mark.parametrize("when", ["expired", "not yet valid"])
@@ -140,15 +147,8 @@ def test_a_certificate_out_of_its_dates_says_to_check_the_clock(when: str, tmp_p
     ca.issue_cert("127.0.0.1", not_before=dates[0], not_after=dates[1]).configure_cert(tls)
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))  # trusted: only the dates are wrong
-    with Loopback(served(b"<feed/>", {}), tls) as loopback:
-        client = quiet_client(loopback.url, retries=3, timeout=5)
-        try:
-            with pytest.raises(DigestError, match="by this computer's clock") as caught:
-                client.api_page("all:testing")
-        finally:
-            client.close()
-    assert not isinstance(caught.value, UnavailableError) and client.counters.requests == 1
-    assert str(caught.value).endswith("check the clock (date, time and time zone)")
+    message = _said_at_once(tls, "by this computer's clock")
+    assert message.endswith("check the clock (date, time and time zone)")
 
 
 def test_a_query_too_long_for_one_request_says_to_shorten_it(server: ArxivServer, tmp_path: Path) -> None:

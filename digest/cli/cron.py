@@ -42,7 +42,7 @@ def cron_command(state: Any, weekday: str, hour: int) -> None:
         if origin.startswith("DIGEST_"):  # named, never copied: the crontab would hold its value
             logging.getLogger("digest.cli").warning(
                 "%s sets %s here, but cron's jobs will not see it: set %s in %s instead",
-                origin, key, key, relative_name(settings),
+                origin, key, key, settings.file_name,
             )
     # cron starts with a bare environment: settings found through DIGEST_CONFIG (or any file
     # other than the digest.toml that `cd ROOT` finds) must be named on the line.
@@ -52,7 +52,3 @@ def cron_command(state: Any, weekday: str, hour: int) -> None:
     for line in cron_lines(settings.root, weekday=weekday, hour=hour, config=config):
         click.echo(line)
 
-
-def relative_name(settings: Any) -> str:
-    """The settings file the jobs read, as the warning names it."""
-    return Path(settings.source).name if settings.source else "digest.toml"

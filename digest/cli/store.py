@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from digest.cli.common import pass_state
-
-if TYPE_CHECKING:
-    from digest.store.windows import Window
 
 
 @click.group("store")
@@ -33,14 +30,13 @@ def stats_command(state: Any, as_json: bool) -> None:
     settings = state.settings()
     path = settings.path("store")
     store = Store.open_existing(path)
-    windows: list[Window] = []
     if store is None:
         stats: dict[str, Any] = {"path": str(path), "schema_version": None, "papers": 0, "versions": 0,
                                  "published_from": None, "published_to": None, "sources": {}, "categories": {},
                                  "windows": []}  # fmt: skip
     else:
         with store:
-            stats, windows = store.stats(), store.windows()
+            stats = store.stats()
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False))
         return
@@ -54,12 +50,12 @@ def stats_command(state: Any, as_json: bool) -> None:
     if top:
         more = f" (+{len(top) - 12} more)" if len(top) > 12 else ""
         click.echo("categories: " + ", ".join(f"{k} {v}" for k, v in top[:12]) + more)
-    said = [(w, w.status) for w in windows]
-    count = {s: sum(status == s for _, status in said) for s in ("complete", "open", "incomplete")}
+    windows = stats["windows"]  # each with its status, as `digest fetch` says it
+    count = {s: sum(w["status"] == s for w in windows) for s in ("complete", "open", "incomplete")}
     click.echo(f"windows:    {count['complete']} complete, {count['open']} open, {count['incomplete']} incomplete")
-    for w, status in said:
-        span = w.since if w.since == w.until else f"{w.since}..{w.until}"
-        state_ = {"complete": "complete", "open": f"open, {w.fetched} of {w.total} entries"}.get(
-            status, f"incomplete at {w.fetched} of {w.total}")  # fmt: skip
-        click.echo(f"  {w.via} {span}: {state_}")
+    for w in windows:
+        span = w["since"] if w["since"] == w["until"] else f"{w['since']}..{w['until']}"
+        state_ = {"complete": "complete", "open": f"open, {w['fetched']} of {w['total']} entries"}.get(
+            w["status"], f"incomplete at {w['fetched']} of {w['total']}")  # fmt: skip
+        click.echo(f"  {w['via']} {span}: {state_}")
 

@@ -138,12 +138,17 @@ class Settings:
         """A `paths.*` setting resolved against the newsletter folder."""
         return (self.root / getattr(self.paths, name)).resolve()
 
+    @property
+    def file_name(self) -> str:
+        """The settings file as messages name it: its name, ``digest.toml`` when none was read."""
+        return Path(self.source).name if self.source else "digest.toml"
+
     def problem(self, key: str, message: str) -> ConfigError:
         """A bad or missing setting as one line, named where it came from: its ``DIGEST_*``
         variable when that is set, else the settings file (``digest.toml`` when none was read)
         and the line that set it."""
         env = "DIGEST_" + key.replace(".", "_").upper()
-        where = env if env in os.environ else (Path(self.source).name if self.source else "digest.toml")
+        where = env if env in os.environ else self.file_name
         line = re.fullmatch(r".* \(line (\d+)\)", self.origins.get(key, "")) if where != env else None
         at = f" (line {line[1]})" if line else ""  # as the settings' own checks say it
         return ConfigError([f"{where}: {key}: {message}{at}"])

@@ -144,10 +144,9 @@ class Delivery:
         """The bytes ``reader`` gets: To names only them; Date is ``sent_at`` (default: now)."""
 
         when = sent_at or clock.now().astimezone(_zone(self.settings))
-        raw = build_message(self.view, self.settings, [reader.address], sent_at=when)
-        if self.proof:  # not the issue's message: a mail client that saw the proof still shows the issue
-            raw = _MESSAGE_ID.sub(lambda m: m.group(0).replace(b"<", b"<proof.", 1), raw, count=1)
-        return raw
+        # a proof is not the issue's message: a mail client that saw the proof still shows the issue
+        return build_message(self.view, self.settings, [reader.address], sent_at=when,
+                             id_prefix="proof." if self.proof else "")  # fmt: skip
 
     def plan(self, logged: dict[str, Logged]) -> tuple[list[Reader], list[tuple[Reader, Logged]]]:
         """The readers to send to now, and those skipped because the log has them."""
@@ -253,7 +252,7 @@ def prepare(
     if to:
         addresses = [check_address("--to", a.strip()) for a in to]
     elif proof:
-        addresses = [check_address("email.from", sender(settings))]
+        addresses = [sender(settings)]  # (checked by `sender`)
     elif not settings.email.to:
         # `recipients` falls back to the sender, which suits the .eml `digest render` writes (a draft
         # to yourself) but would report a send to nobody but the editor as "sent to 1 reader".

@@ -159,9 +159,10 @@ the submission days from this long before the earliest announcement its issue ma
 
 def first_open_day(store: Store, key: str, since: date, until: date) -> date:
     """``since``, moved past the days complete windows already hold (a settled day is never re-read)."""
-    while since <= until and store.covered("api", key, since, since):
-        since += timedelta(days=1)
-    return since
+    if since > until:
+        return since
+    span = store.open_span("api", key, since, until)
+    return span[0] if span is not None else until + timedelta(days=1)
 
 
 REREAD_DAYS = SETTLE_DAYS + ANNOUNCE_LAG

@@ -165,9 +165,16 @@ def strip_comments(
     A line that held only a comment becomes a blank line, which keeps
     paragraphs apart as the comment did.
     """
+    visible, comments, _ = _scan(lines, start, path)
+    return visible, comments
+
+
+def _scan(lines: list[str], start: int, path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]], int | None]:
+    """`strip_comments`' pairs, and the line of the code fence the text ends inside (None: it does not)."""
     visible: list[tuple[int, str]] = []
     comments: list[tuple[int, str]] = []
     fence: str | None = None
+    fence_at = 0
     open_at = 0
     buf: list[str] = []
     for n in range(start, len(lines)):
@@ -188,12 +195,13 @@ def strip_comments(
                 fence = None
             continue
         elif m := _FENCE.match(line):
-            fence = m["fence"]
+            fence, fence_at = m["fence"], lineno
             visible.append((lineno, line))
             continue
         out: list[str] = []
+        runs = tick_runs(line) if "`" in line else {}  # once a line: each code span's close is then a lookup
         while True:
-            s = comment_start(line, pos)
+            s = comment_start(line, pos, runs)
             if s < 0:
                 out.append(line[pos:])
                 break
@@ -209,10 +217,10 @@ def strip_comments(
         visible.append((lineno, "" if had_comment and not text.strip() else text))
     if open_at:
         raise InputError(path, open_at, "HTML comment '<!--' is never closed: add '-->'")
-    return visible, comments
+    return visible, comments, (fence_at if fence else None)
 
 
-def comment_start(line: str, pos: int = 0) -> int:
+def comment_start(line: str, pos: int = 0, runs: dict[int, list[int]] | None = None) -> int:
     """Where the next ``<!--`` from ``pos`` opens a comment, or -1. One inside a code span
     (`` `<!-- ... -->` ``, Markdown's own rule: the backticks come first) is text, not a comment."""
     s = line.find("<!--", pos)
@@ -225,7 +233,9 @@ def comment_start(line: str, pos: int = 0) -> int:
         if tick and line[tick - 1] == "\\":  # an escaped backtick opens no code span
             pos = tick + 1
             continue
-        ends = _tick_runs(line).get(len(run[0]), [])  # the span closes at the next run as long as it
+        if runs is None:
+            runs = tick_runs(line)
+        ends = runs.get(len(run[0]), [])  # the span closes at the next run as long as it
         i = bisect_left(ends, run.end() + len(run[0]))  # (a run that starts at or after this one's end)
         pos = ends[i] if i < len(ends) else run.end()  # past the code span; unmatched backticks are text
         if pos > s:  # the `<!--` found was inside the span: look again only then (linear on long lines)
@@ -233,35 +243,20 @@ def comment_start(line: str, pos: int = 0) -> int:
     return -1
 
 
-_RUNS: list[tuple[str, dict[int, list[int]]]] = []
-"""The last line `_tick_runs` read, and its runs (kept by identity: comparing two equal 1 MB lines
-on every call, as a cache keyed by value would, is itself quadratic)."""
-
-
-def _tick_runs(line: str) -> dict[int, list[int]]:
-    """The ends of ``line``'s backtick runs, by run length, in order: found once per line, so that
-    finding each code span's closing run is a lookup, not a scan to the line's end."""
-    last = _RUNS[-1] if _RUNS else None
-    if last is not None and last[0] is line:
-        return last[1]
+def tick_runs(line: str) -> dict[int, list[int]]:
+    """The ends of ``line``'s backtick runs, by run length, in order (`comment_start`'s ``runs``):
+    found once per line, so that finding each code span's closing run is a lookup, not a scan to
+    the line's end."""
     out: dict[int, list[int]] = {}
     for m in _TICKS.finditer(line):
         out.setdefault(m.end() - m.start(), []).append(m.end())
-    _RUNS[:] = [(line, out)]
     return out
 
 
 def open_fence_line(lines: list[str]) -> int | None:
-    """The line of the code fence the text ends inside (by `strip_comments`' rule), if it does."""
-    fence: str | None = None
-    start = None
-    for lineno, line in enumerate(lines, 1):
-        if fence:
-            if line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
-                fence = None
-        elif m := _FENCE.match(line):
-            fence, start = m["fence"], lineno
-    return start if fence else None
+    """The line of the code fence the text ends inside, by `strip_comments`' own rule (a fence
+    inside an HTML comment is no fence), if it does. ``lines`` must hold no comment left open."""
+    return _scan(lines, 0, Path("<issue>"))[2]
 
 
 def heading_text(line: str) -> str | None:

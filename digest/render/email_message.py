@@ -159,20 +159,22 @@ def inline_images(view: IssueView, settings: Settings) -> list[tuple[str, str, s
             data = asset.path.read_bytes()
         except OSError:  # gone since the render looked: the image shows as its alt text
             continue
-        name = re.sub(r"[^A-Za-z0-9._-]", "-", asset.path.name)
+        name = _safe_name(asset.path.name)
         cid = f"{hashlib.sha256(data).hexdigest()[:16]}.{name}@{_domain(settings)}"
         out.append((asset.src, cid, asset.content_type, data))
     return out
 
 
 def build_message(
-    view: IssueView, settings: Settings, to: list[str] | None = None, sent_at: datetime | None = None
+    view: IssueView, settings: Settings, to: list[str] | None = None, sent_at: datetime | None = None,
+    id_prefix: str = "",
 ) -> bytes:
     """The `.eml` bytes (CRLF line ends) of the issue, addressed to ``to`` or `email.to`.
 
     ``Date`` is ``sent_at`` when given (`digest send`: the time of sending), else the issue
     date at `email.send_hour` (the draft `digest render` writes). The Message-ID and the
     boundary never depend on ``sent_at``: a message sent again keeps its Message-ID.
+    ``id_prefix`` opens the Message-ID (``proof.`` for `digest send --draft`: not the issue's).
 
     The headers are made and folded by the `email` package (addresses, RFC 2047
     words); the two bodies are encoded by `binascii`'s quoted-printable encoder, which
@@ -197,7 +199,7 @@ def build_message(
         ("To", ", ".join(to)),
         ("Subject", subject),
         ("Date", when if sent_at is None else format_datetime(sent_at)),
-        ("Message-ID", f"<{view.date}.{digest_of[:20]}@{_domain(settings)}>"),
+        ("Message-ID", f"<{id_prefix}{view.date}.{digest_of[:20]}@{_domain(settings)}>"),
     ]
     if unsubscribe:
         head.append(("List-Unsubscribe", ", ".join(f"<{u}>" for u in unsubscribe)))
@@ -235,10 +237,15 @@ def _text_part(subtype: str, body: str) -> list[bytes]:
     ]
 
 
+def _safe_name(name: str) -> str:
+    """``name`` with only letters, digits, ``.``, ``_`` and ``-`` (a MIME part's file name or Content-ID)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", name)
+
+
 def attachment_name(src: str) -> str:
     """The file name an attached image's part gives (``img/fig5.png`` -> ``fig5.png``); the
     text part names the image by it (`digest.render.plaintext.attached_note`)."""
-    return re.sub(r"[^A-Za-z0-9._-]", "-", posixpath.basename(src.split("?")[0])) or "image"
+    return _safe_name(posixpath.basename(src.split("?")[0])) or "image"
 
 
 def _image_part(src: str, cid: str, ctype: str, data: bytes) -> list[bytes]:

@@ -167,9 +167,9 @@ def _read_file(path: str | Path) -> list[SeedRecord]:
     name = str(path)
     try:
         with open(path, "rb") as fh:
-            head = fh.read(_SNIFF)
-            encoding = _encoding(name, head)  # a binary file fails here, before the rest is read
-            lines = _lines(name, head + fh.read(), encoding)  # the bytes go as soon as they are decoded
+            encoding = _encoding(name, fh.read(_SNIFF))  # a binary file fails here, before the rest is read
+            fh.seek(0)
+            lines = _lines(name, fh.read(), encoding)  # the bytes go as soon as they are decoded
     except OSError as exc:
         raise InputError(name, None, f"cannot read: {exc.strerror or exc}") from None
     if not any(s.strip() for s in lines):
@@ -362,13 +362,17 @@ def _printable(data: bytes) -> int:
     return len(data.translate(None, _NOT_PRINTABLE))
 
 
-def _lines(name: str, data: bytes, encoding: str | None = None) -> list[str]:
+_SNIFFED_HERE = "sniff"
+"""`_lines`' default: find the encoding from the data (None, `_encoding`'s answer, is UTF-8)."""
+
+
+def _lines(name: str, data: bytes, encoding: str | None = _SNIFFED_HERE) -> list[str]:
     """Decoded lines: BOM dropped, CRLF/CR as LF; a binary file raises.
 
     UTF-8 (with or without a BOM) unless ``encoding`` (`_encoding`) says UTF-16; text that is
     not UTF-8 is read as Windows-1252, with a warning naming the first line that is not UTF-8.
     """
-    if encoding is None:
+    if encoding == _SNIFFED_HERE:
         encoding = _encoding(name, data[:_SNIFF])
     if encoding is not None:
         try:

@@ -94,8 +94,10 @@ class Store(Papers, Windows, Drafts):
         names = [r[0] for r in self.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
             " ORDER BY name")]  # fmt: skip
-        foreign = (names and version == 0) or (0 < version <= SCHEMA_VERSION and "papers" not in names)
-        if foreign or (version > SCHEMA_VERSION and names and "papers" not in names):  # (a newer digest's may differ)
+        # digest's own: none yet (version 0, no table), or its papers table; a newer digest's with no table is
+        # said to be newer below
+        if version < 0 or (names and "papers" not in names) or (names and version == 0) or (
+                0 < version <= SCHEMA_VERSION and not names):  # fmt: skip
             # another program's database (paths.store pointing at the wrong file), whatever schema
             # version it keeps: never write digest's tables into it
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")

@@ -86,12 +86,4 @@ class Windows(Database):
 
     def covered(self, via: str, key: str, since: date, until: date) -> bool:
         """True if complete windows together cover every day of [since, until]."""
-        reach = since
-        for w in self.windows(via, key, complete=True):
-            if w.since > reach:
-                break
-            if w.until >= reach:
-                if w.until >= until:
-                    return True
-                reach = date.fromordinal(w.until.toordinal() + 1)
-        return False
+        return self.open_span(via, key, since, until) is None
