@@ -188,3 +188,63 @@ def test_a_missing_issue_file_is_exit_1_as_for_render(newsletter: Path) -> None:
     for command in ("render", "preview"):
         code, _, err = run(command, "issues/nope.md")
         assert (code, err) == (1, "issues/nope.md: cannot read the issue (No such file or directory)\n"), command
+
+
+def answer(server, method: str, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:  # type: ignore[no-untyped-def]
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request(method, path, headers={"Host": host or f"127.0.0.1:{server.port}"})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478"
+                    "9c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082")  # fmt: skip
+
+
+def test_head_answers_as_get_does_headers_only(newsletter: Path) -> None:
+    """`curl -I`, link checkers and browsers send HEAD: same status, type and length as GET, no body."""
+    from digest.config import load_settings
+    from digest.preview import PreviewServer
+
+    (newsletter / "issues" / "img").mkdir()
+    (newsletter / "issues" / "img" / "fig.png").write_bytes(PNG)
+    edit(newsletter / ISSUE, "They frame prefix", "![a figure](img/fig.png)\n\nThey frame prefix")
+    srv = PreviewServer(newsletter / ISSUE, load_settings, port=0, interval=0.05)
+    srv.start()
+    try:
+        paths = ["/", "/state.json", "/view/html", "/view/md", "/view/2022-10-23/img/fig.png",
+                 "/view/2022-10-23/img/nope.png", "/view/nope", "/nothing"]  # fmt: skip
+        statuses = []
+        for path in paths:
+            got, got_headers, body = answer(srv, "GET", path)
+            head, headers, empty = answer(srv, "HEAD", path)
+            assert (head, empty) == (got, b""), path
+            for name in ("content-type", "content-length"):
+                assert headers[name] == got_headers[name], (path, name)
+            assert int(headers["content-length"]) == len(body), path
+            statuses.append(got)
+        assert statuses == [200, 200, 200, 200, 200, 404, 404, 404]
+        assert answer(srv, "HEAD", "/", host="evil.example")[0] == 403
+        status, headers, _ = answer(srv, "HEAD", "/events")
+        assert (status, headers["content-type"]) == (200, "text/event-stream")  # and it does not stream
+    finally:
+        srv.close()
+
+
+def test_a_missing_image_or_format_says_which_and_other_methods_are_405(newsletter: Path, server) -> None:  # type: ignore[no-untyped-def]
+    status, _, body = answer(server, "GET", "/view/2022-10-23/img/nope.png")
+    assert (status, body) == (404, b"not found")  # not "no format '2022-10-23/img/nope.png'"
+    status, _, body = answer(server, "GET", "/view/pdf")
+    assert status == 404 and body.decode().startswith("no format 'pdf'; the formats are md, html, ")
+    for method in ("POST", "PUT", "DELETE"):
+        status, headers, _ = answer(server, method, "/")
+        assert (status, headers.get("allow")) == (405, "GET, HEAD"), method
+    edit(newsletter / ISSUE, "date: 2022-10-23", "date: [oops")  # broken: the page shows the error,
+    wait_until(lambda: server.error != "")
+    assert answer(server, "GET", "/view/html")[0] == 200
+    assert answer(server, "GET", "/view/2022-10-23/img/nope.png")[0] == 404  # an image is no page

@@ -1,6 +1,6 @@
 """QA of the small commands as an editor and cron use them: `digest cron`'s lines run as cron
 runs them, `digest preview --open`, `digest store stats` on what is not a digest store,
-and `digest where` on an unpublished issue."""
+and `digest where` on an unpublished issue; `curl -I` on the triage page."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from arxiv_server import ArxivServer, entries, synthesize
 from conftest import run
+from test_triage import letter, open_server  # noqa: F401 - `letter`: the fixture of a drafted issue to triage
 
 DIGEST = str(Path(sys.executable).parent / "digest")
 
@@ -178,3 +179,33 @@ def test_another_programs_database_with_its_own_schema_version_is_left_alone(tmp
     with pytest.raises(StoreError, match=r"not a digest store \(it holds the table items\); set paths.store"):
         Store.open(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.usefixtures("letter")
+def test_triage_answers_head_as_get_headers_only() -> None:
+    """`curl -I` on the triage page: GET's status and headers (its checks too), no body; was 501."""
+    import http.client
+
+    server = open_server()
+    try:
+        def answer(method: str, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            try:
+                conn.request(method, path, headers={"Host": f"127.0.0.1:{server.port}", **headers})
+                resp = conn.getresponse()
+                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+            finally:
+                conn.close()
+
+        token = {"X-Digest-Token": server.token}
+        for path, headers, status in [("/", {}, 200), ("/triage.js", {}, 200), ("/api/state", token, 200),
+                                      ("/api/abstracts", token, 200), ("/api/state", {}, 403), ("/nothing", {}, 404)]:  # fmt: skip
+            got, got_headers, body = answer("GET", path, **headers)
+            head, head_headers, empty = answer("HEAD", path, **headers)
+            assert (got, head, empty) == (status, status, b""), path
+            for name in ("content-type", "content-length", "content-security-policy"):
+                assert head_headers.get(name) == got_headers.get(name), (path, name)
+            assert int(head_headers["content-length"]) == len(body), path
+        assert answer("HEAD", "/", Host="evil.example")[0] == 403
+    finally:
+        server.close()

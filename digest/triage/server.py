@@ -8,6 +8,8 @@ Routes::
     GET  /api/abstracts the abstracts, in the same order (the page asks once it shows the list)
     POST /api/decide    {"id": "2506.01222", "decision": "kept" | "dismissed" | null}
 
+``HEAD`` answers as ``GET`` does (same checks, status and headers), without the body.
+
 The page writes to the editor's files, so no other page the editor has open
 may use it (docs/triage.md, "Security"):
 
@@ -117,7 +119,8 @@ def _handler(server: TriageServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Security-Policy", CSP)
                 self.send_header("X-Frame-Options", "DENY")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def _json(self, status: int, data: dict[str, Any]) -> None:
             self._send(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
@@ -156,6 +159,9 @@ def _handler(server: TriageServer) -> type[BaseHTTPRequestHandler]:
                     self._send(200, server._abstracts, "application/json; charset=utf-8")
             else:
                 self._send(404, b"not found", "text/plain; charset=utf-8")
+
+        def do_HEAD(self) -> None:  # noqa: N802 - what GET answers, headers only (`curl -I`, link checkers)
+            self.do_GET()
 
         def do_POST(self) -> None:  # noqa: N802
             if not self._host_ok():
