@@ -1,6 +1,8 @@
-"""arXiv's TeX in titles and abstracts, shown as readable Unicode (via pylatexenc).
+"""arXiv's TeX in titles and abstracts, shown as readable Unicode (via pylatexenc); and
+math (the editor's ``$O(n^2)$``, a figure caption's formula) as one line of Unicode.
 
-Only rendering calls this: the store and issue files keep TeX as written.
+Only rendering (and reading figure captions) calls this: the store and issue files keep TeX
+as written.
 
 pylatexenc reads its input a character at a time in Python (about 2 ms for a
 typical abstract sentence), so it is given only the TeX itself: each math
@@ -8,6 +10,13 @@ span (``$...$``, ``\\(...\\)``), command with its arguments (``\\emph{...}``,
 ``\\'e``), brace group and special (``~``, ``--``, quotes), one at a time;
 the plain words between them pass through as they are. Spans repeat across
 abstracts (``$p$``, ``$\\varepsilon$``), so their conversions are cached.
+
+`unicode_math` writes a formula as one line of Unicode: symbols and fonts through the
+same conversion, super- and subscripts as Unicode's superscript and subscript characters
+(``n^2`` -> ``n²``, ``x_{t-1}`` -> ``xₜ₋₁``), which pylatexenc leaves as ``n^2`` and
+``x_t-1``, and what Unicode cannot say written linearly (``a/b``, ``2^(n/2)``);
+`is_linear` says whether that Unicode says all of it. The editor's notes
+(`digest.render.mathtext`) and figure captions (`digest.figures.parse`) both use it.
 
 May import: nothing (the foundation every other part stands on).
 """
@@ -150,3 +159,140 @@ def paragraphs(text: str | None) -> list[str]:
     if not text:
         return []
     return [p for p in (tex_to_text(chunk) for chunk in _PARAGRAPH.split(text.strip())) if p]
+
+
+# -- math as one line of Unicode -------------------------------------------------------------
+
+_SUPER = dict(zip(
+    "0123456789+-−=()niabcdefghjklmoprstuvwxyzABDEGHIJKLMNOPRTUVWαβγδεθιφχ⊤*′″†‡∗",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵅᵝᵞᵟᵋᶿᶥᵠᵡᵀ*′″†‡∗",
+    strict=True,
+))  # fmt: skip
+_SUB = dict(zip(
+    "0123456789+-−=()aehijklmnoprstuvxβγρφχ",
+    "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ",
+    strict=True,
+))  # fmt: skip
+_NONLINEAR = re.compile(
+    r"\\(?:[dtc]?frac|binom|[dt]binom|over|atop|choose|begin|substack|overset|underset|stackrel|"
+    r"xrightarrow|xleftarrow|matrix|pmatrix|bmatrix|cases|overbrace|underbrace)(?![A-Za-z])"
+    r"|\\sqrt\s*\[|\\sqrt\s*\{[^{}]{2,}"
+)
+_NORM = re.compile(r"\\(?:\||[lr]?Vert(?![A-Za-z]))")
+_ROOT = re.compile(r"√\((.)\)")
+_MATH_DEPTH = 8
+"""Scripts, and groups holding scripts, are read this deep (``x^{y^{z}}`` is two). Each level
+reads the formula once at most, so the time stays linear in its length, and a formula nested
+thousands deep (a caption's TeX comes from arXiv) cannot exhaust Python's stack."""
+_TEX_MARKUP = re.compile(r"\\[A-Za-z]*+|[{}$]")
+"""What is dropped from math nested deeper than that: only its letters are kept (no real formula
+nests so deep, and the levels above would each read the TeX through pylatexenc again)."""
+
+
+def unicode_math(tex: str) -> str:
+    """``tex`` (without its ``$``) as one line of Unicode: ``O(n^2)`` -> ``O(n²)``."""
+    return _math(tex)[0]
+
+
+def is_linear(tex: str) -> bool:
+    """True when `unicode_math` says all of ``tex`` (no fraction, root, matrix, or script
+    without a Unicode form)."""
+    return _math(tex)[1]
+
+
+@lru_cache(maxsize=2048)
+def _math(tex: str, depth: int = 0) -> tuple[str, bool]:
+    if depth > _MATH_DEPTH:
+        return " ".join(_TEX_MARKUP.sub(" ", tex).split()), False
+    out: list[str] = []
+    chunk: list[str] = []
+    exact = not _NONLINEAR.search(tex)
+    i, n = 0, len(tex)
+    while i < n:
+        c = tex[i]
+        if c == "\\":
+            j = i + 1
+            while j < n and tex[j].isalpha():
+                j += 1
+            j = max(j, min(i + 2, n))  # \alpha, or an escaped character such as \{ or \_
+            chunk.append(tex[i:j])
+            i = j
+        elif c == "{":
+            j = _closing(tex, i)
+            inner = tex[i + 1 : j]
+            if "^" in inner or "_" in inner:
+                text, ok = _math(inner, depth + 1)
+                exact = exact and ok
+                inner = text.replace("\\", "\\textbackslash{}").replace("{", "\\{").replace("}", "\\}")
+            chunk.append("{" + inner + "}")
+            i = j + 1
+        elif c in "^_":
+            out.append(_plain("".join(chunk)))
+            chunk = []
+            arg, i = _argument(tex, i + 1)
+            text, ok = _math(arg, depth + 1)
+            table = _SUPER if c == "^" else _SUB
+            mapped = "".join(table.get(ch, "\0") for ch in text if not ch.isspace())
+            if not ok or "\0" in mapped or not text.strip():
+                exact = False
+                text = text.strip()
+                mapped = c + (text if len(text) == 1 else f"({text})")
+            out.append(mapped)
+        else:
+            chunk.append(c)
+            i += 1
+    out.append(_plain("".join(chunk)))
+    return " ".join("".join(out).split()), exact
+
+
+def _closing(tex: str, start: int) -> int:
+    """Index of the brace closing the one at ``start`` (the end of ``tex`` when unbalanced)."""
+    depth, i = 0, start
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(tex)
+
+
+def _argument(tex: str, i: int) -> tuple[str, int]:
+    """What a ``^`` or ``_`` at ``i - 1`` applies to: a group's content, a command with its
+    groups, or one character; and where the rest starts."""
+    n = len(tex)
+    while i < n and tex[i].isspace():
+        i += 1
+    if i >= n:
+        return "", n
+    if tex[i] == "{":
+        j = _closing(tex, i)
+        return tex[i + 1 : j], j + 1
+    if tex[i] == "\\":
+        j = i + 1
+        while j < n and tex[j].isalpha():
+            j += 1
+        j = max(j, min(i + 2, n))
+        while j < n and tex[j] == "{":
+            j = _closing(tex, j) + 1
+        return tex[i:j], j
+    return tex[i], i + 1
+
+
+def _plain(chunk: str) -> str:
+    """A piece of math without scripts at its top level, through pylatexenc; the spaces
+    around it are kept (as one), so pieces join as they were written."""
+    core = chunk.strip()
+    if not core:
+        return " " if chunk else ""
+    text = tex_to_text("$" + _NORM.sub("‖", core) + "$") if any(ch in core for ch in "\\{}~$") else core
+    text = _ROOT.sub(r"√\1", text)
+    lead = " " if chunk[:1].isspace() else ""
+    trail = " " if chunk[-1:].isspace() else ""
+    return lead + text + trail

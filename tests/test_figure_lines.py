@@ -120,8 +120,8 @@ def test_kept_papers_get_their_figures_under_the_metadata_and_nothing_else_chang
     qcd = section(QCD)
     assert ("-->\n<!-- figures of arXiv:1806.05669v1 (CC BY 4.0: reuse with credit); to use one, move its lines out"
             " of this comment\n") in qcd  # right after the digest:paper comment
-    assert (f'![α-scaled O(n^2) attention beats “linear” attention by 3 % at 10^9 parameters]({page}scaling.png'
-            ' "Figure 1: α-scaled O(n^2) attention beats “linear” attention by 3 % at 10^9 parameters.")\n') in qcd
+    assert (f'![α-scaled O(n²) attention beats “linear” attention by 3 % at 10⁹ parameters]({page}scaling.png'
+            ' "Figure 1: α-scaled O(n²) attention beats “linear” attention by 3 % at 10⁹ parameters.")\n') in qcd
     assert (f"Figure 1 from Liu et al., [arXiv:{QCD}](https://arxiv.org/abs/{QCD}), [CC BY 4.0]({CC_BY_URL})\n") in qcd
     assert 'right.png "Figure 2b: Decoder with β=0.5 — Two panels: the encoder and the decoder.")' in qcd
     assert qcd.endswith("-->\n\nThe QCD force, *probed* at last.\nSecond line of my notes.\n\n")

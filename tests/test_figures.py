@@ -90,7 +90,7 @@ def test_lists_numbers_unicode_captions_and_absolute_image_urls(server: FigureSe
         f"1806.05669v1: 4 figures from {page}",
         "licence: CC BY 4.0 (http://creativecommons.org/licenses/by/4.0/): reuse allowed with credit: name the"
         " authors, the paper and the licence (the credit line does)",
-        "1     α-scaled O(n^2) attention beats “linear” attention by 3 % at 10^9 parameters.",
+        "1     α-scaled O(n²) attention beats “linear” attention by 3 % at 10⁹ parameters.",
         f"      {page}scaling.png",
         "2     Two panels: the encoder and the decoder.",
         "  2a  Encoder",
@@ -199,8 +199,8 @@ def test_markdown_lines_to_paste(server: FigureServer) -> None:
     code, out, _ = run("figures", "1806.05669v1", "1", "2b", "--markdown")
     assert code == 0
     assert out == (
-        f'![α-scaled O(n^2) attention beats “linear” attention by 3 % at 10^9 parameters]({page}scaling.png'
-        ' "Figure 1: α-scaled O(n^2) attention beats “linear” attention by 3 % at 10^9 parameters.")\n'
+        f'![α-scaled O(n²) attention beats “linear” attention by 3 % at 10⁹ parameters]({page}scaling.png'
+        ' "Figure 1: α-scaled O(n²) attention beats “linear” attention by 3 % at 10⁹ parameters.")\n'
         "\n"
         "Figure 1 from Liu et al., [arXiv:1806.05669](https://arxiv.org/abs/1806.05669),"
         " [CC BY 4.0](http://creativecommons.org/licenses/by/4.0/)\n"
@@ -243,7 +243,7 @@ def test_pasted_lines_render_as_a_figure_whose_caption_is_the_title(server: Figu
     issue.write_text(text.replace(anchor, anchor + "\n" + lines), encoding="utf-8")
     code, out, err = run("render", str(issue), "--format", "substack", "--out", "-")
     assert code == 0, err
-    assert "<figcaption>Figure 1: α-scaled O(n^2) attention beats “linear” attention by 3 % at 10^9 parameters.</figcaption>" in out
+    assert "<figcaption>Figure 1: α-scaled O(n²) attention beats “linear” attention by 3 % at 10⁹ parameters.</figcaption>" in out
     assert '<a href="https://arxiv.org/abs/1806.05669">arXiv:1806.05669</a>' in out
     server.requests.clear()
     run("render", str(issue), "--format", "md", "--out", "-")
@@ -434,9 +434,9 @@ def test_figure_lines_are_one_comment_that_leaves_the_rendered_issue_unchanged(n
     lines = block.splitlines()
     assert lines[0] == ("<!-- figures of arXiv:2205.05131v3 (CC BY 4.0: reuse with credit); to use one, move its"
                         " lines out of this comment")
-    assert lines[1].startswith('![α-scaled O(n^2) attention') and lines[1].endswith('scaling.png "Figure 1: α-scaled'
-                                                                                      ' O(n^2) attention beats “linear”'
-                                                                                      ' attention by 3 % at 10^9 parameters.")')
+    assert lines[1].startswith('![α-scaled O(n²) attention') and lines[1].endswith('scaling.png "Figure 1: α-scaled'
+                                                                                      ' O(n²) attention beats “linear”'
+                                                                                      ' attention by 3 % at 10⁹ parameters.")')
     assert "Figure 1 from Tay et al., [arXiv:2205.05131](https://arxiv.org/abs/2205.05131)" in lines[3]
     assert lines[-1] == "-->" and block.count("-->") == 1
     issue = "---\ndate: 2022-10-23\n---\n\n## arXiv:2205.05131\n" + block + "\n\nMy notes.\n"

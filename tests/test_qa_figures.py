@@ -74,6 +74,31 @@ def test_a_caption_with_dollars_and_tildes_stays_the_alt_text_in_every_output(ne
     assert "[image: Throughput (tokens/$) vs. cost ($) for ~~old~~ R&amp;D runs" in " ".join(out.split())
 
 
+def test_a_captions_math_reads_as_the_notes_math_does_in_every_output(newsletter: Path) -> None:
+    """LaTeXML keeps a caption's formula as TeX (``alttext``); it once read ``O(n^2)``, ``x_t-1`` beside
+    the notes' ``O(n²)``, ``xₜ₋₁`` in one issue. Now both are the same linear Unicode text."""
+    math = {"O(n^{2})": "O(n²)", "x_{t-1}": "xₜ₋₁", r"\frac{1}{n}": "1/n", "2^{n/2}": "2^(n/2)"}
+    formulas = ", ".join(f'<math class="ltx_Math" alttext="{tex}" display="inline"><mi>x</mi></math>' for tex in math)
+    figures = parse_figures(_page(
+        '<figure id="S1.F1" class="ltx_figure"><img src="x1.png" class="ltx_graphics">'
+        '<figcaption class="ltx_caption"><span class="ltx_tag ltx_tag_figure">Figure 1: </span>'
+        f"Costs {formulas}.</figcaption></figure>"
+    ), PAGE)  # fmt: skip
+    said = ", ".join(math.values())
+    assert figures[0].caption == f"Costs {said}."
+    issue = newsletter / "issues" / "2022-10-23.md"
+    text = issue.read_text(encoding="utf-8")
+    anchor = "different masking strategies.\n"
+    notes = "Costs " + ", ".join(f"${tex}$" for tex in math) + " in the notes."
+    issue.write_text(text.replace(anchor, f"{anchor}\n{notes}\n\n{markdown(_result(figures))}"), encoding="utf-8")
+    for fmt in ("text", "md", "substack"):
+        code, out, err = run("render", str(issue), "--format", fmt, "--out", "-")
+        assert code == 0, err
+        out = " ".join(out.split())
+        assert f"Costs {said} in the notes." in out, fmt
+        assert f"Figure 1: Costs {said}." in out and "^{" not in out and "_{" not in out, fmt
+
+
 def test_image_addresses_a_reader_cannot_load_are_left_out() -> None:
     figures = parse_figures(_page(
         '<figure id="S1.F1" class="ltx_figure"><img src="javascript:alert(1)" class="ltx_graphics">'

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from digest.tex import _squeeze, paragraphs, tex_to_text
+from digest import tex
+from digest.tex import _squeeze, is_linear, paragraphs, tex_to_text, unicode_math
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,36 @@ def test_whitespace_runs_become_one_space(text: str) -> None:
 ])  # fmt: skip
 def test_macros_that_carry_words_keep_them(tex: str, text: str) -> None:
     assert tex_to_text(tex) == text
+
+
+@pytest.mark.parametrize(("math", "text", "linear"), [
+    ("O(n^{2})", "O(n²)", True),  # as LaTeXML writes a caption's $O(n^2)$
+    ("O(n^2)", "O(n²)", True),
+    ("x_{t-1}", "xₜ₋₁", True),
+    (r"\mathbb{R}^{d}", "ℝᵈ", True),
+    (r"\beta=0.5", "β=0.5", True),
+    (r"\frac{1}{n}\sum_i \ell_i", "1/n∑ᵢ ℓᵢ", False),  # written linearly outside the HTML page
+    ("2^{n/2}", "2^(n/2)", False),
+    ("x^{y^{z}}", "x^(yᶻ)", False),
+])  # fmt: skip
+def test_math_reads_as_one_line_of_unicode(math: str, text: str, linear: bool) -> None:
+    assert (unicode_math(math), is_linear(math)) == (text, linear)
+
+
+@pytest.mark.parametrize("shape", ["x^{", "{^", "^{", "_{", "{a_", "\\a{^", "^"])
+def test_math_nested_thousands_deep_is_read_in_linear_time(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A formula from arXiv (a figure caption's alttext) nested thousands deep: it exhausted Python's
+    stack (RecursionError) and was read once per level. Now levels stop at a fixed depth and each
+    reads the formula once at most: the characters read stay a constant times its length."""
+    math = shape * (24_000 // len(shape)) + "}" * 8_000
+    read: list[int] = []
+    inner = tex._math.__wrapped__
+
+    def counting(text: str, depth: int = 0) -> tuple[str, bool]:
+        read.append(len(text))
+        return inner(text, depth)
+
+    monkeypatch.setattr(tex, "_math", counting)
+    out = unicode_math(math)
+    assert out
+    assert sum(read) <= 12 * len(math)

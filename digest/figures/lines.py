@@ -2,14 +2,17 @@
 
 Markdown for one figure, ready to paste under a paper's notes::
 
-    ![α-scaled O(n^2) attention beats linear attention](https://arxiv.org/html/2205.05131v3/x2.png "Figure 2: α-scaled O(n^2) attention beats linear attention at 10^9 parameters.")
+    ![α-scaled O(n²) attention beats linear attention](https://arxiv.org/html/2205.05131v3/x2.png "Figure 2: α-scaled O(n²) attention beats linear attention at 10⁹ parameters.")
 
     Figure 2 from Tay et al., [arXiv:2205.05131](https://arxiv.org/abs/2205.05131), [CC BY 4.0](http://creativecommons.org/licenses/by/4.0/)
 
 The alt text is the caption's first sentence (at most `ALT_LENGTH`
 characters); the image title is "Figure N: caption", which the Substack
 output (and most Markdown renderers' figure styles) shows as the caption.
-The credit line is its own paragraph, so the image stays a figure.
+The credit line is its own paragraph, so the image stays a figure. A caption's
+math reads as the editor's math does outside the HTML page (``O(n^{2})`` ->
+``O(n²)``, ``\\frac{1}{n}`` -> ``1/n``): `digest.tex.unicode_math`, applied when the
+page is parsed.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from digest.figures.model import Figure
-from digest.tex import tex_to_text
+from digest.tex import unicode_math
 
 _SPACES = re.compile(r"\s+")
 _SKIP = frozenset({"script", "style", "noscript", "template"})
@@ -201,7 +201,9 @@ def _text(el: Any, out: list[str], tag: list[str]) -> None:
 
 
 def _math(el: Any) -> str:
-    """A formula as Unicode: its TeX (LaTeXML's ``alttext``) through the project's converter."""
+    """A formula as one line of Unicode: its TeX (LaTeXML's ``alttext``) through `unicode_math`,
+    as the editor's math reads outside the HTML page (``O(n^{2})`` -> ``O(n²)``, ``\\frac{a}{b}``
+    -> ``a/b``)."""
 
     tex = el.get("alttext")
     if tex is None:
@@ -209,7 +211,7 @@ def _math(el: Any) -> str:
         tex = notes[0].text_content() if notes else None
     if tex is None or not tex.strip():
         return el.text_content()
-    return tex_to_text(f"${tex.strip()}$")
+    return unicode_math(tex.strip())
 
 
 def _number(tag: str) -> str | None:
