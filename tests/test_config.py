@@ -226,7 +226,7 @@ def test_a_section_given_as_a_value_says_it_must_be_a_table(tmp_path: Path, text
          "digest.toml: arxiv.categories: 'cs.LG, cs.CL' is not an arXiv category name;"
          ' give each its own string: ["cs.LG", "cs.CL"] (line 2)'),
         ('[arxiv]\ncategories = ["cs.LG", "cs.lg!"]\n',
-         "digest.toml: arxiv.categories: 'cs.lg!' is not an arXiv category name (e.g. cs.LG, stat.ML, hep-th) (line 2)"),
+         "digest.toml: arxiv.categories: 'cs.lg!' is not an arXiv category name; did you mean cs.LG? (line 2)"),
         ('title_format = "{date}: {topic}"\n',
          "digest.toml: title_format: cannot fill in '{date}: {topic}' (KeyError: 'topic'); use {date}, {headline}"
          " and {name}, and write a brace as {{ or }} (line 1)"),

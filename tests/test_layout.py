@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "digest"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "clock", "ids", "paper", "files", "tex", "schedule", "loopback"),
+    ("errors", "clock", "ids", "paper", "files", "tex", "schedule", "loopback", "categories"),
     ("query", "lock"),
     ("config",),
     ("store", "issue"),

@@ -37,17 +37,18 @@ def _arxiv(monkeypatch: pytest.MonkeyPatch, server: Any) -> None:
 
 
 def test_cron_is_told_when_arxiv_has_nothing_in_the_categories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A misspelt category drafts an empty issue every week: `digest -q new` (cron) must say so, naming the
+    """A category arXiv files nothing under (a misspelling of the right shape is only a warning, and -q
+    hides it) drafts an empty issue every week: `digest -q new` (cron) must say so, naming the
     setting and where it was set, instead of exiting 0 in silence."""
     from arxiv_server import ArxivServer
 
-    _letter(tmp_path / "letter", monkeypatch, categories='"cs.LGG"', papers=0)
+    _letter(tmp_path / "letter", monkeypatch, categories='"cs.QQ"', papers=0)
     with ArxivServer() as server:  # answers every search with arXiv's empty result
         _arxiv(monkeypatch, server)
         code, out, err = run("-q", "new", "--date", "2022-10-23")
     assert (code, out) == (0, "")
     (line,) = err.splitlines()
-    assert line.startswith("warning: arXiv announced no papers in arxiv.categories (cs.LGG) after Sun 2022-10-16 20:00 ET")
+    assert line.startswith("warning: arXiv announced no papers in arxiv.categories (cs.QQ) after Sun 2022-10-16 20:00 ET")
     assert "check arxiv.categories in digest.toml (line 3) against arXiv's category names" in line
     # offline, the store is what is missing, and the advice says to fetch
     code, out, err = run("new", "--date", "2022-10-23", "--offline")

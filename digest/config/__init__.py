@@ -3,14 +3,17 @@
 Every key has a default, so an empty file works. Each key's environment
 variable is ``DIGEST_`` + the dotted key in capitals with ``_`` for the dot
 (``arxiv.api_url`` -> ``DIGEST_ARXIV_API_URL``). Unknown keys and wrong types
-are all reported at once, each as ``digest.toml: key: problem``.
+are all reported at once, each as ``digest.toml: key: problem``. A name in
+``arxiv.categories`` that is not arXiv's is refused when it can never be (``cs.lg``)
+and a warning when it may be a category newer than `digest.categories` knows.
 
-May import: errors, ids, query.
+May import: errors, ids, query, categories.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import stat
@@ -20,8 +23,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from digest.config.keys import KeySpec, coerce, deepest_line, key_lines, setting, toml_problem
+from digest.categories import category_problem
+from digest.config.keys import CategoryError, KeySpec, coerce, deepest_line, key_lines, setting, toml_problem, value_line
 from digest.errors import ConfigError
+
+log = logging.getLogger("digest.config")
 
 CONFIG_NAME = "digest.toml"
 CONFIG_ENV = "DIGEST_CONFIG"
@@ -32,7 +38,7 @@ PASSWORD_ENV = "DIGEST_SMTP_PASSWORD"
 class ArxivSettings:
     """`[arxiv]`: where and how papers are fetched."""
 
-    categories: list[str] = setting(["cs.LG", "cs.CL"], "arXiv categories to fetch and select from")
+    categories: list[str] = setting(["cs.LG", "cs.CL"], "arXiv categories to fetch and select from, written as arXiv does (cs.LG, stat.ML, hep-th)")
     query: str = setting("", "extra arXiv API query ANDed with the categories, e.g. 'abs:transformer'")
     api_url: str = setting("https://export.arxiv.org/api/query", "arXiv API endpoint (a mirror or a test server)")
     rss_url: str = setting("https://rss.arxiv.org/rss/", "arXiv RSS endpoint; categories are appended as cs.LG+cs.CL")
@@ -252,6 +258,7 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     problems: list[str] = []
+    warnings: list[str] = []  # settings that work but look wrong: said once the settings are sound
     root = Path.cwd()
     if config is not None:
         name = config.name
@@ -288,15 +295,27 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             else:
                 try:
                     values[key] = coerce(spec, value, from_env=False)
+                except CategoryError as exc:
+                    problems += [f"{name}: {key}: {m}" + (f" (line {value_line(text, line, c)})" if line else "")
+                                 for c, m in exc.bad]  # fmt: skip
                 except ValueError as exc:
                     problems.append(f"{name}: {key}: {exc}{at}")
+                if key == "arxiv.categories" and key in values:
+                    warnings += [f"{name}: {key}: {p.message}" + (f" (line {value_line(text, line, c)})" if line else "")
+                                 for c in values[key] if (p := category_problem(c))]  # fmt: skip
     for spec in KEYS:
         if spec.env in os.environ:
             try:
                 values[spec.key] = coerce(spec, os.environ[spec.env], from_env=True)
                 origins[spec.key] = spec.env
+            except CategoryError as exc:
+                problems += [f"{spec.env}: {m}" for _, m in exc.bad]
             except ValueError as exc:
                 problems.append(f"{spec.env}: {exc}")
+            else:
+                if spec.key == "arxiv.categories":  # the variable wins over the file: its names are the ones asked
+                    warnings = [w for w in warnings if f": {spec.key}: " not in w]
+                    warnings += [f"{spec.env}: {p.message}" for c in values[spec.key] if (p := category_problem(c))]
     for key, value in (overrides or {}).items():
         if value is None:
             continue
@@ -309,6 +328,8 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             problems.append(f"{flag}: {exc}")
     if problems:
         raise ConfigError(problems)
+    for warning in warnings:
+        log.warning("%s", warning)
     return _build(values, root, str(config or ""), origins)
 
 

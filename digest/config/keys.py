@@ -2,7 +2,7 @@
 ``DIGEST_*`` value into that type, and finding the line of a key in `digest.toml` so an
 error can name it.
 
-May import: errors, ids, query (like the package).
+May import: errors, ids, query, categories (like the package).
 """
 
 from __future__ import annotations
@@ -14,8 +14,17 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.ids import CATEGORY
+from digest.categories import category_problem
 from digest.query import query_problem
+
+
+class CategoryError(ValueError):
+    """Names in ``arxiv.categories`` that can never be arXiv's, as (name, what is wrong) each, so
+    every one is said with the line that holds it; the text is the first one's."""
+
+    def __init__(self, bad: list[tuple[str, str]]) -> None:
+        super().__init__(bad[0][1])
+        self.bad = bad
 
 
 def setting(default: Any, help: str, *, choices: tuple[str, ...] = (), name: str = "") -> Any:
@@ -116,11 +125,9 @@ def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
     if spec.key == "email.send_hour" and value > 23:
         raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
     if spec.key == "arxiv.categories":
-        for name in value:
-            if not CATEGORY.fullmatch(name):
-                hint = "; give each its own string: [\"cs.LG\", \"cs.CL\"]" if "," in name or " " in name.strip() else \
-                       " (e.g. cs.LG, stat.ML, hep-th)"  # fmt: skip
-                raise ValueError(f"{_shown(name)} is not an arXiv category name{hint}")
+        bad = [(name, p.message) for name in value if (p := category_problem(name)) and p.refuse]
+        if bad:
+            raise CategoryError(bad)
     if spec.key == "title_format":
         try:
             value.format(date="2022-10-23", headline="", name="")
@@ -170,6 +177,19 @@ def key_lines(text: str) -> dict[str, int]:
             key = ".".join(part.strip() for part in m[1].split("."))
             lines.setdefault(f"{section}.{key}" if section else key, n)
     return lines
+
+
+def value_line(text: str, line: int, value: str) -> int:
+    """The line of the item ``value`` in the array whose key is on ``line`` (an array may run over
+    several lines), or ``line`` when it is not written there as a plain quoted string."""
+    lines = text.split("\n")
+    for n in range(line, len(lines) + 1):
+        written = lines[n - 1] if n > line else lines[n - 1].split("=", 1)[-1]
+        if any(q + value + q in written for q in "\"'"):
+            return n
+        if "]" in written.split("#", 1)[0] or (n > line and _KEY_LINE.match(written)):
+            break
+    return line
 
 
 def deepest_line(text: str, limit: int = 64) -> int | None:
