@@ -465,3 +465,23 @@ def test_the_build_key_covers_code_in_every_subpackage(tmp_path: Path, monkeypat
     view = copy / "render" / "view.py"
     view.write_text(view.read_text(encoding="utf-8") + "\n# a change deep in render/\n", encoding="utf-8")
     assert global_key(settings, ("md", "html")) != before
+
+
+def test_build_warnings_name_files_relative_to_here_as_its_errors_do(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A misnamed issue file, an issue's missing image, a broken seed file: never the absolute path."""
+    (newsletter / "issues" / "2022-02-30.md").write_text(make_issue(date(2022, 10, 30)), encoding="utf-8")
+    shown = make_issue(date(2022, 10, 30)).replace("Notes on paper 0", "![a figure](img/nope.png)\n\nNotes on paper 0")
+    (newsletter / "issues" / "2022-10-30.md").write_text(shown, encoding="utf-8")
+    (newsletter / "seeds" / "broken.csv").write_text('garbage,,,\n"unterminated\n', encoding="utf-8")
+    for where, prefix, seeds, config in ((newsletter, "issues/", "seeds/", []), (newsletter / "issues", "", "../seeds/", []),
+                                         (newsletter.parent, "newsletter/issues/", "newsletter/seeds/",
+                                          ["-c", "newsletter/digest.toml"])):  # fmt: skip
+        monkeypatch.chdir(where)
+        result = CliRunner().invoke(cli, [*config, "build", "--force"], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        lines = result.stderr.splitlines()
+        assert f"warning: {prefix}2022-02-30.md: the file name is not a real date; it is not treated as an issue:" \
+               " rename it to the issue's date (YYYY-MM-DD.md)" in lines  # fmt: skip
+        assert any(line.startswith(f"warning: {prefix}2022-10-30.md:16: image img/nope.png not found") for line in lines), result.stderr
+        assert any(line.startswith(f"warning: {seeds}broken.csv: not a seed file") for line in lines)
+        assert str(newsletter) not in result.stderr

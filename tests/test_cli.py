@@ -173,3 +173,24 @@ def test_build_into_a_named_folder_outside_a_newsletter_says_the_settings_are_de
     code, _, err = run("build", "--out", "site")
     assert code == 0 and (tmp_path / "site" / "index.html").is_file()
     assert f"no digest.toml in {tmp_path} or any folder above: default settings" in err
+
+
+def test_messages_name_files_in_the_newsletter_from_here_and_leave_urls_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warning or an error about a file the settings resolved (seeds/, the store) names it as the editor
+    would type it from where they stand, not by its absolute path; a file:// URL and a path outside the
+    folder stay as they are."""
+    from digest.cli import common
+
+    letter = tmp_path / "letter"
+    (letter / "issues").mkdir(parents=True)
+    (letter / "digest.toml").write_text("")
+    monkeypatch.chdir(letter / "issues")
+    common.State(None, 0, False).settings()
+    text = (f"{letter}/seeds/a b.csv:2: bad; open {(letter / 'build' / 'x.html').as_uri()} or {tmp_path}/other.md;"
+            f" the store is {letter}/.digest/store.sqlite, the folder {letter}")  # fmt: skip
+    assert common.named_from_here(text) == (
+        f"../seeds/a b.csv:2: bad; open {(letter / 'build' / 'x.html').as_uri()} or {tmp_path}/other.md;"
+        " the store is ../.digest/store.sqlite, the folder .."
+    )
+    common.State(None, 0, False)  # a new run forgets the folder until its settings load
+    assert common.named_from_here(text) == text

@@ -85,7 +85,7 @@ def test_an_issue_deleted_while_new_fetches_says_what_running_again_does(tmp_pat
         worker.join(60)
     ((code, out, err),) = result
     assert code == 1 and out == "" and not issue.exists()
-    assert err == (f"{issue}: the issue was deleted while `digest new` ran; nothing written. `digest new --date"
+    assert err == ("issues/2022-10-23.md: the issue was deleted while `digest new` ran; nothing written. `digest new --date"
                    " 2022-10-23` drafts a new one without the papers proposed before; `digest triage 2022-10-23`"
                    " keeps any of them\n")  # fmt: skip
     code, out, _ = run("new", "--date", "2022-10-23", "--offline")  # what the message says happens

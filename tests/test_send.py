@@ -283,7 +283,7 @@ def test_ca_file_missing_or_not_pem_is_one_line_naming_the_setting(smtp_env: Pat
     monkeypatch.setenv("DIGEST_SMTP_CA_FILE", "certs/private-ca.pem")
     code, _, err = send("--to", ALICE)
     assert code == 2 and server.messages == []
-    assert err == (f"DIGEST_SMTP_CA_FILE: smtp.ca_file: {smtp_env / 'certs/private-ca.pem'} does not exist;"
+    assert err == ("DIGEST_SMTP_CA_FILE: smtp.ca_file: certs/private-ca.pem does not exist;"
                    " set it to the PEM file of the CA that signed the server's certificate\n")
     Path("certs").mkdir()
     Path("certs/private-ca.pem").write_text("not a certificate\n")

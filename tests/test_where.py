@@ -83,3 +83,21 @@ def test_where_finds_a_heading_that_links_arxivs_html_page(newsletter: Path) -> 
     code, out, err = run("where", "2210.11399")
     assert code == 0, err
     assert out.splitlines()[1] == "2022-11-06  issues/2022-11-06.md:5  Flan again"
+
+
+def test_where_names_a_broken_or_misnamed_issue_as_build_does(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative to here, as every other line and `digest build`'s errors: never the absolute path."""
+    (newsletter / "issues" / "2022-11-06.md").write_text("---\ndate: 2022-11-06\n---\n\n## 2210.1139\n\nLike 2210.11399.\n", encoding="utf-8")
+    (newsletter / "issues" / "2022-02-30.md").write_text("---\ndate: 2022-02-30\n---\n", encoding="utf-8")
+    code, out, err = run("where", "2210.11399")
+    assert code == 0 and out.startswith("2022-10-23  issues/2022-10-23.md:33")
+    lines = err.splitlines()
+    assert lines[0].startswith("warning: issues/2022-02-30.md: the file name is not a real date; it is not treated as an issue")
+    assert lines[1].startswith("warning: issues/2022-11-06.md:5: ") and lines[1].endswith(" (skipped)")
+    assert str(newsletter) not in err
+    _, _, built = run("build")
+    assert f"error: {lines[1].removeprefix('warning: ').removesuffix(' (skipped)')}" in built.splitlines()
+    monkeypatch.chdir(newsletter / "issues")  # from another folder of the newsletter: as build names it there
+    code, out, err = run("where", "2210.11399")
+    assert out.startswith("2022-10-23  2022-10-23.md:33") and "warning: 2022-11-06.md:5: " in err
+    assert str(newsletter) not in err

@@ -91,7 +91,8 @@ def issue_files(folder: Path) -> list[tuple[str, Path, os.stat_result | OSError]
         try:
             date.fromisoformat(name[:10])
         except ValueError:
-            log.warning("%s: the file name is not a real date; it is not treated as an issue", folder / name)
+            log.warning("%s: the file name is not a real date; it is not treated as an issue:"
+                        " rename it to the issue's date (YYYY-MM-DD.md)", folder / name)
             continue
         found.append((name[:10], st))
     found.sort(key=lambda f: f[0])

@@ -45,7 +45,7 @@ from digest.cli import (
     triage,
     where,
 )
-from digest.cli.common import DigestGroup, State, config_file
+from digest.cli.common import DigestGroup, State, config_file, named_from_here
 
 
 @click.group(
@@ -89,7 +89,7 @@ class _LineHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.counts[record.levelno] = self.counts.get(record.levelno, 0) + 1
         prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
-        click.echo(f"{prefix}{record.getMessage()}", err=True)
+        click.echo(f"{prefix}{named_from_here(record.getMessage())}", err=True)
 
 
 def _setup_logging(level: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,8 @@ class State:
         from digest.config import load_settings
 
         settings = load_settings(self.config, overrides)
+        if settings.source:
+            _here.root = str(settings.root)
         if not settings.source and say_no_folder and not self._said_no_folder:
             self._said_no_folder = True
             logging.getLogger("digest.cli").warning(
@@ -39,6 +42,9 @@ class State:
         return settings
 
     _said_no_folder: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _here.root = None  # a new run (tests run many in one process): no folder until settings load
 
 
 class _CoreErrorShown(click.ClickException):
@@ -119,14 +125,14 @@ class DigestGroup(click.Group):
             raise _usage_line(exc) from None
         except CoreError as exc:
             _traceback_if_verbose(ctx)
-            raise _CoreErrorShown(str(exc), int(exc.exit_code)) from None
+            raise _CoreErrorShown(named_from_here(str(exc)), int(exc.exit_code)) from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError) and _silence_closed_streams():
                 raise SystemExit(0) from None  # `digest ... | head`: the reader has all it wanted
             # a file or folder the user named cannot be written or read
             _traceback_if_verbose(ctx)
             where = f"{exc.filename}: " if exc.filename else ""
-            raise _CoreErrorShown(f"{where}{exc.strerror or exc}; {_os_advice(exc)}", 1) from None
+            raise _CoreErrorShown(named_from_here(f"{where}{exc.strerror or exc}; {_os_advice(exc)}"), 1) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None
@@ -222,6 +228,27 @@ def relative(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+class _Here:
+    root: str | None = None
+    """The newsletter folder of this run's settings, once they are loaded from a digest.toml."""
+
+
+_here = _Here()
+
+
+def named_from_here(text: str) -> str:
+    """``text`` (a warning or an error) with each path in the newsletter folder named as
+    `relative` names it, as the editor would type it (``seeds/bad.csv:2``, ``../digest.toml``).
+    The core knows files by the absolute paths settings resolve; the user named them from
+    here. Only a path that starts a word is renamed (not the inside of a ``file://`` URL); it
+    ends at a space, a colon or a quote."""
+    root = _here.root
+    if root is None or root not in text:
+        return text
+    pattern = r"(?<![\w/:.~-])" + re.escape(root.rstrip(os.sep)) + r"(?=$|[\s:'\"`,;)]|" + re.escape(os.sep) + r")[^\s:'\"`,;)]*"
+    return re.sub(pattern, lambda m: relative(Path(m[0])), text)
 
 
 def pass_state(f: Any) -> Any:
