@@ -92,7 +92,7 @@ def test_where_names_a_broken_or_misnamed_issue_as_build_does(newsletter: Path, 
     code, out, err = run("where", "2210.11399")
     assert code == 0 and out.startswith("2022-10-23  issues/2022-10-23.md:33")
     lines = err.splitlines()
-    assert lines[0].startswith("warning: issues/2022-02-30.md: the file name is not a real date; it is not treated as an issue")
+    assert lines[0].startswith("warning: issues/2022-02-30.md: the file name is not a real date; it is not treated as an issue: rename it to the issue's date (YYYY-MM-DD.md)")
     assert lines[1].startswith("warning: issues/2022-11-06.md:5: ") and lines[1].endswith(" (skipped)")
     assert str(newsletter) not in err
     _, _, built = run("build")

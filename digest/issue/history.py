@@ -51,7 +51,8 @@ def issue_files(folder: Path) -> list[tuple[date, Path]]:
         try:
             out.append((date.fromisoformat(m[1]), path))
         except ValueError:
-            log.warning("%s: the file name is not a real date; it is not treated as an issue", path)
+            log.warning("%s: the file name is not a real date; it is not treated as an issue:"
+                        " rename it to the issue's date (YYYY-MM-DD.md)", path)
     return sorted(out)
 
 
