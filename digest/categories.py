@@ -87,8 +87,9 @@ class CategoryProblem(NamedTuple):
     refuse: bool
 
 
-def category_problem(name: str) -> CategoryProblem | None:
-    """None when ``name`` is one of arXiv's categories; else what is wrong and the fix."""
+def category_problem(name: str, *, env: str = "") -> CategoryProblem | None:
+    """None when ``name`` is one of arXiv's categories; else what is wrong and the fix. ``env``:
+    the variable the name came from (its list is split at commas), or "" for digest.toml."""
     if name in CATEGORIES:
         return None
     shown = repr(name if len(name) <= 60 else name[:57] + "...")
@@ -96,7 +97,7 @@ def category_problem(name: str) -> CategoryProblem | None:
     if written is not None and written != name:  # cs.lg, cs-LG, 'cs.LG ', CS_LG
         if written in CATEGORIES:
             return CategoryProblem(f"{shown} is not an arXiv category; did you mean {written}?", True)
-        inner = category_problem(written)
+        inner = category_problem(written, env=env)
         return inner and CategoryProblem(inner.message.replace(repr(written), shown, 1), True)
     if name in ARCHIVES:
         examples = ", ".join(sorted(c for c in CATEGORIES if c.startswith(name + "."))[:3])
@@ -112,8 +113,8 @@ def category_problem(name: str) -> CategoryProblem | None:
     if not shaped and (archive in ARCHIVES or archive in CATEGORIES or name != name.strip() or not _NAME.fullmatch(name)):
         # a class that can never be arXiv's (cs.LGG, cs.L, hep-th.XX, cs.L G): no newer category looks like it
         if "," in name or " " in name.strip():
-            return CategoryProblem(f"{shown} is not an arXiv category name; give each its own string:"
-                                   " [\"cs.LG\", \"cs.CL\"]", True)
+            how = f"separate them with commas: {env}=cs.LG,cs.CL" if env else "give each its own string: [\"cs.LG\", \"cs.CL\"]"
+            return CategoryProblem(f"{shown} is not an arXiv category name; {how}", True)
         fix = f"did you mean {suggestion}?" if suggestion else f"see {TAXONOMY_URL} (e.g. cs.LG, stat.ML, hep-th)"
         return CategoryProblem(f"{shown} is not an arXiv category name; {fix}", True)
     fix = f"did you mean {suggestion}?" if suggestion else f"see {TAXONOMY_URL}"
@@ -133,8 +134,9 @@ def _suggest(name: str) -> str:
     low = name.strip().lower()
     subject = low.partition(".")[2]
     lowered = {c.lower(): c for c in sorted(CATEGORIES)}
-    meant = [MEANT[name.strip()]] if name.strip() in MEANT else []
+    meant = [v for k, v in MEANT.items() if k.lower() == low]  # cs.ML and cs.ml alike
     same = [c for c in sorted(CATEGORIES) if subject and c.lower().partition(".")[2] == subject]
-    close = [lowered[c] for c in difflib.get_close_matches(low, list(lowered), n=3, cutoff=0.75)]
+    # spellings only when nothing better is known (cs.ML is cs.LG or stat.ML, not cs.PL)
+    close = [] if meant or same else [lowered[c] for c in difflib.get_close_matches(low, list(lowered), n=3, cutoff=0.75)]
     names = list(dict.fromkeys(meant + same + close))[:3]
     return " or ".join(names) if len(names) < 3 else f"{names[0]}, {names[1]} or {names[2]}"

@@ -17,7 +17,8 @@ images as ``data:`` URLs.
 
 The server binds 127.0.0.1 only and answers only requests addressed to it
 by that name or ``localhost`` (no DNS rebinding). ``HEAD`` answers as ``GET``
-does, without the body; other methods get 405.
+does, without the body; POST, PUT, DELETE, PATCH and OPTIONS get 405 (http.server answers
+any other method 501).
 
 May import: errors, clock, ids, paper, files, tex, schedule, loopback, config, query, lock, store, issue, fetch, seeds, render.
 """

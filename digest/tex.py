@@ -185,8 +185,9 @@ _MATH_DEPTH = 8
 reads the formula once at most, so the time stays linear in its length, and a formula nested
 thousands deep (a caption's TeX comes from arXiv) cannot exhaust Python's stack."""
 _TEX_MARKUP = re.compile(r"\\[A-Za-z]*+|[{}$]")
-"""What is dropped from math nested deeper than that: only its letters are kept (no real formula
-nests so deep, and the levels above would each read the TeX through pylatexenc again)."""
+"""What is dropped from math nested deeper than that: commands (``\\alpha`` too), braces and ``$``;
+its letters, digits and ``^``/``_`` stay as written (no real formula nests so deep, and the
+levels above would each read the TeX through pylatexenc again)."""
 
 
 def unicode_math(tex: str) -> str:

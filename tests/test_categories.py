@@ -161,8 +161,57 @@ def test_a_wellformed_name_digest_does_not_know_is_a_warning_and_the_fetch_runs(
     assert code == 0, err
     (warning,) = [line for line in err.splitlines() if "arxiv.categories" in line]
     assert warning == ("warning: digest.toml: arxiv.categories: 'cs.ML' is not one of arXiv's categories that digest"
-                       " knows, so it may fetch nothing; did you mean cs.LG, stat.ML or cs.PL? (ignore this if arXiv"
+                       " knows, so it may fetch nothing; did you mean cs.LG or stat.ML? (ignore this if arXiv"
                        " added it after this version of digest) (line 2)")
     assert json.loads(out)["requests"] == 1 and "cat:cs.ML" in server.api_requests[0].params["search_query"]
     code, out, err = run("-q", "fetch", "--since", "2026-04-06", "--until", "2026-04-12")
     assert (code, err) == (0, "")  # cron: quiet (an empty week still says so, see test_qa_loop)
+
+
+def test_a_category_warning_is_said_once_per_run_however_often_settings_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`digest preview` reloads the settings on every save: the warning is the run's, said once."""
+    import logging
+
+    from digest.cli.common import State
+
+    (tmp_path / "digest.toml").write_text('[arxiv]\ncategories = ["cs.ML"]\n')
+    monkeypatch.chdir(tmp_path)
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("digest.cli")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # whatever an earlier run's -q left on "digest"
+    try:
+        state = State(None, 0, False)
+        for _ in range(3):
+            assert state.settings().warnings
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert [line for line in said if "'cs.ML'" in line] == [
+        "digest.toml: arxiv.categories: 'cs.ML' is not one of arXiv's categories that digest knows, so it may fetch"
+        " nothing; did you mean cs.LG or stat.ML? (ignore this if arXiv added it after this version of digest)"
+        " (line 2)"
+    ]
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("cs.LG cs.lg", "DIGEST_ARXIV_CATEGORIES: 'cs.LG cs.lg' is not an arXiv category name; separate them with commas:"
+                    " DIGEST_ARXIV_CATEGORIES=cs.LG,cs.CL"),
+    ('["cs.LG","cs.ML"]', "DIGEST_ARXIV_CATEGORIES: lists its items separated by commas, without brackets or quotes:"
+                          " DIGEST_ARXIV_CATEGORIES=a,b (got '[\"cs.LG\",\"cs.ML\"]')"),
+    ("cs.ml", "DIGEST_ARXIV_CATEGORIES: 'cs.ml' is not an arXiv category name; did you mean cs.LG or stat.ML?"),
+])  # fmt: skip
+def test_the_variable_is_told_how_a_variable_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, said: str) -> None:
+    """A variable is split at commas: its fix is not digest.toml's array syntax."""
+    (tmp_path / "digest.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIGEST_ARXIV_CATEGORIES", value)
+    assert run("new", "--offline") == (2, "", said + "\n")
+
+
+def test_an_address_list_in_a_variable_may_hold_quotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGEST_EMAIL_TO", '"Alice Smith" <alice@example.org>, bob@example.org')
+    assert load_settings(None).email.to == ['"Alice Smith" <alice@example.org>', "bob@example.org"]

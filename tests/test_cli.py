@@ -192,5 +192,14 @@ def test_messages_name_files_in_the_newsletter_from_here_and_leave_urls_alone(tm
         f"../seeds/a b.csv:2: bad; open {(letter / 'build' / 'x.html').as_uri()} or {tmp_path}/other.md;"
         " the store is ../.digest/store.sqlite, the folder .."
     )
+    (letter / "my").mkdir()  # a path cut at a space ("my"): only the folders before the cut are renamed
+    monkeypatch.chdir(letter / "my")
+    assert common.named_from_here(f"{letter}/my notes/a.md: bad") == "../my notes/a.md: bad"
+    (tmp_path / "elsewhere").mkdir()  # from outside the folder, the absolute path reads better than ../../
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert common.named_from_here(text) == text
+    common._here.root = "/"  # a newsletter at the root of the file system: nothing to shorten
+    assert common.named_from_here("/digest.toml: a, b; /x") == "/digest.toml: a, b; /x"
     common.State(None, 0, False)  # a new run forgets the folder until its settings load
+    monkeypatch.chdir(letter)
     assert common.named_from_here(text) == text

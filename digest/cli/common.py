@@ -34,6 +34,10 @@ class State:
         settings = load_settings(self.config, overrides)
         if settings.source:
             _here.root = str(settings.root)
+        if settings.warnings and not self._said_warnings:  # once per run, however often settings load
+            self._said_warnings = True
+            for warning in settings.warnings:
+                logging.getLogger("digest.cli").warning("%s", warning)
         if not settings.source and say_no_folder and not self._said_no_folder:
             self._said_no_folder = True
             logging.getLogger("digest.cli").warning(
@@ -42,6 +46,7 @@ class State:
         return settings
 
     _said_no_folder: bool = field(default=False, repr=False)
+    _said_warnings: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         _here.root = None  # a new run (tests run many in one process): no folder until settings load
@@ -240,15 +245,31 @@ _here = _Here()
 
 def named_from_here(text: str) -> str:
     """``text`` (a warning or an error) with each path in the newsletter folder named as
-    `relative` names it, as the editor would type it (``seeds/bad.csv:2``, ``../digest.toml``).
-    The core knows files by the absolute paths settings resolve; the user named them from
-    here. Only a path that starts a word is renamed (not the inside of a ``file://`` URL); it
-    ends at a space, a colon or a quote."""
-    root = _here.root
-    if root is None or root not in text:
+    `relative` names it, as the editor would type it (``seeds/bad.csv:2``, ``../seeds/...``
+    from ``issues/``). The core knows files by the absolute paths settings resolve; the user
+    named them from here. Only when here is inside the newsletter folder or the folder inside
+    here (from elsewhere, ``../../srv/letter/...`` reads worse than the absolute path), and
+    only a path that starts a word (not the inside of a ``file://`` URL). A path ends at a
+    space, a colon or a quote; its last part may be cut there (``my notes.md``), so only the
+    folders before it are renamed."""
+    root = (_here.root or "").rstrip(os.sep)
+    if not root or root not in text:  # no folder yet, or the folder is "/" (nothing to shorten)
         return text
-    pattern = r"(?<![\w/:.~-])" + re.escape(root.rstrip(os.sep)) + r"(?=$|[\s:'\"`,;)]|" + re.escape(os.sep) + r")[^\s:'\"`,;)]*"
-    return re.sub(pattern, lambda m: relative(Path(m[0])), text)
+    cwd = os.getcwd()
+    try:
+        if os.path.commonpath([cwd, root]) not in (root, cwd):
+            return text
+    except ValueError:  # another drive
+        return text
+    stop = r"\s:'\"`,;)"
+    pattern = r"(?<![\w/:.~-])" + re.escape(root) + rf"(?=$|[{stop}]|{re.escape(os.sep)})[^{stop}]*"
+
+    def shown(m: re.Match[str]) -> str:
+        folder, _, last = m[0].rpartition(os.sep) if m[0] != root else (root, "", "")
+        named = relative(Path(folder or os.sep))
+        return last if named == os.curdir and last else os.path.join(named, last) if last else named
+
+    return re.sub(pattern, shown, text)
 
 
 def pass_state(f: Any) -> Any:

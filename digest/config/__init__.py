@@ -5,15 +5,15 @@ variable is ``DIGEST_`` + the dotted key in capitals with ``_`` for the dot
 (``arxiv.api_url`` -> ``DIGEST_ARXIV_API_URL``). Unknown keys and wrong types
 are all reported at once, each as ``digest.toml: key: problem``. A name in
 ``arxiv.categories`` that is not arXiv's is refused when it can never be (``cs.lg``)
-and a warning when it may be a category newer than `digest.categories` knows.
+and a warning (`Settings.warnings`, said once per run by the command line) when it may be
+a category newer than `digest.categories` knows.
 
-May import: errors, ids, query, categories.
+May import: errors, query, categories.
 """
 
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import re
 import stat
@@ -26,8 +26,6 @@ from typing import Any
 from digest.categories import category_problem
 from digest.config.keys import CategoryError, KeySpec, coerce, deepest_line, key_lines, setting, toml_problem, value_line
 from digest.errors import ConfigError
-
-log = logging.getLogger("digest.config")
 
 CONFIG_NAME = "digest.toml"
 CONFIG_ENV = "DIGEST_CONFIG"
@@ -134,6 +132,8 @@ class Settings:
     """The settings file that was read, or '' when there was none."""
     origins: dict[str, str] = field(default_factory=dict, metadata={"internal": True}, compare=False, repr=False)
     """Where each key that is not a default came from, as `origin` words it."""
+    warnings: tuple[str, ...] = field(default=(), metadata={"internal": True}, compare=False, repr=False)
+    """What works but looks wrong (a category digest does not know), each a line to say once per run."""
 
     def origin(self, key: str) -> str:
         """Where the dotted ``key`` was set, for a message that needs it later: ``digest.toml
@@ -328,19 +328,18 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             problems.append(f"{flag}: {exc}")
     if problems:
         raise ConfigError(problems)
-    for warning in warnings:
-        log.warning("%s", warning)
-    return _build(values, root, str(config or ""), origins)
+    return _build(values, root, str(config or ""), origins, tuple(warnings))
 
 
-def _build(values: dict[str, Any], root: Path, source: str, origins: dict[str, str] | None = None) -> Settings:
+def _build(values: dict[str, Any], root: Path, source: str, origins: dict[str, str] | None = None,
+           warnings: tuple[str, ...] = ()) -> Settings:  # fmt: skip
     top: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
     for key, value in values.items():
         spec = _BY_KEY[key]
         (sections[spec.section] if spec.section else top)[spec.attr] = value
     built = {s: cls(**sections[s]) for s, cls in SECTIONS.items()}
-    return Settings(**top, **built, root=root, source=source, origins=origins or {})
+    return Settings(**top, **built, root=root, source=source, origins=origins or {}, warnings=warnings)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -2,7 +2,7 @@
 ``DIGEST_*`` value into that type, and finding the line of a key in `digest.toml` so an
 error can name it.
 
-May import: errors, ids, query, categories (like the package).
+May import: errors, query, categories (like the package).
 """
 
 from __future__ import annotations
@@ -83,6 +83,11 @@ def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
             except ValueError:
                 raise ValueError(f"expected {_type_name(t)}, got {_shown(value)}") from None
         elif t is not str:  # list[str]: comma separated
+            # written as in digest.toml (["cs.LG", "cs.CL"]): a quote is part of no category or list id,
+            # but may be of an address ("Alice" <a@b.org>), so only these two are told
+            if value.strip()[:1] == "[" or (spec.key in ("arxiv.categories", "publish.listmonk_lists") and any(q in value for q in "\"'")):
+                raise ValueError(f"lists its items separated by commas, without brackets or quotes:"
+                                 f" {spec.env}=a,b (got {_shown(value)})")
             value = [v.strip() for v in value.split(",") if v.strip()]
     if t is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
@@ -125,7 +130,7 @@ def coerce(spec: KeySpec, value: Any, from_env: bool) -> Any:
     if spec.key == "email.send_hour" and value > 23:
         raise ValueError(f"expected an hour from 0 to 23, got {_shown(value)}")
     if spec.key == "arxiv.categories":
-        bad = [(name, p.message) for name in value if (p := category_problem(name)) and p.refuse]
+        bad = [(name, p.message) for name in value if (p := category_problem(name, env=spec.env if from_env else "")) and p.refuse]
         if bad:
             raise CategoryError(bad)
     if spec.key == "title_format":
