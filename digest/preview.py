@@ -164,11 +164,15 @@ iframe{flex:1;border:0;width:100%}
 
 
 class PreviewServer(LoopbackServer):
-    """Serve ``file`` on 127.0.0.1:``port`` (0 = any free port) until `close`."""
+    """Serve ``file`` on 127.0.0.1:``port`` (0 = any free port) until `close`. ``shown``: how the
+    page words a warning or an error, as the terminal does (the command line names files from
+    where it runs)."""
 
-    def __init__(self, file: Path, load_settings: Callable[[], Settings], port: int = 8000, interval: float = 0.25) -> None:
+    def __init__(self, file: Path, load_settings: Callable[[], Settings], port: int = 8000, interval: float = 0.25,
+                 shown: Callable[[str], str] = str) -> None:  # fmt: skip
         self.file = Path(file)
         self.load_settings = load_settings
+        self.shown = shown
         self.interval = interval
         self.version = 0
         self.pages: dict[str, tuple[str, str]] = {}
@@ -230,7 +234,8 @@ class PreviewServer(LoopbackServer):
             pass
         with self._cond:
             self.formats = list(render.FORMATS)
-            self.pages, self.error, self.warnings, self.assets = pages, error, capture.lines, assets
+            self.pages, self.error, self.assets = pages, self.shown(error), assets
+            self.warnings = [self.shown(line) for line in capture.lines]
             self.version += 1
             self._cond.notify_all()
 

@@ -248,3 +248,20 @@ def test_a_missing_image_or_format_says_which_and_other_methods_are_405(newslett
     wait_until(lambda: server.error != "")
     assert answer(server, "GET", "/view/html")[0] == 200
     assert answer(server, "GET", "/view/2022-10-23/img/nope.png")[0] == 404  # an image is no page
+
+
+def test_the_page_names_files_as_the_terminal_does(newsletter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warning in the page (an image not found) names the issue from where preview runs, as its line
+    on the terminal does, not by the absolute path the core knows it by."""
+    from digest.cli.common import State, named_from_here
+    from digest.preview import PreviewServer
+
+    monkeypatch.chdir(newsletter)
+    edit(newsletter / ISSUE, "## ", "![a figure](img/nope.png)\n\n## ")
+    srv = PreviewServer(newsletter / ISSUE, State(None, 0, False).settings, port=0, interval=0.05, shown=named_from_here)
+    srv.start()
+    try:
+        state = get(srv.url + "state.json")[1]
+    finally:
+        srv.close()
+    assert "issues/2022-10-23.md:" in state and "img/nope.png" in state and str(newsletter) not in state, state

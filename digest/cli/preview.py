@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli.common import State, pass_state, serve_until_interrupted
+from digest.cli.common import State, named_from_here, pass_state, serve_until_interrupted
 
 
 @click.command(
@@ -38,7 +38,7 @@ def preview_command(state: State, file: Path, port: int, open_browser: bool) -> 
         why = "it is a folder, not an issue file" if file.is_dir() else "No such file or directory"
         raise InputError(file, None, f"cannot read the issue ({why})")
     try:
-        server = PreviewServer(file, lambda: state.settings(), port)
+        server = PreviewServer(file, lambda: state.settings(), port, shown=named_from_here)
     except OSError as exc:
         raise UsageError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror}); try --port 0") from None
     serve_until_interrupted(server, f"previewing {file} at {server.url} (Ctrl-C stops)", open_browser)
