@@ -162,7 +162,8 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
         _warn(report, f"{settings.path('store')}: no store yet; run `digest fetch` first")
     else:
         chosen = select(store, window, list(settings.arxiv.categories), settings.arxiv.query, covered,
-                        store.pooled_before(report.date), lean=True)  # fmt: skip
+                        _pooled_elsewhere(store, report.date), lean=True,
+                        holidays=settings.arxiv.holiday_dates)  # fmt: skip
         report.pending = _pending(store, window, settings)
     report.in_window, report.late = chosen.in_window, chosen.late
     report.not_matching, report.covered = chosen.not_matching, len(chosen.covered)
@@ -180,6 +181,12 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
             _warn(report, f"the store has no papers announced {window};"
                           " run `digest fetch` (or `digest new` without --offline)")  # fmt: skip
     return chosen
+
+
+def _pooled_elsewhere(store: Store, issue_date: date) -> set[str]:
+    """Every paper another issue had as a candidate: an earlier one, or a later one when the editor
+    drafts (or re-runs) an issue dated before a draft that exists already; its pool keeps them."""
+    return store.pooled_before(issue_date) | (store.pooled_before(date.max) - store.pool(issue_date))
 
 
 def _warn_of_gap(settings: Settings, window: IssueWindow, report: NewReport) -> None:

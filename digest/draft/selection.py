@@ -30,6 +30,7 @@ applied here to the stored records with `compile_query`: arXiv's syntax of
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from digest.issue.history import previous_issue_date
 from digest.query import compile_query
-from digest.schedule import describe
+from digest.schedule import announcement_of, describe, latest_announcement
 
 if TYPE_CHECKING:
     from digest.issue.history import Coverage
@@ -161,13 +162,16 @@ def select(
     pooled: set[str] | frozenset[str] = frozenset(),
     *,
     lean: bool = False,
+    holidays: Iterable[date] = (),
 ) -> Selection:
     """Split the window's papers into candidates, earlier ones and replacements.
 
     ``covered`` is `digest.issue.history.coverage` of the earlier issues (a paper in
     any earlier issue file is never a candidate again); ``pooled`` the papers
-    earlier drafts had as candidates (`Store.pooled_before`). Replacements are
-    offered only for papers an earlier issue wrote about (``annotated``).
+    other drafts had as candidates (an earlier one's, or a later one's when an issue is
+    drafted for a past date). Replacements are offered only for papers an earlier issue
+    wrote about (``annotated``), in the draft whose window holds the new version's
+    announcement (`version_announced`; ``holidays``: ``arxiv.holidays``).
 
     ``lean``: without a ``query`` to match, the window's papers are read lean
     (`Store.announced`: id, title, abstract and dates, what ranking needs; a
@@ -193,7 +197,7 @@ def select(
     lower, upper = window.lower, window.cutoff
     for pid, paper in store.get_many(latest).items():
         cov = latest[pid]
-        if paper.updated is None or not lower < paper.updated <= upper:
+        if paper.updated is None or not lower < version_announced(paper.updated, holidays) <= upper:
             continue
         if cov.version is not None:
             newer = (paper.version or 0) > cov.version
@@ -203,6 +207,15 @@ def select(
             out.replacements.append((paper, cov))
     out.replacements.sort(key=lambda pc: (pc[1].issue_date, pc[0].id))
     return out
+
+
+def version_announced(updated: datetime, holidays: Iterable[date] = ()) -> datetime:
+    """When arXiv announced the version submitted at ``updated`` (the API's ``updated``): a draft run
+    between the two cannot have it, so the draft whose window holds the announcement proposes it.
+    An ``updated`` that is itself an announcement (20:00 ET: an RSS listing's) is taken as it is."""
+    if latest_announcement(updated, holidays) == updated:
+        return updated
+    return announcement_of(updated, holidays)
 
 
 def _annotated(covered: dict[str, list[Coverage]]) -> dict[str, list[Coverage]]:

@@ -251,6 +251,9 @@ def _rss_entry(entry: Any, feed_date: datetime | None) -> Paper | None:
         primary_category=primary,
         categories=categories,
         published=_utc(announced) if announce_type == "new" else None,
+        # a new version is dated by the listing that announced it (else the store keeps v1's date,
+        # and no draft's window would hold the new version)
+        updated=rss_announcement(announced.date()) if announced and announce_type.startswith("replace") else None,
         source="rss",
         extra=extra,
         announced=rss_announcement(announced.date()) if announced else None,
