@@ -106,13 +106,10 @@ XMAS = {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31), date(2027, 1
 @pytest.mark.parametrize(("zone", "start", "end", "weekday", "holidays", "told"), [
     ("Europe/Berlin", date(2026, 10, 11), date(2026, 11, 16), 6, set(), False),  # EU DST ends a week before the US's
     ("Asia/Kolkata", date(2026, 12, 6), date(2027, 1, 18), 6, XMAS, False),  # New Year, holidays not told
-    ("Asia/Kolkata", date(2026, 12, 6), date(2027, 1, 18), 6, XMAS, True),
     ("Pacific/Auckland", date(2026, 12, 6), date(2027, 1, 18), 0, XMAS, True),  # +13: Monday 07:00 is Sunday ET
     ("Pacific/Auckland", date(2027, 2, 28), date(2027, 4, 12), 6, set(), False),  # US DST starts, NZ DST ends
-    ("Pacific/Honolulu", date(2027, 2, 28), date(2027, 4, 12), 0, set(), False),
     ("Pacific/Kiritimati", date(2026, 12, 6), date(2027, 1, 18), 6, XMAS, False),  # +14
-], ids=["berlin-dst", "kolkata-newyear", "kolkata-newyear-told", "auckland-monday", "auckland-dst", "honolulu",
-        "kiritimati"])  # fmt: skip
+], ids=["berlin-dst", "kolkata-newyear", "auckland-monday", "auckland-dst", "kiritimati"])  # fmt: skip
 def test_weeks_of_cron_in_the_editors_time_zone_draft_each_paper_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str, start: date, end: date, weekday: int,
         holidays: set[date], told: bool) -> None:  # fmt: skip
