@@ -60,8 +60,15 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
     The file is compared just before the rename, after the new bytes are on disk,
     so a save made by an editor in the meantime is never overwritten: the
     caller gets False, nothing is written, and it composes again over the save.
+    A ``path`` that is a symlink (the editor's copy in a synced folder) is written
+    through: the file it names is replaced, the link stays a link.
+
+    Not covered: a save that lands in the microseconds between the compare and the
+    rename (an editor writing in place into the file just replaced, or renaming its
+    own temp file over it) goes to the file digest replaced.
     """
-    path = Path(path)
+    link = Path(path)
+    path = Path(os.path.realpath(link)) if os.path.islink(link) else link
     payload = data
     tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +100,7 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
         return False
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        if (named := _named(exc, path)) is exc:
+        if (named := _named(exc, link)) is exc:
             raise
         raise named from None
 

@@ -10,6 +10,9 @@ appended to what is there then (`write`); nothing the editor wrote is lost.
 `digest new --figures` writes the same way (`write_figures`): each kept paper's
 figure comment goes right after its ``digest:paper`` comment, in one
 compare-and-swap write of the whole file, composed again over a save made meanwhile.
+An issue file that is a symlink (to the editor's copy in a synced folder, say) is
+written through (`digest.files.write_if_unchanged`): the file it names gets the
+bytes and the link stays a link.
 """
 
 from __future__ import annotations

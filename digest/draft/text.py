@@ -168,19 +168,25 @@ def sections_text(added: list[Ranked], replacements: list[tuple[Ranked, Coverage
     return text
 
 
+def line_end(existing: bytes) -> bytes:
+    """The file's own line end: CRLF if it has one, CR when it has no LF at all (classic Mac), else LF."""
+    if b"\r\n" in existing:
+        return b"\r\n"
+    return b"\r" if b"\r" in existing and b"\n" not in existing else b"\n"
+
+
 def appended(existing: bytes, addition: str) -> bytes:
-    """``existing`` + ``addition``, after a blank line, in the file's own line ends."""
+    """``existing`` + ``addition``, after a blank line, in the file's own line ends (`line_end`)."""
     if not addition:
         return existing
-    crlf = b"\r\n" in existing
-    nl = b"\r\n" if crlf else b"\n"
+    nl = line_end(existing)
     sep = b""
-    if existing and not existing.endswith(b"\n"):
+    if existing and not existing.endswith(nl[-1:]):  # a missing final line end is added, in the file's own
         sep += nl
     if existing and not (existing + sep).endswith(nl + nl):
         sep += nl
     body = addition.encode("utf-8")
-    return existing + sep + (body.replace(b"\n", b"\r\n") if crlf else body)
+    return existing + sep + (body.replace(b"\n", nl) if nl != b"\n" else body)
 
 
 PROBE = "## digest new: where candidates go"
@@ -236,7 +242,7 @@ def with_figure_comments(path: Path, existing: bytes, comments: dict[str, str]) 
     opens another comment) is left out."""
     issue = parse_issue(decode_issue(path, existing), path)
     lines = existing.splitlines(keepends=True)
-    nl = b"\r\n" if b"\r\n" in existing else b"\n"
+    nl = line_end(existing)
     places = []
     for section, start, end in _spans(issue, len(lines)):
         if section.paper_id is not None and comments.get(section.paper_id.base):

@@ -27,6 +27,8 @@ compose over exactly those bytes, write only if the file still holds them
   again if it is still exactly as appended and nothing of the editor's is under
   it (it is last in the file, or the next line is another section's heading).
   A section with notes, or one `digest new` drafted, always stays.
+
+An issue file that is a symlink is written through (the file it names changes, the link stays).
 """
 
 from __future__ import annotations
