@@ -5,6 +5,7 @@ May import: nothing (the foundation every other part stands on).
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -46,10 +47,12 @@ def write_atomic(path: str | Path, data: str | bytes, *, durable: bool = True) -
         raise named from None
 
 
-def _named(exc: BaseException, path: Path) -> BaseException:
+def _named(exc: BaseException, path: Path, tmp: Path | None = None) -> BaseException:
     """``exc`` naming the file being written: a write to a full disk (or past ``ulimit -f``)
-    fails in `os.write`, whose error names no file."""
-    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+    fails in `os.write`, whose error names no file, and one creating the temp file ``tmp``
+    names that hidden file, not the one the user knows."""
+    if isinstance(exc, OSError) and exc.errno is not None and (
+            exc.filename is None or (tmp is not None and exc.filename == str(tmp))):  # fmt: skip
         return OSError(exc.errno, exc.strerror, str(path))  # the same subclass (FileNotFoundError, ...)
     return exc
 
@@ -61,18 +64,27 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
     so a save made by an editor in the meantime is never overwritten: the
     caller gets False, nothing is written, and it composes again over the save.
     A ``path`` that is a symlink (the editor's copy in a synced folder) is written
-    through: the file it names is replaced, the link stays a link.
+    through: the file it names is replaced, the link stays a link; a link to nothing
+    (a folder not mounted) is refused, never written around.
 
     Not covered: a save that lands in the microseconds between the compare and the
     rename (an editor writing in place into the file just replaced, or renaming its
     own temp file over it) goes to the file digest replaced.
     """
-    link = Path(path)
-    path = Path(os.path.realpath(link)) if os.path.islink(link) else link
+    link = path = Path(path)
+    if os.path.islink(link):
+        path = Path(os.path.realpath(link))
+        if not path.exists():
+            raise FileNotFoundError(errno.ENOENT, f"a symlink to {path}, which does not exist (is its folder"
+                                    " mounted?); nothing written", str(link))  # fmt: skip
     payload = data
     tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        if path is link:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:  # named by the issue, not by the hidden temp file
+        raise _named(exc, link, tmp) from None
     try:
         try:
             view = memoryview(payload)

@@ -97,6 +97,23 @@ def test_an_issue_drafted_for_a_past_date_takes_nothing_a_later_draft_has(tmp_pa
     assert set(got) - set(before) <= set(_drafted_file(root, past))
 
 
+def test_a_later_draft_the_editor_deleted_gives_its_papers_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cron drafted Monday under the wrong date; the editor deletes that file and drafts the Sunday they
+    meant. The deleted draft's papers are in no file: the Sunday draft takes them (none is lost)."""
+    clock = FakeClock()
+    with ScheduledArxiv(clock, generate(date(2026, 9, 15), date(2026, 10, 25), per_day=6, seed=4)) as server:
+        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
+        _cron(clock, date(2026, 9, 28), date(2026, 10, 13), {date(2026, 10, 4): "2026-10-04", date(2026, 10, 12): "2026-10-12"})
+        wrong = _drafted_file(root, "2026-10-12")
+        assert len(wrong) > 20
+        (root / "issues" / "2026-10-12.md").unlink()  # the editor: cron used the wrong date
+        clock.at_et(date(2026, 10, 13), 9)
+        assert run("-q", "new", "--date", "2026-10-11", "--limit", "0") == (0, "", "")
+        _cron(clock, date(2026, 10, 14), date(2026, 10, 19), {date(2026, 10, 18): "2026-10-18"})
+    got = _drafted(root)
+    assert wrong <= set(got) and [pid for pid, n in got.items() if n > 1] == []
+
+
 # -- months of cron in the editor's time zone --------------------------------------------------
 
 XMAS = {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import types
 import unicodedata
 from collections.abc import Callable
@@ -219,6 +220,16 @@ def test_a_rerun_writes_through_a_symlinked_issue_and_keeps_the_link(letter: Pat
     after = linked.read_bytes()
     assert after.startswith(before) and after.count(b"## [Paper ") == 5
     assert not leftovers(letter / "issues") and not leftovers(linked.parent)
+
+
+def test_a_link_to_a_folder_not_mounted_is_refused_not_written_around(letter: Path, linked: Path) -> None:
+    """The synced folder is not there (a drive not mounted): digest must not make the folders and
+    write a draft the editor's copy will hide when the drive comes back."""
+    shutil.rmtree(linked.parent)
+    code, out, err = rerun()
+    assert code == 1 and err.count("\n") == 1, err
+    assert err.startswith(f"{ISSUE}: a symlink to {linked}, which does not exist (is its folder mounted?)"), err
+    assert not linked.parent.exists() and (letter / ISSUE).is_symlink()
 
 
 def test_triage_keeps_and_takes_back_through_a_symlinked_issue(letter: Path, linked: Path) -> None:

@@ -107,7 +107,7 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         ran_at = clock.now()
         seen = store.last_row() if store is not None else 0  # a paper stored from here on belongs to the next draft
         earlier, covered = _read_history(settings, issue, report)
-        chosen = _select(settings, store, window, covered, report)
+        chosen = _select(settings, store, window, covered, report, {d for d, _ in issue.files})
         _warn_of_gap(settings, window, report)
         ranked, by_id = _rank(settings, store, chosen, earlier, covered, report)
         kept = _load(store, _keep(settings, ranked, limit, report))
@@ -155,14 +155,15 @@ def _read_history(settings: Settings, issue: IssueFile, report: NewReport) -> tu
 
 
 def _select(settings: Settings, store: Store | None, window: IssueWindow, covered: Covered,
-            report: NewReport) -> Selection:  # fmt: skip
-    """The window's candidates and new versions of covered papers; warns when the store has none."""
+            report: NewReport, files: set[date]) -> Selection:  # fmt: skip
+    """The window's candidates and new versions of covered papers; warns when the store has none.
+    ``files``: the dates of the issue files there are."""
     if store is None:
         chosen = Selection(window)
         _warn(report, f"{settings.path('store')}: no store yet; run `digest fetch` first")
     else:
         chosen = select(store, window, list(settings.arxiv.categories), settings.arxiv.query, covered,
-                        _pooled_elsewhere(store, report.date), lean=True,
+                        _pooled_elsewhere(store, report.date, files), lean=True,
                         holidays=settings.arxiv.holiday_dates)  # fmt: skip
         report.pending = _pending(store, window, settings)
     report.in_window, report.late = chosen.in_window, chosen.late
@@ -183,10 +184,16 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
     return chosen
 
 
-def _pooled_elsewhere(store: Store, issue_date: date) -> set[str]:
-    """Every paper another issue had as a candidate: an earlier one, or a later one when the editor
-    drafts (or re-runs) an issue dated before a draft that exists already; its pool keeps them."""
-    return store.pooled_before(issue_date) | (store.pooled_before(date.max) - store.pool(issue_date))
+def _pooled_elsewhere(store: Store, issue_date: date, files: set[date]) -> set[str]:
+    """Every paper another issue had as a candidate: an earlier one, or a later one whose file is
+    still there, when the editor drafts (or re-runs) an issue dated before it: that file keeps them.
+    A later draft whose file the editor deleted (cron drafted Monday, the editor deleted it and
+    drafted Sunday) gives its papers back, as before later drafts were looked at."""
+    pooled = store.pooled_before(issue_date)
+    for later in store.drafted_after(issue_date):  # none in the weekly run: it drafts the latest issue
+        if later in files:
+            pooled |= store.pool(later)
+    return pooled
 
 
 def _warn_of_gap(settings: Settings, window: IssueWindow, report: NewReport) -> None:

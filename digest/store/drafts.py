@@ -118,6 +118,11 @@ class Drafts(Database):
         rows = self.conn.execute("SELECT DISTINCT paper_id FROM candidates WHERE issue < ?", (issue.isoformat(),))
         return {r[0] for r in rows}
 
+    def drafted_after(self, issue: date) -> list[date]:
+        """The dates of the issues `digest new` drafted after ``issue``, oldest first."""
+        rows = self.conn.execute("SELECT issue FROM drafts WHERE issue > ? ORDER BY issue", (issue.isoformat(),))
+        return [date.fromisoformat(r[0]) for r in rows]
+
     def proposed(self, issue: date) -> set[str]:
         """The papers `digest new` wrote into the issue's file (a deleted section is not added back)."""
         rows = self.conn.execute("SELECT paper_id FROM candidates WHERE issue = ? AND written = 1", (issue.isoformat(),))
