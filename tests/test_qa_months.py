@@ -232,3 +232,29 @@ def test_a_new_version_only_rss_announces_is_offered_once(tmp_path: Path, monkey
     settled by the time v2 is announced, so the API never reads it again: only the feed says v2 exists."""
     root, reported = _covered_then_replaced(tmp_path, monkeypatch, "rss", et(date(2026, 10, 8), 16))
     assert _holding_new_version(root) == ["2026-10-18.md"], reported
+
+
+def test_a_new_version_a_later_draft_proposed_is_not_proposed_again_for_a_past_date(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A paper covered on 10-04 gets a v2; cron's Monday draft (10-12) proposes it; the editor then drafts
+    the Sunday they meant (10-11), whose window holds the v2 too: one issue proposes it, not two."""
+    clock = FakeClock()
+    mine = Submission(id="2609.99999", submitted=et(date(2026, 9, 28), 10), title="Mine: a paper I cover",
+                      abstract="We study things.", authors=["Ada Lovelace"], primary="cs.LG", categories=("cs.LG",),
+                      versions=[et(date(2026, 10, 6), 10)])  # fmt: skip
+    with ScheduledArxiv(clock, [*generate(date(2026, 9, 20), date(2026, 10, 25), per_day=4, seed=9), mine]) as server:
+        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
+        day = date(2026, 9, 27)
+        while day <= date(2026, 10, 13):
+            clock.at_et(day, 6, 30)
+            assert run("-q", "fetch")[0] == 0
+            if day in (date(2026, 10, 4), date(2026, 10, 12)):
+                clock.at_et(day, 7)
+                assert run("-q", "new", "--limit", "0")[0] == 0
+                if day == date(2026, 10, 4):
+                    _annotate(root / "issues" / "2026-10-04.md", mine.id)
+            day += timedelta(days=1)
+        clock.at_et(date(2026, 10, 13), 9)
+        assert run("-q", "new", "--date", "2026-10-11", "--limit", "0") == (0, "", "")
+    holding = sorted(p.name for p in (root / "issues").glob("*.md") if "covered_in: 2026-10-04" in p.read_text())
+    assert holding == ["2026-10-12.md"]

@@ -162,9 +162,10 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
         chosen = Selection(window)
         _warn(report, f"{settings.path('store')}: no store yet; run `digest fetch` first")
     else:
+        earlier, later = _pooled_elsewhere(store, report.date, files)
         chosen = select(store, window, list(settings.arxiv.categories), settings.arxiv.query, covered,
-                        _pooled_elsewhere(store, report.date, files), lean=True,
-                        holidays=settings.arxiv.holiday_dates)  # fmt: skip
+                        earlier | later, lean=True, holidays=settings.arxiv.holiday_dates,
+                        pooled_later=later)  # fmt: skip
         report.pending = _pending(store, window, settings)
     report.in_window, report.late = chosen.in_window, chosen.late
     report.not_matching, report.covered = chosen.not_matching, len(chosen.covered)
@@ -184,16 +185,16 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
     return chosen
 
 
-def _pooled_elsewhere(store: Store, issue_date: date, files: set[date]) -> set[str]:
-    """Every paper another issue had as a candidate: an earlier one, or a later one whose file is
-    still there, when the editor drafts (or re-runs) an issue dated before it: that file keeps them.
-    A later draft whose file the editor deleted (cron drafted Monday, the editor deleted it and
-    drafted Sunday) gives its papers back, as before later drafts were looked at."""
-    pooled = store.pooled_before(issue_date)
-    for later in store.drafted_after(issue_date):  # none in the weekly run: it drafts the latest issue
-        if later in files:
-            pooled |= store.pool(later)
-    return pooled
+def _pooled_elsewhere(store: Store, issue_date: date, files: set[date]) -> tuple[set[str], set[str]]:
+    """The papers other issues had as candidates: the earlier ones', and the later ones' whose file
+    is still there, when the editor drafts (or re-runs) an issue dated before them: that file keeps
+    them (new versions included). A later draft whose file the editor deleted (cron drafted Monday,
+    the editor deleted it and drafted Sunday) gives its papers back."""
+    later: set[str] = set()
+    for day in store.drafted_after(issue_date):  # none in the weekly run: it drafts the latest issue
+        if day in files:
+            later |= store.pool(day)
+    return store.pooled_before(issue_date), later
 
 
 def _warn_of_gap(settings: Settings, window: IssueWindow, report: NewReport) -> None:

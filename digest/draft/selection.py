@@ -163,6 +163,7 @@ def select(
     *,
     lean: bool = False,
     holidays: Iterable[date] = (),
+    pooled_later: set[str] | frozenset[str] = frozenset(),
 ) -> Selection:
     """Split the window's papers into candidates, earlier ones and replacements.
 
@@ -171,7 +172,8 @@ def select(
     other drafts had as candidates (an earlier one's, or a later one's when an issue is
     drafted for a past date). Replacements are offered only for papers an earlier issue
     wrote about (``annotated``), in the draft whose window holds the new version's
-    announcement (`version_announced`; ``holidays``: ``arxiv.holidays``).
+    announcement (`version_announced`; ``holidays``: ``arxiv.holidays``), unless a later
+    draft had the paper (``pooled_later``: an issue drafted for a past date).
 
     ``lean``: without a ``query`` to match, the window's papers are read lean
     (`Store.announced`: id, title, abstract and dates, what ranking needs; a
@@ -197,8 +199,8 @@ def select(
     lower, upper = window.lower, window.cutoff
     for pid, paper in store.get_many(latest).items():
         cov = latest[pid]
-        if paper.updated is None or not lower < version_announced(paper.updated, holidays) <= upper:
-            continue
+        if pid in pooled_later or paper.updated is None or not lower < version_announced(paper.updated, holidays) <= upper:
+            continue  # a later draft proposed it (an issue drafted for a past date): not twice
         if cov.version is not None:
             newer = (paper.version or 0) > cov.version
         else:  # the issue did not say which version: newer if updated after that issue
