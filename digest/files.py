@@ -75,8 +75,9 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
     if os.path.islink(link):
         path = Path(os.path.realpath(link))
         if not path.exists():
-            raise FileNotFoundError(errno.ENOENT, f"a symlink to {path}, which does not exist (is its folder"
-                                    " mounted?); nothing written", str(link))  # fmt: skip
+            why = "restore the file or remove the link" if path.parent.is_dir() else "is its folder mounted?"
+            raise FileNotFoundError(errno.ENOENT, f"a symlink to {path}, which does not exist ({why});"
+                                    " nothing written", str(link))  # fmt: skip
     payload = data
     tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
     try:

@@ -114,6 +114,23 @@ def test_a_later_draft_the_editor_deleted_gives_its_papers_back(tmp_path: Path, 
     assert wrong <= set(got) and [pid for pid, n in got.items() if n > 1] == []
 
 
+def test_a_later_draft_renamed_to_another_date_keeps_its_papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor moves cron's Monday draft to Tuesday (file and `date:`), then drafts the Sunday: the
+    Tuesday file still holds its sections, so the Sunday draft takes none of them."""
+    clock = FakeClock()
+    with ScheduledArxiv(clock, generate(date(2026, 9, 15), date(2026, 10, 25), per_day=6, seed=4)) as server:
+        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
+        _cron(clock, date(2026, 9, 28), date(2026, 10, 13), {date(2026, 10, 4): "2026-10-04", date(2026, 10, 12): "2026-10-12"})
+        monday = root / "issues" / "2026-10-12.md"
+        monday.rename(root / "issues" / "2026-10-13.md")
+        moved = root / "issues" / "2026-10-13.md"
+        moved.write_text(moved.read_text().replace("date: 2026-10-12", "date: 2026-10-13", 1))
+        clock.at_et(date(2026, 10, 13), 9)
+        assert run("-q", "new", "--date", "2026-10-11", "--limit", "0") == (0, "", "")
+    got = _drafted(root)
+    assert _drafted_file(root, "2026-10-13") and [pid for pid, n in got.items() if n > 1] == []
+
+
 # -- months of cron in the editor's time zone --------------------------------------------------
 
 XMAS = {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)}

@@ -30,10 +30,11 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import clock
@@ -52,7 +53,7 @@ from digest.draft.issuefile import (
 from digest.draft.ranking import Ranked, document
 from digest.draft.report import PASSED_OVER, RANKED_BY, NewReport
 from digest.draft.selection import Selection, issue_window, select
-from digest.draft.text import suggested_headline, wanting_figures
+from digest.draft.text import existing_papers, suggested_headline, wanting_figures
 from digest.errors import DigestError, InputError, UnavailableError, UsageError
 from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 from digest.fetch.client import ArxivClient
@@ -107,7 +108,7 @@ def _run(settings: Settings, issue_date: date, window_days: int | None, limit: i
         ran_at = clock.now()
         seen = store.last_row() if store is not None else 0  # a paper stored from here on belongs to the next draft
         earlier, covered = _read_history(settings, issue, report)
-        chosen = _select(settings, store, window, covered, report, {d for d, _ in issue.files})
+        chosen = _select(settings, store, window, covered, report, issue.files)
         _warn_of_gap(settings, window, report)
         ranked, by_id = _rank(settings, store, chosen, earlier, covered, report)
         kept = _load(store, _keep(settings, ranked, limit, report))
@@ -155,14 +156,14 @@ def _read_history(settings: Settings, issue: IssueFile, report: NewReport) -> tu
 
 
 def _select(settings: Settings, store: Store | None, window: IssueWindow, covered: Covered,
-            report: NewReport, files: set[date]) -> Selection:  # fmt: skip
+            report: NewReport, files: list[tuple[date, Path]]) -> Selection:  # fmt: skip
     """The window's candidates and new versions of covered papers; warns when the store has none.
-    ``files``: the dates of the issue files there are."""
+    ``files``: the issue files there are (`issue_files`)."""
     if store is None:
         chosen = Selection(window)
         _warn(report, f"{settings.path('store')}: no store yet; run `digest fetch` first")
     else:
-        earlier, later = _pooled_elsewhere(store, report.date, files)
+        earlier, later = _pooled_elsewhere(store, report.date, settings.path("issues"), files)
         chosen = select(store, window, list(settings.arxiv.categories), settings.arxiv.query, covered,
                         earlier | later, lean=True, holidays=settings.arxiv.holiday_dates,
                         pooled_later=later)  # fmt: skip
@@ -185,16 +186,37 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
     return chosen
 
 
-def _pooled_elsewhere(store: Store, issue_date: date, files: set[date]) -> tuple[set[str], set[str]]:
-    """The papers other issues had as candidates: the earlier ones', and the later ones' whose file
-    is still there, when the editor drafts (or re-runs) an issue dated before them: that file keeps
-    them (new versions included). A later draft whose file the editor deleted (cron drafted Monday,
-    the editor deleted it and drafted Sunday) gives its papers back."""
+def _pooled_elsewhere(store: Store, issue_date: date, issues_dir: Path,
+                      files: list[tuple[date, Path]]) -> tuple[set[str], set[str]]:  # fmt: skip
+    """The papers other issues had as candidates: the earlier ones', and the later ones', when the
+    editor drafts (or re-runs) an issue dated before them (new versions included). A later draft
+    whose file is gone (cron drafted Monday; the editor deleted it and drafted Sunday) gives back
+    the papers of its pool that no later issue file holds: renamed to another date, its sections
+    stay where they are, and only what it never wrote (or the editor deleted) comes back."""
     later: set[str] = set()
+    held: set[str] | None = set()
+    looked = False
+    dates = {d for d, _ in files}
     for day in store.drafted_after(issue_date):  # none in the weekly run: it drafts the latest issue
-        if day in files:
-            later |= store.pool(day)
+        pool = store.pool(day)
+        if day not in dates and not (issues_dir / f"{day.isoformat()}.md").is_symlink():
+            if not looked:
+                held, looked = _papers_in(p for d, p in files if d > issue_date), True
+            if held is not None:  # None: a later file cannot be read, so nothing is given back
+                pool &= held
+        later |= pool
     return store.pooled_before(issue_date), later
+
+
+def _papers_in(paths: Iterable[Path]) -> set[str] | None:
+    """The papers the issue files at ``paths`` have sections for; None when one cannot be read."""
+    ids: set[str] = set()
+    for path in paths:
+        try:
+            ids |= existing_papers(path, path.read_bytes())
+        except (InputError, OSError):
+            return None
+    return ids
 
 
 def _warn_of_gap(settings: Settings, window: IssueWindow, report: NewReport) -> None:
