@@ -189,8 +189,12 @@ def publish(
                 remote = client.create(content, when)
                 action = "created"
             else:
+                was = _scheduled_for(remote, settings) if when is None else None
                 remote = client.update(remote, content, when)
                 action = "updated"
+                if was is not None:
+                    log.warning("%s: the %s %s %s was scheduled for %s; it is a draft now and will not go out (run"
+                                " again with --schedule to schedule it)", file, client.label, client.noun, remote.id, was)
             # Remembered before the second step: a failure there leaves a post the next run updates.
             _remember(store, key, client, remote)
             remote = client.finish(remote, when)
@@ -210,6 +214,23 @@ def _note_draft(file: Path, label: str, when: datetime | None) -> None:
     else:
         log.warning("%s: a draft (status: draft), scheduled anyway (--draft): it goes out on %s at %s",
                     file, label, when.isoformat(timespec="minutes"))  # fmt: skip
+
+
+def _scheduled_for(remote: Remote, settings: Settings) -> str | None:
+    """When a scheduled post was to go out, in `timezone` (the platform's text if it is not a
+    time; 'a time set there' if it gives none); None when the post is not scheduled."""
+    from zoneinfo import ZoneInfo
+
+    if remote.status != "scheduled":
+        return None
+    text = next((str(remote.data[k]) for k in ("publish_date", "send_at", "published_at") if remote.data.get(k)), "")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text or "a time set there"
+    if when.tzinfo is None:
+        return text
+    return when.astimezone(ZoneInfo(settings.timezone)).isoformat(timespec="minutes")
 
 
 def _remember(store: Any, key: str, client: Platform, remote: Remote) -> None:
