@@ -234,3 +234,16 @@ def test_a_line_break_in_the_headline_or_title_is_a_space_in_every_format(newsle
     md = (newsletter / "build" / "2022-10-23.md").read_text(encoding="utf-8")
     assert md.splitlines()[0].endswith("Scaling Bcc: evil@example.org")
     assert "Scaling Bcc: evil@example.org" in (newsletter / "build" / "2022-10-23.html").read_text(encoding="utf-8")
+
+
+def test_a_figure_pasted_from_digest_figures_reads_once_in_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`digest figures` makes the alt text the caption's first sentence and the title "Figure N: caption":
+    the plain text shows the caption once, not the alt text and then the same words again. An alt text
+    that says something else still comes first."""
+    issue = ("---\ndate: 2022-11-20\nheadline: H\n---\n\n" + paper(1, "T", "A.") + "Notes.\n\n"
+             '![α-scaled attention beats linear attention](https://arxiv.org/html/2205.05131v3/x2.png "Figure 2:'
+             ' α-scaled attention beats linear attention. At 10⁹ parameters.")\n\n'
+             '![Three curves](https://example.org/c.png "Figure 3: loss falls")\n')  # fmt: skip
+    text = " ".join(render(tmp_path, monkeypatch, issue)["text"].split())
+    assert "[image: Figure 2: α-scaled attention beats linear attention. At 10⁹ parameters.] [" in text, text
+    assert "[image: Three curves: Figure 3: loss falls] [" in text, text

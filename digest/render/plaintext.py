@@ -105,7 +105,12 @@ class _Writer:
     def _image(self, node: dict[str, Any]) -> str:
         alt = self.inline(node.get("children", [])) or "image"
         title = node["attrs"].get("title")
-        caption = f"{alt}: {title}" if title and title != alt else alt
+        if not title or title == alt:
+            caption = alt
+        elif alt.rstrip(" .").casefold() in title.casefold():  # `digest figures`' lines: the alt is the caption's start
+            caption = title
+        else:
+            caption = f"{alt}: {title}"
         url = node["attrs"]["url"]
         if self.images is not None:
             asset = self.images.asset(url) if self.attached else None
