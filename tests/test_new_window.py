@@ -18,9 +18,12 @@ CATEGORIES = ("cs.LG", "cs.CL")
 _HEADING_ID = re.compile(r"^## .*?(\d{4}\.\d{4,5})", re.M)
 
 
-def _letter(root: Path, monkeypatch: pytest.MonkeyPatch, server: ScheduledArxiv, clock: FakeClock) -> Path:
+def _letter(root: Path, monkeypatch: pytest.MonkeyPatch, server: ScheduledArxiv, clock: FakeClock,
+            toml: str = "") -> Path:  # fmt: skip
+    """A newsletter in ``root`` on cs.LG and cs.CL (``toml``: more settings before them), fetching from
+    the stand-in ``server``, its time ``clock``'s."""
     (root / "issues").mkdir(parents=True)
-    (root / "digest.toml").write_text('[arxiv]\ncategories = ["cs.LG", "cs.CL"]\n')
+    (root / "digest.toml").write_text(toml + '[arxiv]\ncategories = ["cs.LG", "cs.CL"]\n')
     monkeypatch.setattr("digest.clock.now", clock.now)
     monkeypatch.chdir(root)
     for name, value in (("API_URL", server.api_url), ("RSS_URL", server.rss_url), ("DELAY", "0")):
@@ -29,6 +32,7 @@ def _letter(root: Path, monkeypatch: pytest.MonkeyPatch, server: ScheduledArxiv,
 
 
 def _drafted(root: Path) -> Counter[str]:
+    """How many issue files have a section for each paper."""
     ids: Counter[str] = Counter()
     for path in (root / "issues").glob("*.md"):
         ids.update(set(_HEADING_ID.findall(path.read_text())))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,28 +19,9 @@ import pytest
 
 from arxiv_schedule import FakeClock, ScheduledArxiv, Submission, announcement_of, et, generate
 from conftest import run
+from test_new_window import _HEADING_ID, _drafted, _letter
 
 CATEGORIES = ("cs.LG", "cs.CL")
-_HEADING_ID = re.compile(r"^## .*?(\d{4}\.\d{4,5})", re.M)
-
-
-def _letter(root: Path, monkeypatch: pytest.MonkeyPatch, server: ScheduledArxiv, clock: FakeClock,
-            toml: str = "") -> Path:  # fmt: skip
-    (root / "issues").mkdir(parents=True)
-    (root / "digest.toml").write_text(toml + '[arxiv]\ncategories = ["cs.LG", "cs.CL"]\n')
-    monkeypatch.setattr("digest.clock.now", clock.now)
-    monkeypatch.chdir(root)
-    for name, value in (("API_URL", server.api_url), ("RSS_URL", server.rss_url), ("DELAY", "0")):
-        monkeypatch.setenv(f"DIGEST_ARXIV_{name}", value)
-    return root
-
-
-def _drafted(root: Path) -> Counter[str]:
-    """How many issue files have a section for each paper."""
-    ids: Counter[str] = Counter()
-    for path in (root / "issues").glob("*.md"):
-        ids.update(set(_HEADING_ID.findall(path.read_text())))
-    return ids
 
 
 def _drafted_file(root: Path, day: str) -> set[str]:
