@@ -111,6 +111,35 @@ def test_a_later_draft_renamed_to_another_date_keeps_its_papers(tmp_path: Path, 
     assert _drafted_file(root, "2026-10-13") and [pid for pid, n in got.items() if n > 1] == []
 
 
+@pytest.mark.parametrize("case", ["renamed-to-the-day-before", "deleted-while-another-file-is-broken"])
+def test_a_later_draft_gone_gives_back_only_what_no_issue_file_may_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                         case: str) -> None:  # fmt: skip
+    """Cron's Monday draft moved to Saturday (before the Sunday the editor then drafts): its sections stay
+    Saturday's. Or deleted while another issue file does not parse: that file may hold them, so none
+    comes back, and the run says why."""
+    clock = FakeClock()
+    with ScheduledArxiv(clock, generate(date(2026, 9, 15), date(2026, 10, 25), per_day=6, seed=4)) as server:
+        root = _letter(tmp_path / "letter", monkeypatch, server, clock)
+        _cron(clock, date(2026, 9, 28), date(2026, 10, 13), {date(2026, 10, 4): "2026-10-04", date(2026, 10, 12): "2026-10-12"})
+        monday = root / "issues" / "2026-10-12.md"
+        mondays = _drafted_file(root, "2026-10-12")
+        if case == "renamed-to-the-day-before":
+            monday.rename(root / "issues" / "2026-10-10.md")
+            moved = root / "issues" / "2026-10-10.md"
+            moved.write_text(moved.read_text().replace("date: 2026-10-12", "date: 2026-10-10", 1))
+        else:
+            monday.unlink()
+            (root / "issues" / "2026-10-14.md").write_text("---\ndate: [2026-10-14\n---\n")
+        clock.at_et(date(2026, 10, 13), 9)
+        code, _, err = run("new", "--date", "2026-10-11", "--limit", "0")
+    assert code == 0, err
+    got = _drafted(root)
+    assert [pid for pid, n in got.items() if n > 1] == []
+    if case != "renamed-to-the-day-before":
+        assert mondays and not mondays & _drafted_file(root, "2026-10-11")
+        assert "issues/2026-10-14.md" in err and "until it reads, the papers of a later draft whose file is gone" in err
+
+
 # -- months of cron in the editor's time zone --------------------------------------------------
 
 XMAS = {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)}

@@ -232,6 +232,13 @@ def test_a_link_to_a_folder_not_mounted_is_refused_not_written_around(letter: Pa
     assert not linked.parent.exists() and (letter / ISSUE).is_symlink()
 
 
+def test_a_link_to_a_deleted_file_says_to_restore_it(letter: Path, linked: Path) -> None:
+    linked.unlink()  # the folder is there; the editor deleted the file the link names
+    code, _, err = rerun()
+    assert code == 1 and f"a symlink to {linked}, which does not exist (restore the file or remove the link)" in err, err
+    assert not linked.exists() and (letter / ISSUE).is_symlink()
+
+
 def test_triage_keeps_and_takes_back_through_a_symlinked_issue(letter: Path, linked: Path) -> None:
     before = linked.read_bytes()
     t = triage()

@@ -247,3 +247,19 @@ def test_a_figure_pasted_from_digest_figures_reads_once_in_the_text(tmp_path: Pa
     text = " ".join(render(tmp_path, monkeypatch, issue)["text"].split())
     assert "[image: Figure 2: α-scaled attention beats linear attention. At 10⁹ parameters.] [" in text, text
     assert "[image: Three curves: Figure 3: loss falls] [" in text, text
+
+
+@pytest.mark.parametrize(("alt", "title", "shown"), [
+    ("We compare sparse and dense models across many sizes…", "Figure 4: We compare sparse and dense models across"
+     " many sizes and budgets, and find that sparsity wins.", "Figure 4: We compare sparse and dense models across"
+     " many sizes and budgets, and find that sparsity wins."),  # the alt cut at 100 characters by `digest figures`
+    ("cat", "Communication cost", "cat: Communication cost"),  # words, not letters inside a word
+    ("Train", "Training data", "Train: Training data"),  # a whole word of the caption, not a part
+    ("Loss curves.", "Figure 1 (image 2 of 3): Loss curves. Lower is better.", "Figure 1 (image 2 of 3): Loss curves."
+     " Lower is better."),
+    ("", "Figure 5: loss", "Figure 5: loss"),
+])  # fmt: skip
+def test_an_images_text_drops_its_alt_only_when_the_caption_says_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   alt: str, title: str, shown: str) -> None:  # fmt: skip
+    issue = "---\ndate: 2022-11-20\nheadline: H\n---\n\n" + paper(1, "T", "A.") + f'Notes.\n\n![{alt}](https://example.org/f.png "{title}")\n'
+    assert f"[image: {shown}] [" in " ".join(render(tmp_path, monkeypatch, issue)["text"].split())

@@ -30,7 +30,7 @@ May import: errors, clock, ids, paper, files, tex, schedule, config, query, lock
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
@@ -52,8 +52,8 @@ from digest.draft.issuefile import (
 )
 from digest.draft.ranking import Ranked, document
 from digest.draft.report import PASSED_OVER, RANKED_BY, NewReport
-from digest.draft.selection import Selection, issue_window, select
-from digest.draft.text import existing_papers, suggested_headline, wanting_figures
+from digest.draft.selection import Selection, issue_window, pooled_elsewhere, select
+from digest.draft.text import suggested_headline, wanting_figures
 from digest.errors import DigestError, InputError, UnavailableError, UsageError
 from digest.fetch import FetchReport, WindowReport, draft_days, fetch_api_window
 from digest.fetch.client import ArxivClient
@@ -163,7 +163,8 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
         chosen = Selection(window)
         _warn(report, f"{settings.path('store')}: no store yet; run `digest fetch` first")
     else:
-        earlier, later = _pooled_elsewhere(store, report.date, settings.path("issues"), files)
+        earlier, later = pooled_elsewhere(store, report.date, settings.path("issues"), files,
+                                          lambda message: _warn(report, message))  # fmt: skip
         chosen = select(store, window, list(settings.arxiv.categories), settings.arxiv.query, covered,
                         earlier | later, lean=True, holidays=settings.arxiv.holiday_dates,
                         pooled_later=later)  # fmt: skip
@@ -184,39 +185,6 @@ def _select(settings: Settings, store: Store | None, window: IssueWindow, covere
             _warn(report, f"the store has no papers announced {window};"
                           " run `digest fetch` (or `digest new` without --offline)")  # fmt: skip
     return chosen
-
-
-def _pooled_elsewhere(store: Store, issue_date: date, issues_dir: Path,
-                      files: list[tuple[date, Path]]) -> tuple[set[str], set[str]]:  # fmt: skip
-    """The papers other issues had as candidates: the earlier ones', and the later ones', when the
-    editor drafts (or re-runs) an issue dated before them (new versions included). A later draft
-    whose file is gone (cron drafted Monday; the editor deleted it and drafted Sunday) gives back
-    the papers of its pool that no later issue file holds: renamed to another date, its sections
-    stay where they are, and only what it never wrote (or the editor deleted) comes back."""
-    later: set[str] = set()
-    held: set[str] | None = set()
-    looked = False
-    dates = {d for d, _ in files}
-    for day in store.drafted_after(issue_date):  # none in the weekly run: it drafts the latest issue
-        pool = store.pool(day)
-        if day not in dates and not (issues_dir / f"{day.isoformat()}.md").is_symlink():
-            if not looked:
-                held, looked = _papers_in(p for d, p in files if d > issue_date), True
-            if held is not None:  # None: a later file cannot be read, so nothing is given back
-                pool &= held
-        later |= pool
-    return store.pooled_before(issue_date), later
-
-
-def _papers_in(paths: Iterable[Path]) -> set[str] | None:
-    """The papers the issue files at ``paths`` have sections for; None when one cannot be read."""
-    ids: set[str] = set()
-    for path in paths:
-        try:
-            ids |= existing_papers(path, path.read_bytes())
-        except (InputError, OSError):
-            return None
-    return ids
 
 
 def _warn_of_gap(settings: Settings, window: IssueWindow, report: NewReport) -> None:

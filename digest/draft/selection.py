@@ -30,13 +30,15 @@ applied here to the stored records with `compile_query`: arXiv's syntax of
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from digest.errors import InputError
+from digest.issue import load_issue
 from digest.issue.history import previous_issue_date
 from digest.query import compile_query
 from digest.schedule import announcement_of, describe, latest_announcement
@@ -227,3 +229,40 @@ def _annotated(covered: dict[str, list[Coverage]]) -> dict[str, list[Coverage]]:
         if kept:
             out[pid] = kept
     return out
+
+
+def pooled_elsewhere(store: Store, issue_date: date, issues_dir: Path, files: list[tuple[date, Path]],
+                     warn: Callable[[str], None]) -> tuple[set[str], set[str]]:  # fmt: skip
+    """The papers other issues had as candidates: the earlier ones', and the later ones', when the
+    editor drafts (or re-runs) an issue dated before them (new versions included). A later draft
+    whose file is gone (cron drafted Monday; the editor deleted it and drafted Sunday) gives back
+    the papers of its pool that no other issue file holds: renamed to another date, its sections
+    stay where they are, and only what it never wrote (or the editor deleted) comes back. While an
+    issue file cannot be read nothing is given back (``warn`` says so)."""
+    later: set[str] = set()
+    held: set[str] | None = None
+    read = False
+    dates = {d for d, _ in files}
+    for day in store.drafted_after(issue_date):  # none in the weekly run: it drafts the latest issue
+        pool = store.pool(day)
+        if day not in dates and not (issues_dir / f"{day.isoformat()}.md").is_symlink():
+            if not read:
+                held, read = _papers_in([p for d, p in files if d != issue_date], warn), True
+            if held is not None:
+                pool &= held
+        later |= pool
+    return store.pooled_before(issue_date), later
+
+
+def _papers_in(paths: list[Path], warn: Callable[[str], None]) -> set[str] | None:
+    """The papers the issue files at ``paths`` have sections for; None (and a warning) when one
+    cannot be read: it may hold any of them."""
+    ids: set[str] = set()
+    for path in paths:
+        try:
+            ids |= {s.paper_id.base for s in load_issue(path).papers if s.paper_id is not None}
+        except (InputError, OSError, UnicodeDecodeError) as exc:
+            warn(f"{exc}; until it reads, the papers of a later draft whose file is gone stay out of this"
+                 " issue (they may be in it)")  # fmt: skip
+            return None
+    return ids

@@ -103,12 +103,12 @@ class _Writer:
         return f"{text} [{self.links.add(url)}]"
 
     def _image(self, node: dict[str, Any]) -> str:
-        alt = self.inline(node.get("children", [])) or "image"
+        alt = self.inline(node.get("children", []))
         title = node["attrs"].get("title")
         if not title or title == alt:
-            caption = alt
-        elif alt.rstrip(" .").casefold() in title.casefold():  # `digest figures`' lines: the alt is the caption's start
-            caption = title
+            caption = alt or "image"
+        elif not alt.strip() or _caption_starts(title, alt):
+            caption = title  # `digest figures`' lines: the alt text is the caption's first sentence, maybe cut
         else:
             caption = f"{alt}: {title}"
         url = node["attrs"]["url"]
@@ -271,3 +271,17 @@ def _render_text(view: IssueView, settings: Settings, attached: dict[str, str] |
 def _tidy(text: str) -> str:
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+_FIGURE_LABEL = re.compile(r"Fig(?:ure|\.)\s*\S+(?: \(image \d+ of \d+\))?:\s*")
+"""The label `digest figures` puts before a caption in an image's title (``Figure 2 (image 1 of 3): ``)."""
+
+
+def _caption_starts(title: str, alt: str) -> bool:
+    """Whether the caption in ``title`` (after its figure label) starts with the words of ``alt``
+    (its trailing "." or "…" left out): then the alt text says nothing the caption does not."""
+    words = alt.strip().rstrip(".…").strip()
+    m = _FIGURE_LABEL.match(title)
+    rest = title[m.end():] if m else title
+    n = len(words)
+    return bool(words) and rest[:n].casefold() == words.casefold() and not rest[n : n + 1].isalnum()
