@@ -72,7 +72,8 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
     own temp file over it) goes to the file digest replaced.
     """
     link = path = Path(path)
-    if os.path.islink(link):
+    linked = os.path.islink(link)
+    if linked:
         path = Path(os.path.realpath(link))
         if not path.exists():
             why = "restore the file or remove the link" if path.parent.is_dir() else "is its folder mounted?"
@@ -81,7 +82,7 @@ def write_if_unchanged(path: str | Path, data: bytes, expected: bytes | None) ->
     payload = data
     tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
     try:
-        if path is link:
+        if not linked:  # a link's folder is the editor's: never made here
             path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as exc:  # named by the issue, not by the hidden temp file

@@ -34,8 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+T = TypeVar("T")
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
 
 _NOT_MOJIBAKE = {"arxiv-api-2026-error-feed-http400.xml", "arxiv-api-2026-empty-result.xml"}
@@ -208,6 +210,22 @@ class ArxivServer:
         ``release`` is set, and is then answered as usual (from the state at that moment)."""
         with self.lock:
             self.holds.append((release, arrived))
+
+    def while_held(self, command: Callable[[], T], meanwhile: Callable[[], None]) -> T:
+        """Run ``command`` (e.g. a `digest new` that asks arXiv) in a thread, hold its next API
+        request, do ``meanwhile`` (the editor saves, deletes...) while it waits, let it go, and
+        return what the command returned."""
+        release, arrived = threading.Event(), threading.Event()
+        self.hold_next_api(release, arrived)
+        result: list[T] = []
+        worker = threading.Thread(target=lambda: result.append(command()))
+        worker.start()
+        assert arrived.wait(30), "the command never asked arXiv"
+        meanwhile()
+        release.set()
+        worker.join(60)
+        (done,) = result
+        return done
 
     # -- answering ---------------------------------------------------------------------
     def _fault_for(self, route: str, params: dict[str, str]) -> Fault | None:

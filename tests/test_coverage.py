@@ -167,8 +167,6 @@ def _letter(root: Path, monkeypatch: pytest.MonkeyPatch, server: ScheduledArxiv,
 
 @pytest.mark.parametrize("exists", [True, False], ids=["editor-saves", "editor-creates"])
 def test_a_save_made_while_new_fetches_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool) -> None:
-    import threading
-
     clock = FakeClock()
     with ScheduledArxiv(clock, generate(date(2026, 10, 5), date(2026, 10, 10), per_day=6, seed=3)) as server:
         root = _letter(tmp_path / "letter", monkeypatch, server, clock)
@@ -178,16 +176,9 @@ def test_a_save_made_while_new_fetches_is_kept(tmp_path: Path, monkeypatch: pyte
             issue.write_text(first)
         saved = first + "\n## Editorial\n\nA paragraph I typed while cron was fetching.\n"
         clock.at_et(date(2026, 10, 11), 7)
-        release, arrived = threading.Event(), threading.Event()
-        server.hold_next_api(release, arrived)
-        result: list[tuple[int, str, str]] = []
-        worker = threading.Thread(target=lambda: result.append(run("new", "--date", "2026-10-11", "--limit", "0")))
-        worker.start()
-        assert arrived.wait(30), "digest new never asked arXiv"
-        issue.write_text(saved)  # the editor saves while `new` waits on arXiv
-        release.set()
-        worker.join(60)
-    (code, out, err), = result
+        # the editor saves while `new` waits on arXiv
+        code, out, err = server.while_held(lambda: run("new", "--date", "2026-10-11", "--limit", "0"),
+                                           lambda: issue.write_text(saved))  # fmt: skip
     assert code == 0, err
     text = issue.read_text()
     assert text.startswith(saved)  # every byte of the save, first

@@ -3,7 +3,6 @@ deleted while `new` fetches, and the triage page loading cleanly."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -74,16 +73,8 @@ def test_an_issue_deleted_while_new_fetches_says_what_running_again_does(tmp_pat
     assert run("new", "--date", "2022-10-23", "--offline")[0] == 0
     with ArxivServer() as server:
         _arxiv(monkeypatch, server)
-        release, arrived = threading.Event(), threading.Event()
-        server.hold_next_api(release, arrived)
-        result: list[tuple[int, str, str]] = []
-        worker = threading.Thread(target=lambda: result.append(run("new", "--date", "2022-10-23", "--limit", "0")))
-        worker.start()
-        assert arrived.wait(30), "digest new never asked arXiv"
-        issue.unlink()  # the editor deletes the draft while `new` waits on arXiv
-        release.set()
-        worker.join(60)
-    ((code, out, err),) = result
+        # the editor deletes the draft while `new` waits on arXiv
+        code, out, err = server.while_held(lambda: run("new", "--date", "2022-10-23", "--limit", "0"), issue.unlink)
     assert code == 1 and out == "" and not issue.exists()
     assert err == ("issues/2022-10-23.md: the issue was deleted while `digest new` ran; nothing written. `digest new --date"
                    " 2022-10-23` drafts a new one without the papers proposed before; `digest triage 2022-10-23`"

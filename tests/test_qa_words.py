@@ -11,27 +11,22 @@ before the keep), or nothing is written and one line names the file, the line an
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import types
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import run
+from test_triage import DAY, TOPICS, drafted_letter
 from digest.paper import Author, Paper
-from digest.store import Store
 
-DAY = date(2022, 10, 23)
 ISSUE = Path("issues") / "2022-10-23.md"
-TOPICS = ["sparse attention for long sequences", "diffusion models for image synthesis", "graph neural networks",
-          "reinforcement learning from human feedback", "speech recognition with transformers",
-          "protein structure prediction", "federated learning privacy", "tabular data benchmarks"]  # fmt: skip
 
 
 def paper(n: int) -> Paper:
@@ -45,18 +40,7 @@ def paper(n: int) -> Paper:
 @pytest.fixture()
 def letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A newsletter (in a folder with a space) whose issue of 2022-10-23 holds 3 of 8 candidates."""
-    root = tmp_path / "my letter"
-    (root / "issues").mkdir(parents=True)
-    (root / "seeds").mkdir()
-    (root / "digest.toml").write_text('max_candidates = 3\n[arxiv]\ncategories = ["cs.LG"]\n')
-    (root / "seeds" / "profile.jsonl").write_text(json.dumps({"arxiv_id": "2001.00001", "abstract":
-        "Sparse attention for long sequences and graph neural networks with diffusion models."}) + "\n")  # fmt: skip
-    with Store.open(root / ".digest" / "store.sqlite") as store:
-        store.upsert([paper(n) for n in range(1, 9)])
-    monkeypatch.chdir(root)
-    code, _, err = run("new", "--date", DAY.isoformat(), "--offline")
-    assert code == 0, err
-    return root
+    return drafted_letter(tmp_path / "my letter", monkeypatch, paper)
 
 
 def rerun() -> tuple[int, str, str]:

@@ -14,7 +14,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -44,14 +44,19 @@ def paper(n: int) -> Paper:
 @pytest.fixture()
 def letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A newsletter whose issue of 2022-10-23 was drafted by `digest new` (3 of 8 candidates)."""
-    root = tmp_path / "letter"
+    return drafted_letter(tmp_path / "letter", monkeypatch)
+
+
+def drafted_letter(root: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[int], Paper] = paper) -> Path:
+    """A newsletter in ``root`` (the working directory from here) whose issue of 2022-10-23 `digest new`
+    drafted: 3 of the 8 candidates ``make`` gives."""
     (root / "issues").mkdir(parents=True)
     (root / "seeds").mkdir()
     (root / "digest.toml").write_text('max_candidates = 3\n[arxiv]\ncategories = ["cs.LG"]\n')
     (root / "seeds" / "profile.jsonl").write_text(json.dumps({"arxiv_id": "2001.00001", "abstract":
         "Sparse attention for long sequences and graph neural networks with diffusion models."}) + "\n")  # fmt: skip
     with Store.open(root / ".digest" / "store.sqlite") as store:
-        store.upsert([paper(n) for n in range(1, 9)])
+        store.upsert([make(n) for n in range(1, 9)])
     monkeypatch.chdir(root)
     code, _, err = run("new", "--date", DAY.isoformat(), "--offline")
     assert code == 0, err

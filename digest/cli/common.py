@@ -255,11 +255,11 @@ def named_from_here(text: str) -> str:
     root = (_here.root or "").rstrip(os.sep)
     if not root or root not in text:  # no folder yet, or the folder is "/" (nothing to shorten)
         return text
-    cwd = os.getcwd()
     try:
+        cwd = os.getcwd()
         if os.path.commonpath([cwd, root]) not in (root, cwd):
             return text
-    except ValueError:  # another drive
+    except (OSError, ValueError):  # here was deleted, or is on another drive: the path as it is
         return text
     stop = r"\s:'\"`,;)"
     pattern = r"(?<![\w/:.~-])" + re.escape(root) + rf"(?=$|[{stop}]|{re.escape(os.sep)})[^{stop}]*"

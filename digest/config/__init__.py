@@ -259,6 +259,7 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
     origins: dict[str, str] = {}
     problems: list[str] = []
     warnings: list[str] = []  # settings that work but look wrong: said once the settings are sound
+    categories_at: tuple[str, str, int | None] = (CONFIG_NAME, "", None)  # where the file sets them
     root = Path.cwd()
     if config is not None:
         name = config.name
@@ -300,9 +301,8 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
                                  for c, m in exc.bad]  # fmt: skip
                 except ValueError as exc:
                     problems.append(f"{name}: {key}: {exc}{at}")
-                if key == "arxiv.categories" and key in values:
-                    warnings += [f"{name}: {key}: {p.message}" + (f" (line {value_line(text, line, c)})" if line else "")
-                                 for c in values[key] if (p := category_problem(c))]  # fmt: skip
+                if key == "arxiv.categories":
+                    categories_at = (name, text, line)
     for spec in KEYS:
         if spec.env in os.environ:
             try:
@@ -312,10 +312,6 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
                 problems += [f"{spec.env}: {m}" for _, m in exc.bad]
             except ValueError as exc:
                 problems.append(f"{spec.env}: {exc}")
-            else:
-                if spec.key == "arxiv.categories":  # the variable wins over the file: its names are the ones asked
-                    warnings = [w for w in warnings if f": {spec.key}: " not in w]
-                    warnings += [f"{spec.env}: {p.message}" for c in values[spec.key] if (p := category_problem(c))]
     for key, value in (overrides or {}).items():
         if value is None:
             continue
@@ -328,6 +324,14 @@ def load_settings(path: Path | str | None = None, overrides: dict[str, Any] | No
             problems.append(f"{flag}: {exc}")
     if problems:
         raise ConfigError(problems)
+    key = "arxiv.categories"  # names that may be newer than digest's list (the others were refused above)
+    for c in values.get(key, ()):
+        if (p := category_problem(c)) is not None:
+            if origins.get(key, "").startswith("DIGEST_"):
+                warnings.append(f"{origins[key]}: {p.message}")
+            else:
+                file, text, line = categories_at
+                warnings.append(f"{file}: {key}: {p.message}" + (f" (line {value_line(text, line, c)})" if line else ""))
     return _build(values, root, str(config or ""), origins, tuple(warnings))
 
 
